@@ -87,6 +87,7 @@ inline constexpr std::uint16_t variable_length = 0xffff;
 /// size only for unsigned, signed and float64; float64 may shrink to 4).
 [[nodiscard]] constexpr bool valid_length(data_type t, std::uint16_t len) noexcept {
     const std::uint16_t nat = natural_length(t);
+    if (len == 0) return false;  // a zero-length field would allow zero-length records
     if (len == variable_length)
         return nat == variable_length;  // only variable types may be variable
     if (nat == variable_length) return true;  // fixed length for an octetArray/string/list

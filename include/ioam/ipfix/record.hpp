@@ -1,0 +1,206 @@
+// Records of compile-time templates: template records, data records, and
+// zero-copy record views read through get<Ie>(record) (RFC 7011 3.4).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include "ioam/core/buffer.hpp"
+#include "ioam/core/error.hpp"
+#include "ioam/ipfix/detail/aggregate.hpp"
+#include "ioam/ipfix/field.hpp"
+#include "ioam/ipfix/template.hpp"
+
+namespace ioam::ipfix {
+
+// ---- template records -----------------------------------------------------
+//  0                   1                   2                   3
+//  +-------------------------------+-------------------------------+
+//  |      Template ID (> 255)      |          Field Count          |
+//  +-------------------------------+-------------------------------+
+//  | [Scope Field Count, options templates only]                   |
+//  +-+-----------------------------+-------------------------------+
+//  |E| Information Element id     |         Field Length          |
+//  +-+-----------------------------+-------------------------------+
+//  |        Enterprise Number (only when E = 1)                    |
+//  +---------------------------------------------------------------+
+
+/// Writes one field specifier (RFC 7011 3.2).
+constexpr void put_field_spec(byte_writer& w, const field_spec& f) noexcept {
+    w.put_be16(static_cast<std::uint16_t>(f.id | (f.enterprise ? 0x8000U : 0U)));
+    w.put_be16(f.length);
+    if (f.enterprise) w.put_be32(f.enterprise);
+}
+
+/// Writes the template record of T (without the set header).
+template <compile_time_template T>
+constexpr result<void> encode_template_record(byte_writer& w) noexcept {
+    const std::size_t start = w.size();
+    w.put_be16(T::id);
+    w.put_be16(static_cast<std::uint16_t>(T::field_count));
+    if constexpr (T::is_options) w.put_be16(static_cast<std::uint16_t>(T::scope_count));
+    for (const field_spec& f : T::fields) put_field_spec(w, f);
+    if (!w.ok()) {
+        w.rewind(start);
+        return error{errc::no_room, start};
+    }
+    return {};
+}
+
+// ---- data records ----------------------------------------------------------
+
+/// Options for writing variable-length fields.
+struct record_options {
+    bool long_varlen = false;  ///< always use the 3-octet length prefix (RFC 7011 7)
+};
+
+namespace detail {
+template <class T, std::size_t I, class V>
+constexpr errc put_field(byte_writer& w, const V& value, const record_options& opt) noexcept {
+    constexpr field_spec f = T::fields[I];
+    using Val = field_value_t<T, I>;
+    const Val v = static_cast<Val>(value);
+    if constexpr (f.length == variable_length) {
+        const std::size_t n = value_size(v);
+        if (n > 0xffff) return errc::value_out_of_range;
+        put_varlen_prefix(w, n, opt.long_varlen);
+        if (std::byte* p = w.reserve(n)) return encode_value<f.type>(bytes_span{p, n}, v);
+        return errc::no_room;
+    } else {
+        if (std::byte* p = w.reserve(f.length)) return encode_value<f.type>(bytes_span{p, f.length}, v);
+        return errc::no_room;
+    }
+}
+template <class T, class Tuple, std::size_t... I>
+constexpr result<void> put_fields(byte_writer& w, const Tuple& t, const record_options& opt,
+                                  std::index_sequence<I...>) noexcept {
+    const std::size_t start = w.size();
+    errc e = errc::ok;
+    ((e == errc::ok ? (e = put_field<T, I>(w, std::get<I>(t), opt), 0) : 0), ...);
+    if (e == errc::ok && !w.ok()) e = errc::no_room;
+    if (e != errc::ok) {
+        w.rewind(start);  // never leave half a record behind
+        return error{e, start};
+    }
+    return {};
+}
+}  // namespace detail
+
+/// Writes one data record of T from a tuple of its values (T::values, or any
+/// tuple whose elements convert to them). A value that does not fit a reduced
+/// size is errc::value_out_of_range; nothing is written on error.
+template <compile_time_template T, class Tuple>
+    requires(std::tuple_size<std::remove_cvref_t<Tuple>>::value == T::field_count)
+constexpr result<void> encode_record(byte_writer& w, const Tuple& values, record_options opt = {}) noexcept {
+    return detail::put_fields<T>(w, values, opt, std::make_index_sequence<T::field_count>{});
+}
+
+/// Writes one data record of T from an aggregate whose members are the field
+/// values in template order.
+template <compile_time_template T, class Agg>
+    requires(std::is_aggregate_v<Agg> && !detail::tuple_like<Agg>)
+constexpr result<void> encode_record(byte_writer& w, const Agg& values, record_options opt = {}) noexcept {
+    static_assert(detail::field_count<Agg>() == T::field_count,
+                  "ioam: the aggregate needs one member per template field, in template order (RFC 7011 3.4.3)");
+    return encode_record<T>(w, detail::tie_members(values), opt);
+}
+
+// ---- record views -----------------------------------------------------------
+
+/// A data record of template T. Borrows the message buffer: valid only while
+/// that buffer is. Made by decode_record() or by iterating a data set.
+template <compile_time_template T>
+class record_view {
+public:
+    constexpr record_view() noexcept = default;
+
+    [[nodiscard]] constexpr bytes_view bytes() const noexcept { return {data_, size_}; }
+    [[nodiscard]] constexpr std::size_t size() const noexcept { return size_; }
+
+    /// The bytes of field I (without a variable-length prefix).
+    template <std::size_t I>
+    [[nodiscard]] constexpr bytes_view field_bytes() const noexcept {
+        constexpr field_spec f = T::fields[I];
+        if constexpr (T::is_fixed_size) {
+            return {data_ + T::static_offsets[I], f.length};
+        } else {
+            return {data_ + offsets_[I], lengths_[I]};
+        }
+    }
+    /// The decoded value of field I.
+    template <std::size_t I>
+    [[nodiscard]] constexpr field_value_t<T, I> field() const noexcept {
+        return decode_value<T::fields[I].type>(field_bytes<I>());
+    }
+
+private:
+    template <compile_time_template U>
+    friend constexpr result<record_view<U>> decode_record(bytes_view, std::size_t) noexcept;
+
+    struct no_offsets {};
+    using offsets_t = std::conditional_t<T::is_fixed_size, no_offsets, std::array<std::uint16_t, T::field_count>>;
+
+    const std::byte* data_ = nullptr;
+    std::size_t size_ = 0;
+    [[no_unique_address]] offsets_t offsets_{};
+    [[no_unique_address]] offsets_t lengths_{};
+};
+
+/// Reads one record of T from the start of `in` (which may hold more). Every
+/// variable length is checked against `in`; `base` is added to error offsets.
+template <compile_time_template T>
+[[nodiscard]] constexpr result<record_view<T>> decode_record(bytes_view in, std::size_t base = 0) noexcept {
+    record_view<T> r;
+    r.data_ = in.data();
+    if constexpr (T::is_fixed_size) {
+        if (in.size() < T::record_size) return error{errc::truncated, base};
+        r.size_ = T::record_size;
+    } else {
+        std::size_t pos = 0;
+        for (std::size_t i = 0; i < T::field_count; ++i) {
+            const std::uint16_t len = T::fields[i].length;
+            if (len == variable_length) {
+                auto v = read_varlen(in, pos);
+                if (!v) return error{v.code(), base + v.offset()};
+r.offsets_[i] = static_cast<std::uint16_t>(v->value_offset);
+                r.lengths_[i] = static_cast<std::uint16_t>(v->size);
+                pos = v->value_offset + v->size;
+            } else {
+                if (in.size() - pos < len) return error{errc::truncated, base + pos};
+                r.offsets_[i] = static_cast<std::uint16_t>(pos);
+                r.lengths_[i] = len;
+                pos += len;
+            }
+        }
+        r.size_ = pos;
+    }
+    return r;
+}
+
+/// The value of information element Ie in a record (RFC 7011 3.4.3).
+template <information_element Ie, compile_time_template T>
+[[nodiscard]] constexpr auto get(const record_view<T>& r) noexcept {
+    static_assert(T::template contains<Ie>,
+                  "ioam: get<Ie>: this information element is not in the record's template");
+    return r.template field<T::template index_of<Ie>()>();
+}
+/// The value of the I-th field of a record.
+template <std::size_t I, compile_time_template T>
+[[nodiscard]] constexpr auto get(const record_view<T>& r) noexcept {
+    static_assert(I < T::field_count, "ioam: get<I>: field index past the template's field count");
+    return r.template field<I>();
+}
+
+/// All values of a record, in template order.
+template <compile_time_template T>
+[[nodiscard]] constexpr typename T::values to_values(const record_view<T>& r) noexcept {
+    return [&]<std::size_t... I>(std::index_sequence<I...>) {
+        return typename T::values{r.template field<I>()...};
+    }(std::make_index_sequence<T::field_count>{});
+}
+
+}  // namespace ioam::ipfix
