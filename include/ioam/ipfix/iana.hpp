@@ -522,6 +522,18 @@ inline constexpr std::array<std::uint16_t, 17> iana_deprecated{34, 35, 38, 39, 4
 namespace detail {
 // At run time the row is returned through data(): g++ 12 otherwise folds a call
 // with a constant id and flags `if (auto* r = find_iana(8))` with -Waddress.
+// Index of an id in iana_registry (binary search), or its size when absent.
+// Compile-time users compare indices, never pointers: with -fsanitize=undefined
+// g++ 12 does not treat `&row != nullptr` as a constant expression.
+[[nodiscard]] constexpr std::size_t iana_index(std::uint16_t id) noexcept {
+    std::size_t lo = 0, hi = iana_registry.size();
+    while (lo < hi) {
+        const std::size_t mid = lo + (hi - lo) / 2;
+        if (iana_registry[mid].id < id) lo = mid + 1;
+        else hi = mid;
+    }
+    return (lo < iana_registry.size() && iana_registry[lo].id == id) ? lo : iana_registry.size();
+}
 [[nodiscard]] constexpr const ie_info* iana_row(std::size_t i) noexcept {
     if (std::is_constant_evaluated()) return &iana_registry[i];
     return iana_registry.data() + i;
@@ -531,14 +543,8 @@ namespace detail {
 /// The registry row of an IANA element id, or nullptr when the id is not
 /// in the table (binary search; usable at run time, e.g. by a template cache).
 [[nodiscard]] constexpr const ie_info* find_iana(std::uint16_t id) noexcept {
-    std::size_t lo = 0, hi = iana_registry.size();
-    while (lo < hi) {
-        const std::size_t mid = lo + (hi - lo) / 2;
-        if (iana_registry[mid].id < id) lo = mid + 1;
-        else hi = mid;
-    }
-    if (lo == iana_registry.size() || iana_registry[lo].id != id) return nullptr;
-    return detail::iana_row(lo);
+    const std::size_t i = detail::iana_index(id);
+    return i == iana_registry.size() ? nullptr : detail::iana_row(i);
 }
 
 /// The registry row with IANA's exact name, or nullptr.
@@ -558,10 +564,11 @@ namespace detail {
 /// An IANA information element by id; models information_element.
 template <std::uint16_t Id>
 struct iana_ie {
-    static_assert(find_iana(Id) != nullptr,
+    static_assert(detail::iana_index(Id) < iana_registry.size(),
                   "ioam: this id is not in the IANA IPFIX registry table (iana-ipfix.csv); "
                   "declare an enterprise IE instead (RFC 7011 3.2)");
-    static constexpr const ie_info& info = *(find_iana(Id) ? find_iana(Id) : &iana_registry[0]);
+    static constexpr const ie_info& info =
+        iana_registry[detail::iana_index(Id) < iana_registry.size() ? detail::iana_index(Id) : 0];
 };
 
 /// IANA's elements under their exact names: ie::octetDeltaCount is iana_ie<1>.

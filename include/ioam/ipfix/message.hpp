@@ -52,7 +52,8 @@ struct writer_options {
     std::size_t capacity = max_message_size;
     transport over = transport::udp;
     /// Pad each set with zeros to a multiple of this many octets (0 or 1: no
-    /// padding). RFC 7011 3.3.1 allows padding shorter than any record.
+    /// padding). RFC 7011 3.3.1: padding must be shorter than any record the
+    /// set's template allows, so a set is padded only when that holds.
     std::uint8_t set_alignment = 0;
     record_options records{};
 };
@@ -84,28 +85,31 @@ public:
     template <compile_time_template T>
     constexpr result<void> add_template() noexcept {
         return add([](byte_writer& w) { return encode_template_record<T>(w); },
-                   T::is_options ? options_template_set_id : template_set_id, false);
+                   T::is_options ? options_template_set_id : template_set_id, false, 4);
     }
     /// Adds a pre-encoded template record (e.g. from a run-time template).
     constexpr result<void> add_template_bytes(bytes_view record, bool options) noexcept {
         return add([&](byte_writer& w) -> result<void> {
             w.put_bytes(record);
             return w.status();
-        }, options ? options_template_set_id : template_set_id, false);
+        }, options ? options_template_set_id : template_set_id, false, 4);
     }
 
     /// Adds one data record of T from a tuple or an aggregate of its values.
     template <compile_time_template T, class Values>
     constexpr result<void> add_record(const Values& v) noexcept {
-        return add([&](byte_writer& w) { return encode_record<T>(w, v, opt_.records); }, T::id, true);
+        return add([&](byte_writer& w) { return encode_record<T>(w, v, opt_.records); }, T::id, true,
+                   T::min_record_size);
     }
-    /// Adds one pre-encoded data record for template `id`.
-    constexpr result<void> add_record_bytes(std::uint16_t id, bytes_view record) noexcept {
+    /// Adds one pre-encoded data record for template `id`; `min_record_size`
+    /// is the smallest record that template allows (it bounds set padding).
+    constexpr result<void> add_record_bytes(std::uint16_t id, bytes_view record,
+                                            std::size_t min_record_size = 1) noexcept {
         if (id < 256) return error{errc::bad_template_id, w_.size()};
         return add([&](byte_writer& w) -> result<void> {
             w.put_bytes(record);
             return w.status();
-        }, id, true);
+        }, id, true, min_record_size);
     }
 
     /// Template withdrawal (RFC 7011 8.1): not allowed over UDP (8.4).
@@ -119,7 +123,7 @@ public:
             w.put_be16(id);
             w.put_be16(0);
             return w.status();
-        }, options ? options_template_set_id : template_set_id, false);
+        }, options ? options_template_set_id : template_set_id, false, 4);
     }
     /// Withdraws all templates (id 2) or all options templates (id 3).
     constexpr result<void> withdraw_all(bool options) noexcept {
@@ -149,14 +153,16 @@ public:
 
 private:
     template <class Put>
-    constexpr result<void> add(Put put, std::uint16_t set_id, bool data) noexcept {
+    constexpr result<void> add(Put put, std::uint16_t set_id, bool data, std::size_t min_record) noexcept {
         const std::size_t start = w_.size();
         const std::uint16_t old_set = set_id_;
         const std::size_t old_start = set_start_;
+        const std::size_t old_min = set_min_record_;
         if (set_id_ != set_id) {
             close_set();
             set_start_ = w_.size();
             set_id_ = set_id;
+            set_min_record_ = min_record;
             w_.put_be16(set_id);
             w_.put_be16(0);
         }
@@ -165,6 +171,7 @@ private:
             w_.rewind(start);  // drop the partial record and a set header opened for it
             set_id_ = old_set;
             set_start_ = old_start;
+            set_min_record_ = old_min;
             return error{r ? errc::no_room : r.code(), start};
         }
         if (data) ++records_;
@@ -175,7 +182,7 @@ private:
         if (opt_.set_alignment > 1) {
             const std::size_t len = w_.size() - set_start_;
             const std::size_t pad = (opt_.set_alignment - len % opt_.set_alignment) % opt_.set_alignment;
-            if (pad <= w_.remaining()) w_.put_zeros(pad);
+            if (pad < set_min_record_ && pad <= w_.remaining()) w_.put_zeros(pad);
         }
         store_be16(w_.data() + set_start_ + 2, static_cast<std::uint16_t>(w_.size() - set_start_));
         set_id_ = 0;
@@ -188,6 +195,7 @@ private:
     std::uint32_t records_ = 0;
     std::size_t set_start_ = 0;
     std::uint16_t set_id_ = 0;
+    std::size_t set_min_record_ = 0;
     writer_options opt_;
 };
 
