@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# kernel/run.sh: build Linux 6.12 with the IOAM DEX series and run the
+# in-guest tests under qemu (software emulation). One command, from a
+# fresh Debian 12 machine:
+#
+#     kernel/run.sh
+#
+# Exit status 0 only if the guest ran every test and all of them passed.
+# Environment:
+#   IOAM_KERNEL_WORK   work directory (default /var/tmp/ioam-kernel): the
+#                      unpacked+patched tree (keyed by a hash of the patches
+#                      and the config), the initramfs, the logs.
+#   CCACHE_DIR         compiler cache (default $IOAM_KERNEL_WORK/ccache).
+#   IOAM_JOBS          make -j (default: number of CPUs).
+#   IOAM_QEMU_TIMEOUT  hard limit for the guest, seconds (default 900).
+#   IOAM_NO_INSTALL=1  do not call apt-get.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/.." && pwd)
+work=${IOAM_KERNEL_WORK:-/var/tmp/ioam-kernel}
+jobs=${IOAM_JOBS:-$(nproc)}
+qemu_timeout=${IOAM_QEMU_TIMEOUT:-900}
+src_tar=/usr/src/linux-source-6.12.tar.xz
+
+log() { printf '[kernel/run.sh] %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 2; }
+
+# --- 1. packages -----------------------------------------------------------
+pkgs=(linux-source-6.12 qemu-system-x86 busybox-static bc bison flex libelf-dev
+      libssl-dev cpio ccache gcc make xz-utils kmod iproute2 bash libmnl-dev
+      pkg-config)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  [ "${IOAM_NO_INSTALL:-0}" = 1 ] && die "missing packages: ${missing[*]}"
+  sudo=; [ "$(id -u)" -ne 0 ] && sudo=sudo
+  log "installing: ${missing[*]}"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+[ -f "$src_tar" ] || die "$src_tar not found (package linux-source-6.12)"
+
+# --- 2. unpacked, patched tree, cached by content --------------------------
+mkdir -p "$work"
+shopt -s nullglob
+patches=("$here"/patches/*.patch)
+shopt -u nullglob
+key=$( { stat -c '%s %Y' "$src_tar"; cat "${patches[@]}" /dev/null; cat "$here/config.fragment"; } \
+       | sha256sum | cut -c1-16)
+tree=$work/linux-$key
+if [ ! -f "$tree/.ioam-ready" ]; then
+  log "unpacking $src_tar into $tree"
+  rm -rf "$tree" "$tree.tmp"
+  mkdir -p "$tree.tmp"
+  tar -xf "$src_tar" -C "$tree.tmp" --strip-components=1
+  for p in "${patches[@]}"; do
+    log "applying $(basename "$p")"
+    # Not `git apply`: inside another git work tree it silently skips.
+    patch -p1 -N -s --dry-run -d "$tree.tmp" < "$p" >/dev/null || die "$(basename "$p") does not apply"
+    patch -p1 -N -s -d "$tree.tmp" < "$p"
+  done
+  mv "$tree.tmp" "$tree"
+  touch "$tree/.ioam-ready"
+  # Keep the disk in check: older trees are of no use any more (ccache keeps
+  # their objects).
+  for old in "$work"/linux-*; do
+    [ "$old" = "$tree" ] || rm -rf "$old"
+  done
+fi
+log "tree: $tree (${#patches[@]} patches)"
+
+# --- 3. kernel ---------------------------------------------------------------
+export CCACHE_DIR=${CCACHE_DIR:-$work/ccache}
+export CCACHE_BASEDIR=$work
+export CCACHE_DEPEND=1
+export CCACHE_NOHASHDIR=1
+export KBUILD_BUILD_TIMESTAMP='2024-11-17'
+export KBUILD_BUILD_USER=ioam KBUILD_BUILD_HOST=ioam
+kmake() { make -C "$tree" -s -j"$jobs" CC="ccache gcc" HOSTCC="ccache gcc" "$@"; }
+
+t0=$(date +%s)
+if [ ! -f "$tree/.config" ] || [ ! -f "$tree/.ioam-config-ok" ]; then
+  kmake tinyconfig >/dev/null
+  (cd "$tree" && scripts/kconfig/merge_config.sh -m -O "$tree" .config "$here/config.fragment" >/dev/null)
+  kmake olddefconfig >/dev/null
+  bad=0
+  while IFS= read -r line; do
+    case "$line" in CONFIG_*=*) ;; *) continue ;; esac
+    grep -qx -- "$line" "$tree/.config" || { log "option did not stick: $line"; bad=1; }
+  done < "$here/config.fragment"
+  [ $bad = 0 ] || die "config fragment not applied"
+  touch "$tree/.ioam-config-ok"
+fi
+log "building bzImage (make -j$jobs, ccache in $CCACHE_DIR)"
+kmake bzImage
+kmake headers >/dev/null
+log "kernel built in $(( $(date +%s) - t0 )) s"
+bzimage=$tree/arch/x86/boot/bzImage
+
+# --- 4. initramfs -------------------------------------------------------------
+out=$work/out
+rm -rf "$out/root"
+mkdir -p "$out/root" "$out/bin"
+root=$out/root
+uapi=$tree/usr/include
+cflags=(-O2 -Wall -Wextra -Werror -Wno-sign-compare -static -I"$uapi")
+for c in "$here"/guest/*.c; do
+  gcc "${cflags[@]}" -o "$out/bin/$(basename "$c" .c)" "$c"
+done
+# The upstream Pre-allocated Trace selftest's parser, from the tree itself.
+gcc "${cflags[@]}" -Wno-error -o "$out/bin/ioam6_parser" "$tree/tools/testing/selftests/net/ioam6_parser.c"
+# ioam-route: the project's route/namespace tool (libmnl, dynamic).
+gcc -O2 -Wall -Wextra -Werror -o "$out/bin/ioam-route" "$repo"/exporters/ioam-route/*.c \
+    $(pkg-config --cflags --libs libmnl) 2>/dev/null \
+  || { [ -d "$repo/exporters/ioam-route" ] && die "ioam-route does not build"; }
+
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,var/run/netns,etc,tests,lib64}
+cp /bin/busybox "$root/bin/busybox"
+for a in $("$root/bin/busybox" --list); do
+  [ -e "$root/bin/$a" ] || ln -s busybox "$root/bin/$a"
+done
+# Debian's ip and bash (the upstream selftest needs both), with their libraries.
+copy_with_libs() {
+  local f=$1 dest=$2
+  cp -L "$f" "$root/$dest"
+  ldd "$f" 2>/dev/null | grep -o '/[^ ]*' | while read -r lib; do
+    mkdir -p "$root$(dirname "$lib")"
+    cp -Ln "$lib" "$root$lib" 2>/dev/null || true
+  done
+}
+rm -f "$root/bin/ip" "$root/bin/bash"
+copy_with_libs /usr/bin/ip bin/ip 2>/dev/null || copy_with_libs /bin/ip bin/ip
+copy_with_libs /bin/bash bin/bash
+[ -x "$out/bin/ioam-route" ] && copy_with_libs "$out/bin/ioam-route" bin/ioam-route
+cp "$out"/bin/* "$root/tests/" 2>/dev/null || true
+rm -f "$root/tests/ioam-route"
+cp "$here"/guest/*.sh "$root/tests/"
+cp "$tree/tools/testing/selftests/net/ioam6.sh" "$root/tests/ioam6.upstream.sh"
+cp "$here/guest/init" "$root/init"
+chmod +x "$root/init" "$root"/tests/*
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$out/initramfs.cpio.gz"
+
+# --- 5. boot -------------------------------------------------------------------
+console=$out/console.log
+log "booting under qemu (tcg), log in $console"
+set +e
+timeout --foreground -k 10 "$qemu_timeout" qemu-system-x86_64 -accel tcg -m 512 -smp 1 \
+  -nographic -no-reboot -kernel "$bzimage" -initrd "$out/initramfs.cpio.gz" \
+  -append "console=ttyS0 panic=-1 oops=panic loglevel=4" \
+  -device isa-debug-exit,iobase=0xf4,iosize=0x04 </dev/null 2>&1 | tr -d '\r' | tee "$console" \
+  | grep --line-buffered -E '^(TEST|SUMMARY|ok|not ok)|Kernel panic|BUG:|WARNING:' >&2
+qrc=${PIPESTATUS[0]}
+set -e
+
+# --- 6. verdict ---------------------------------------------------------------
+# The guest writes 0x10 (all passed) or 0x11 to the isa-debug-exit port:
+# qemu exits with (value << 1) | 1, i.e. 33 or 35.
+pass=$(grep -c '^TEST .*: PASS' "$console" || true)
+fail=$(grep -c '^TEST .*: FAIL' "$console" || true)
+expected=$(grep -m1 '^PLAN ' "$console" | awk '{print $2}')
+log "qemu exit $qrc; $pass passed, $fail failed, ${expected:-?} planned"
+if grep -qE 'Kernel panic|BUG:|WARNING: CPU|general protection' "$console"; then
+  log "kernel splat in the console log"; exit 1
+fi
+if [ "$qrc" = 33 ] && [ "$fail" = 0 ] && [ -n "$expected" ] && [ "$pass" = "$expected" ]; then
+  log "all $pass tests passed"; exit 0
+fi
+exit 1
