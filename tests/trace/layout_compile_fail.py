@@ -6,7 +6,7 @@ import subprocess
 import sys
 import tempfile
 
-inc, cxx = sys.argv[1], sys.argv[2]
+inc, cxx = sys.argv[1], sys.argv[2:]
 pre = '#include "ioam/trace/layout.hpp"\nnamespace f = ioam::trace::fields;\nusing ioam::trace::field;\n'
 cases = [
     ("positive control", "using L = ioam::trace::node_layout<f::hop_lim_node_id, f::queue_depth>;\n"
@@ -26,7 +26,7 @@ for name, body, expect in cases:
     with tempfile.NamedTemporaryFile("w", suffix=".cpp") as f:
         f.write(pre + body)
         f.flush()
-        p = subprocess.run([cxx, "-std=c++20", "-fsyntax-only", "-I", inc, f.name], capture_output=True, text=True)
+        p = subprocess.run([*cxx, "-std=c++20", "-fsyntax-only", "-I", inc, f.name], capture_output=True, text=True)
     if expect is None:
         ok = p.returncode == 0
     else:
