@@ -8,7 +8,10 @@
 // written (nfdump counts only the records of templates it decodes, see
 // docs/interop.md).
 //
-// Usage: interop_generate OUTDIR [--flows-only] [--send HOST:PORT]
+// --drop-sent K leaves message K out of what is sent (a sequence gap, for
+// checking that a collector's sequence counter is live).
+//
+// Usage: interop_generate OUTDIR [--flows-only] [--send HOST:PORT [--drop-sent K]]
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -289,7 +292,7 @@ void write_expected(const std::string& path, const std::vector<expected_message>
     f << "\n]}\n";
 }
 
-int send_udp(const std::string& target, const std::vector<std::vector<std::byte>>& msgs) {
+int send_udp(const std::string& target, const std::vector<std::vector<std::byte>>& msgs, std::size_t drop) {
     const auto colon = target.rfind(':');
     if (colon == std::string::npos) return 2;
     sockaddr_in to{};
@@ -298,7 +301,9 @@ int send_udp(const std::string& target, const std::vector<std::vector<std::byte>
     if (inet_pton(AF_INET, target.substr(0, colon).c_str(), &to.sin_addr) != 1) return 2;
     const int fd = socket(AF_INET, SOCK_DGRAM, 0);
     if (fd < 0) return 1;
-    for (const auto& m : msgs) {
+    for (std::size_t i = 0; i < msgs.size(); ++i) {
+        const auto& m = msgs[i];
+        if (i == drop) continue;
         if (sendto(fd, m.data(), m.size(), 0, reinterpret_cast<const sockaddr*>(&to), sizeof to) !=
             static_cast<ssize_t>(m.size())) {
             std::perror("interop_generate: sendto");
@@ -316,15 +321,17 @@ int send_udp(const std::string& target, const std::vector<std::vector<std::byte>
 int main(int argc, char** argv) {
     std::string dir, send_to;
     bool flows_only = false;
+    std::size_t drop = static_cast<std::size_t>(-1);
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--flows-only") flows_only = true;
         else if (a == "--send" && i + 1 < argc) send_to = argv[++i];
+        else if (a == "--drop-sent" && i + 1 < argc) drop = std::stoul(argv[++i]);
         else if (dir.empty() && a[0] != '-') dir = a;
         else dir.clear(), i = argc;
     }
     if (dir.empty()) {
-        std::fprintf(stderr, "usage: %s OUTDIR [--flows-only] [--send HOST:PORT]\n", argv[0]);
+        std::fprintf(stderr, "usage: %s OUTDIR [--flows-only] [--send HOST:PORT [--drop-sent K]]\n", argv[0]);
         return 2;
     }
     const bool all = !flows_only;
@@ -415,6 +422,6 @@ int main(int argc, char** argv) {
     write_pcap(dir + "/ours.pcap", msgs, exp);
     write_expected(dir + "/expected.json", exp);
     std::printf("interop_generate: %zu messages in %s\n", msgs.size(), dir.c_str());
-    if (!send_to.empty()) return send_udp(send_to, msgs);
+    if (!send_to.empty()) return send_udp(send_to, msgs, drop);
     return 0;
 }

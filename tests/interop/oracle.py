@@ -270,6 +270,20 @@ def ipfixdump_value(field, text):
     return text
 
 
+def drop_message(src, dst, k):
+    """Copies an IPFIX file leaving message k out (a sequence gap)."""
+    with open(src, 'rb') as f:
+        data = f.read()
+    out, pos, i = b'', 0, 0
+    while pos < len(data):
+        n = int.from_bytes(data[pos + 2:pos + 4], 'big')
+        if i != k:
+            out += data[pos:pos + n]
+        pos, i = pos + n, i + 1
+    with open(dst, 'wb') as f:
+        f.write(out)
+
+
 def oracle_ipfixdump():
     dump = need('ipfixDump')
     chk = Checker('ipfixDump')
@@ -277,6 +291,11 @@ def oracle_ipfixdump():
         messages = generate(tmp)
         r = run(['timeout', '10', dump, '--in', os.path.join(tmp, 'ours.ipfix'),
                  '--element-file', data_file('ioam-ies.xml'), '--hexdump=65535'], 20)
+        # Control: libfixbuf does notice a gap, so its silence above means something.
+        drop_message(os.path.join(tmp, 'ours.ipfix'), os.path.join(tmp, 'gap.ipfix'), 2)
+        gap = run(['timeout', '10', dump, '--in', os.path.join(tmp, 'gap.ipfix'), '--stats',
+                   '--element-file', data_file('ioam-ies.xml')], 20)
+    chk.eq('control: libfixbuf warns about a message left out', 'out of sequence' in gap.stderr, True)
     if r.returncode != 0:
         chk.fail(f'ipfixDump exited {r.returncode}: {r.stderr.strip()}')
     if 'out of sequence' in r.stderr:
@@ -369,15 +388,13 @@ def parse_nfdump_raw(text):
     return recs
 
 
-def oracle_nfdump():
+def nfcapd_run(tmp, *gen_args):
+    """Starts nfcapd on a free loopback port, sends our messages to it, stops it.
+    Returns (messages, nfcapd log, flow directory)."""
     nfcapd = need('nfcapd')
-    nfdump = need('nfdump')
-    chk = Checker('nfdump')
-    with tempfile.TemporaryDirectory() as tmp:
-        flowdir = os.path.join(tmp, 'flows')
-        os.mkdir(flowdir)
-        port = free_udp_port()
-        log = open(os.path.join(tmp, 'nfcapd.log'), 'w+')
+    flowdir = tempfile.mkdtemp(dir=tmp)
+    port = free_udp_port()
+    with open(flowdir + '.log', 'w+') as log:
         cap = subprocess.Popen([nfcapd, '-w', flowdir, '-b', '127.0.0.1', '-p', str(port), '-t', '3600'],
                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         try:
@@ -385,30 +402,47 @@ def oracle_nfdump():
             while not udp_bound(port):
                 if cap.poll() is not None or time.monotonic() > deadline:
                     log.seek(0)
-                    chk.fail('nfcapd did not start listening: ' + log.read())
-                    chk.finish()
+                    raise RuntimeError('nfcapd did not start listening: ' + log.read())
                 time.sleep(0.05)
-            # nfdump counts only records of templates it decodes (docs/interop.md):
-            # the flow templates, in both observation domains.
-            messages = generate(tmp, '--flows-only', '--send', f'127.0.0.1:{port}')
+            gendir = flowdir + '.gen'
+            os.mkdir(gendir)
+            messages = generate(gendir, *gen_args, '--send', f'127.0.0.1:{port}')
             time.sleep(0.5)
         finally:
             if cap.poll() is None:
-                cap.send_signal(signal.SIGTERM)  # nfcapd closes its file on SIGTERM
+                cap.send_signal(signal.SIGTERM)  # nfcapd writes and closes its file on SIGTERM
             try:
                 cap.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 os.killpg(cap.pid, signal.SIGKILL)
                 cap.wait()
         log.seek(0)
-        caplog = log.read()
-        log.close()
-        stat = run([nfdump, '-R', flowdir, '-I'], 30)
-        raw = run([nfdump, '-R', flowdir, '-o', 'raw'], 30)
+        return messages, log.read(), flowdir
+
+
+def nfdump_sequence_failures(nfdump, flowdir, caplog):
+    stat = run([nfdump, '-R', flowdir, '-I'], 30)
     m = re.search(r'Sequence failures: (\d+)', stat.stdout)
-    chk.eq('sequence failures (nfdump -I)', int(m.group(1)) if m else None, 0)
-    m = re.search(r'Sequence Errors: (\d+)', caplog)
-    chk.eq('sequence errors (nfcapd log)', int(m.group(1)) if m else None, 0)
+    n = re.search(r'Sequence Errors: (\d+)', caplog)
+    return (int(m.group(1)) if m else None), (int(n.group(1)) if n else None)
+
+
+def oracle_nfdump():
+    need('nfcapd')
+    nfdump = need('nfdump')
+    chk = Checker('nfdump')
+    with tempfile.TemporaryDirectory() as tmp:
+        # nfdump counts only the data records of templates it decodes
+        # (docs/interop.md): the flow templates, in both observation domains.
+        messages, caplog, flowdir = nfcapd_run(tmp, '--flows-only')
+        failures = nfdump_sequence_failures(nfdump, flowdir, caplog)
+        raw = run([nfdump, '-R', flowdir, '-o', 'raw'], 30)
+        # Control: the same stream with message 3 (domain 1) left out must count exactly one
+        # failure, or the zero above proves nothing.
+        _, gap_log, gap_dir = nfcapd_run(tmp, '--flows-only', '--drop-sent', '3')
+        gap_failures = nfdump_sequence_failures(nfdump, gap_dir, gap_log)
+    chk.eq('sequence failures (nfdump -I, nfcapd log)', failures, (0, 0))
+    chk.eq('control: sequence failures with one message left out', gap_failures, (1, 1))
     recs = parse_nfdump_raw(raw.stdout)
     expected = [(mi, rec) for mi, msg in enumerate(messages) for rec in msg['records']]
     chk.eq('record count', len(recs), len(expected))
@@ -429,7 +463,7 @@ def oracle_nfdump():
         chk.eq(where + ' egressInterface', num('output'), v['egressInterface'])
         chk.eq(where + ' flowDirection', num('direction'), v['flowDirection'])
         # nfdump's raw output shows ipClassOfService as "src tos" for TCP and
-        # as "dst tos" for ICMP records (it copies it into both fields)
+        # as "dst tos" for ICMP records
         chk.eq(where + ' ipClassOfService', num('src tos') if 'src tos' in got else num('dst tos'),
                v['ipClassOfService'])
         if tcp:
