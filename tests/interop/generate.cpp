@@ -174,10 +174,6 @@ typename T::values flow(rng& r, bool tcp, bool egress) {
             static_cast<std::uint8_t>(tos >> 2)};
 }
 
-struct owned_node {
-    std::vector<std::byte> snapshot;
-};
-
 ioam_node::values node(rng& r, std::vector<std::byte>& snapshot, std::size_t snapshot_len, bool unavailable) {
     snapshot.resize(snapshot_len);
     for (auto& b : snapshot) b = std::byte(r.below(256));
