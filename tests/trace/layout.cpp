@@ -59,3 +59,26 @@ TEST(Layout, GetAndSet) {
     EXPECT_EQ(v.get<value_id::queue_depth>(), 0x01020304U);
     EXPECT_EQ(v.get<value_id::hop_limit>(), 63);
 }
+
+TEST(Layout, DispatchRunTimeTypeOntoLayouts) {
+    using A = t::node_layout<f::hop_lim_node_id>;
+    using B = t::node_layout<f::hop_lim_node_id, f::namespace_data_wide>;
+    const auto node = ioam::make_bytes(63, 0, 0, 9, 1, 2, 3, 4, 5, 6, 7, 8);
+    const auto read_id = [&](std::uint32_t type) {
+        return t::dispatch_layout<A, B>(
+            type,
+            [&](auto l) -> std::uint64_t {
+                using L = decltype(l);
+                return L::template get<value_id::node_id>(node.data()) + L::node_len * 1000;
+            },
+            [&]() -> std::uint64_t {
+                return t::node_view(t::shape_of(type), node).raw(value_id::node_id).value_or(0);
+            });
+    };
+    EXPECT_EQ(read_id(A::type), 1009U);  // compile-time layout A
+    EXPECT_EQ(read_id(B::type), 3009U);  // compile-time layout B
+    EXPECT_EQ(read_id(0xc00000), 9U);    // run-time fallback
+    int calls = 0;
+    t::dispatch_layout<A>(0x400000, [&](auto) { calls += 10; }, [&] { ++calls; });
+    EXPECT_EQ(calls, 1);
+}

@@ -270,7 +270,7 @@ template <class F>
     return n;
 }
 
-/// The first IOAM option of the header (errc::missing_attribute when none).
+/// The first IOAM option of the header (errc::bad_option when there is none).
 [[nodiscard]] constexpr result<ioam_option> first_ioam(const options_view& v) noexcept {
     for (const option_view o : v)
         if (is_ioam(o.type)) return decode_ioam(o, v.base());

@@ -10,6 +10,7 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include "ioam/core/bytes.hpp"
 #include "ioam/trace/trace_type.hpp"
@@ -103,5 +104,27 @@ struct node_layout {
         store_be<info(V).width>(node + offset_of<V>, v);
     }
 };
+
+/// Calls on_layout(L{}) with the first of Layouts whose type equals the
+/// run-time type, so hot paths for common trace types use compile-time
+/// offsets; otherwise calls fallback(). Both must return the same type.
+///
+///   dispatch_layout<short_layout, wide_layout>(ev.trace_type(),
+///       [&](auto l) { using L = decltype(l); ... L::get<value_id::node_id>(p) ... },
+///       [&] { ... node_view ... });
+template <class... Layouts, class F, class G>
+constexpr decltype(auto) dispatch_layout(std::uint32_t type, F&& on_layout, G&& fallback) {
+    static_assert(sizeof...(Layouts) > 0, "ioam: dispatch_layout needs at least one node_layout");
+    using R = decltype(fallback());
+    if constexpr (std::is_void_v<R>) {
+        const bool hit = ((type == Layouts::type ? (on_layout(Layouts{}), true) : false) || ...);
+        if (!hit) fallback();
+    } else {
+        R out{};
+        const bool hit = ((type == Layouts::type ? (out = on_layout(Layouts{}), true) : false) || ...);
+        if (!hit) out = fallback();
+        return out;
+    }
+}
 
 }  // namespace ioam::trace
