@@ -1,0 +1,262 @@
+// From decoded kernel events (ioam/netlink/event.hpp) to IPFIX messages
+// (ioam/ipfix/message.hpp) in the PEN 10383 layout (records.hpp): picks the
+// template for each event's shape, puts the template in the message stream
+// before its first record (and again after refresh()), and fills messages up
+// to the writer's capacity, calling the caller's flush when one is full.
+// Fixed capacity, no allocation, no I/O: the program owns the sockets.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+#include "ioam/core/buffer.hpp"
+#include "ioam/core/error.hpp"
+#include "ioam/export/records.hpp"
+#include "ioam/ipfix/message.hpp"
+#include "ioam/netlink/event.hpp"
+#include "ioam/trace/node.hpp"
+#include "ioam/trace/trace_type.hpp"
+
+namespace ioam::exporting {
+
+/// Which nodes of a trace become records.
+enum class node_selection : std::uint8_t {
+    /// Every node in the event's data (the default). Upstream Linux emits an
+    /// event at every node that processes the option, so with one exporter
+    /// per node the same hops arrive several times; but a node's event is the
+    /// only place where the hops before it are seen when those nodes run no
+    /// exporter, and the last hop's event holds the whole path in one place.
+    all,
+    /// Only node 0, the node that emitted the event (one record per event),
+    /// for deployments with an exporter on every IOAM node.
+    reporting_only,
+};
+
+struct exporter_options {
+    node_selection nodes = node_selection::all;
+    std::uint16_t first_template_id = 256;
+    /// Bits 12-21 (undefined) are laid out as 4-octet fields as the kernel
+    /// fills them (RFC 9197 4.4.1), so a trace with them still decodes.
+    trace::type_policy policy = trace::type_policy::lenient;
+};
+
+struct exporter_counters {
+    std::uint64_t events = 0;          ///< events exported (trace and DEX)
+    std::uint64_t trace_events = 0;
+    std::uint64_t dex_events = 0;
+    std::uint64_t empty_traces = 0;    ///< trace events without node data (overflow)
+    std::uint64_t records = 0;         ///< data records written
+    std::uint64_t templates = 0;       ///< template records written (refreshes included)
+    std::uint64_t malformed = 0;       ///< events whose node data does not decode: skipped
+    std::uint64_t too_big = 0;         ///< records larger than an empty message: dropped
+    std::uint64_t evictions = 0;       ///< template ids reused for a new shape (table full)
+};
+
+/// Template ids for record shapes: first-seen order, least recently used
+/// slot reused when full. Tracks which templates went out since the last
+/// refresh.
+template <std::size_t Capacity>
+class template_table {
+    static_assert(Capacity >= 1 && Capacity <= 65535 - 256,
+                  "ioam: a template table holds 1 to 65279 templates (ids 256-65535, RFC 7011 3.4.1)");
+
+public:
+    struct entry {
+        record_shape shape{};
+        std::uint16_t id = 0;
+        std::uint16_t min_record_size = 0;
+        std::uint64_t last_used = 0;
+        std::uint64_t sent_epoch = 0;
+        bool used = false;
+    };
+
+    constexpr explicit template_table(std::uint16_t first_id = 256) noexcept {
+        for (std::size_t i = 0; i < Capacity; ++i) slots_[i].id = static_cast<std::uint16_t>(first_id + i);
+    }
+
+    /// The entry of a shape, added (or reusing the least recently used slot) when new.
+    constexpr entry& lookup(const record_shape& s, bool& evicted) noexcept {
+        evicted = false;
+        ++tick_;
+        if (slots_[mru_].used && slots_[mru_].shape == s) return touch(slots_[mru_]);
+        std::size_t victim = 0;
+        for (std::size_t i = 0; i < Capacity; ++i) {
+            entry& e = slots_[i];
+            if (e.used && e.shape == s) {
+                mru_ = i;
+                return touch(e);
+            }
+            if (!e.used) {
+                if (slots_[victim].used) victim = i;
+            } else if (slots_[victim].used && e.last_used < slots_[victim].last_used) {
+                victim = i;
+            }
+        }
+        entry& e = slots_[victim];
+        evicted = e.used;
+        e.shape = s;
+        e.used = true;
+        e.sent_epoch = 0;
+        e.min_record_size = static_cast<std::uint16_t>(min_record_size(s));
+        mru_ = victim;
+        return touch(e);
+    }
+    [[nodiscard]] constexpr bool sent(const entry& e) const noexcept { return e.sent_epoch == epoch_; }
+    constexpr void mark_sent(entry& e) noexcept { e.sent_epoch = epoch_; }
+    /// Every template must go out again (refresh timer, new collector).
+    constexpr void refresh() noexcept { ++epoch_; }
+    template <class F>
+    constexpr void for_each(F&& f) noexcept {
+        for (entry& e : slots_)
+            if (e.used) f(e);
+    }
+    [[nodiscard]] constexpr std::size_t size() const noexcept {
+        std::size_t n = 0;
+        for (const entry& e : slots_) n += e.used ? 1 : 0;
+        return n;
+    }
+
+private:
+    constexpr entry& touch(entry& e) noexcept {
+        e.last_used = tick_;
+        return e;
+    }
+    std::array<entry, Capacity> slots_{};
+    std::size_t mru_ = 0;
+    std::uint64_t tick_ = 0;
+    std::uint64_t epoch_ = 1;
+};
+
+/// Largest record of any shape: context, DEX, values, a full snapshot.
+inline constexpr std::size_t max_record_size = 16 + 8 + 96 + 3 + 3 + 255 * 4;
+
+/// Turns events into records in a message_writer. `flush(writer)` must send
+/// the writer's message (finish it) and reset the writer; it is called when
+/// the next template or record does not fit.
+template <std::size_t Capacity = 256>
+class event_exporter {
+public:
+    constexpr explicit event_exporter(exporter_options opt = {}) noexcept : opt_(opt), table_(opt.first_template_id) {}
+
+    [[nodiscard]] constexpr const exporter_counters& counters() const noexcept { return c_; }
+    [[nodiscard]] constexpr const exporter_options& options() const noexcept { return opt_; }
+    [[nodiscard]] constexpr std::size_t templates_known() const noexcept { return table_.size(); }
+
+    /// Exports one event. Errors: the node data does not decode (counted as
+    /// malformed, nothing written), or a record cannot fit an empty message
+    /// (counted as too_big). The event id groups an event's records.
+    template <class Flush>
+    constexpr result<void> add(const netlink::event& ev, ipfix::message_writer& w, Flush&& flush) noexcept {
+        const std::uint32_t event_id = next_event_id_;
+        if (ev.type == netlink::ioam6::event_type::dex) {
+            const record_shape s = shape_of(ev.dex);
+            if (auto r = trace::check_type(s.type & ~trace::opaque_mask, opt_.policy); !r) {
+                ++c_.malformed;
+                return r.error();
+            }
+            record_context ctx{event_id, ev.dex.namespace_id, 0, 1, ev.dex.flow_id, ev.dex.seq_num};
+            std::array<std::byte, max_record_size> buf{};
+            byte_writer rw(buf);
+            if (auto r = encode_dex_record(s, ctx, ev.dex, rw); !r) return fail_too_big(r.error());
+            ++next_event_id_;
+            ++c_.events;
+            ++c_.dex_events;
+            return put(s, rw.written(), w, flush);
+        }
+        if (ev.type != netlink::ioam6::event_type::trace) {
+            ++c_.malformed;
+            return error{errc::bad_message, 0};
+        }
+        auto nodes = ev.trace.nodes(opt_.policy);
+        if (!nodes) {
+            ++c_.malformed;
+            return nodes.error();
+        }
+        // A real trace fits an IPv6 option (255 octets): a node count above
+        // 255 cannot come from a packet.
+        if (nodes->size() > 255) {
+            ++c_.malformed;
+            return error{errc::value_out_of_range, ev.trace.data_offset};
+        }
+        ++next_event_id_;
+        ++c_.events;
+        ++c_.trace_events;
+        const record_shape s = shape_of(ev.trace, nodes->size());
+        record_context ctx{event_id, ev.trace.namespace_id, 0, static_cast<std::uint8_t>(nodes->size()), {}, {}};
+        std::array<std::byte, max_record_size> buf{};
+        if (nodes->empty()) {
+            ++c_.empty_traces;
+            byte_writer rw(buf);
+            if (auto r = encode_node_record(s, ctx, nullptr, rw); !r) return fail_too_big(r.error());
+            return put(s, rw.written(), w, flush);
+        }
+        result<void> out{};
+        for (const trace::node_view n : *nodes) {
+            byte_writer rw(buf);
+            if (auto r = encode_node_record(s, ctx, &n, rw); !r) {
+                out = fail_too_big(r.error());
+            } else if (auto p = put(s, rw.written(), w, flush); !p) {
+                out = p;
+            }
+            if (opt_.nodes == node_selection::reporting_only) break;
+            ++ctx.node_index;
+        }
+        return out;
+    }
+
+    /// Writes every known template again (RFC 7011 8.4 refresh over UDP).
+    template <class Flush>
+    constexpr void resend_templates(ipfix::message_writer& w, Flush&& flush) noexcept {
+        table_.refresh();
+        table_.for_each([&](auto& e) { (void)send_template(e, w, flush); });
+    }
+    /// Forget what was sent: templates go out again before their next record.
+    constexpr void invalidate_templates() noexcept { table_.refresh(); }
+
+private:
+    constexpr result<void> fail_too_big(error e) noexcept {
+        ++c_.too_big;
+        return e;
+    }
+
+    template <class Entry, class Flush>
+    constexpr result<void> send_template(Entry& e, ipfix::message_writer& w, Flush& flush) noexcept {
+        std::array<std::byte, max_template_record_size> tb{};
+        byte_writer tw(tb);
+        if (auto r = encode_template_record(e.id, e.shape, tw); !r) return r;
+        auto r = w.add_template_bytes(tw.written(), false);
+        if (!r && !w.empty()) {
+            flush(w);
+            r = w.add_template_bytes(tw.written(), false);
+        }
+        if (!r) return fail_too_big(r.error());
+        table_.mark_sent(e);
+        ++c_.templates;
+        return {};
+    }
+
+    template <class Flush>
+    constexpr result<void> put(const record_shape& s, bytes_view rec, ipfix::message_writer& w, Flush& flush) noexcept {
+        bool evicted = false;
+        auto& e = table_.lookup(s, evicted);
+        if (evicted) ++c_.evictions;
+        if (!table_.sent(e))
+            if (auto r = send_template(e, w, flush); !r) return r;
+        auto r = w.add_record_bytes(e.id, rec, e.min_record_size);
+        if (!r && !w.empty()) {
+            flush(w);
+            r = w.add_record_bytes(e.id, rec, e.min_record_size);
+        }
+        if (!r) return fail_too_big(r.error());
+        ++c_.records;
+        return {};
+    }
+
+    exporter_options opt_;
+    template_table<Capacity> table_;
+    exporter_counters c_{};
+    std::uint32_t next_event_id_ = 1;
+};
+
+}  // namespace ioam::exporting

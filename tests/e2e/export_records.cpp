@@ -1,0 +1,340 @@
+// Tests include/ioam/export/ (pen10383.hpp, records.hpp, event_exporter.hpp,
+// decode.hpp): kernel events built with the netlink encoder go through the
+// event exporter into IPFIX messages, back through the template cache and
+// decode_record, and every value must equal the input. Also: the wire bytes
+// of 24/56-bit fields, templates per shape, refresh, sequence numbers, MTU.
+#include "events.hpp"
+
+#include "ioam/export/decode.hpp"
+#include "ioam/export/event_exporter.hpp"
+#include "ioam/export/pen10383.hpp"
+#include "ioam/export/records.hpp"
+#include "ioam/ipfix/iana.hpp"
+#include "ioam/ipfix/message.hpp"
+#include "ioam/ipfix/template_cache.hpp"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <map>
+#include <vector>
+
+namespace x = ioam::exporting;
+namespace ipfix = ioam::ipfix;
+namespace nl = ioam::netlink;
+namespace t = ioam::trace;
+using t::value_id;
+
+namespace {
+
+// Collects the messages the exporter flushes, and decodes them.
+struct sink {
+    std::array<std::byte, 65535> buf{};
+    ipfix::message_writer w;
+    std::vector<std::vector<std::byte>> messages;
+    explicit sink(std::size_t mtu) : w(buf, 1, 0, ipfix::writer_options{mtu, ipfix::transport::udp, 0, {}}) {}
+    void flush() {
+        if (w.empty()) return;
+        auto m = w.finish(1700000000);
+        messages.emplace_back(m.begin(), m.end());
+        w.reset();
+    }
+    auto flusher() {
+        return [this](ipfix::message_writer&) { flush(); };
+    }
+};
+
+struct decoded {
+    x::decoded_record r;
+    std::vector<std::byte> snapshot;
+    std::uint16_t template_id = 0;
+};
+
+std::vector<decoded> decode_all(const std::vector<std::vector<std::byte>>& msgs, std::size_t* gaps = nullptr) {
+    ipfix::ie_registry reg{x::pen10383::registry()};
+    reg.add(ipfix::iana_registry);
+    ipfix::template_cache cache(std::move(reg));
+    std::vector<decoded> out;
+    for (const auto& m : msgs) {
+        auto v = ipfix::parse_message(m);
+        EXPECT_TRUE(v) << v.error_code().message();
+        if (!v) continue;
+        auto sum = cache.process(1, *v, 0, [&](const ipfix::dynamic_record& rec) {
+            decoded d;
+            d.r = x::decode_record(rec);
+            if (d.r.snapshot) d.snapshot.assign(d.r.snapshot->begin(), d.r.snapshot->end());
+            d.template_id = rec.templ().id();
+            EXPECT_EQ(d.r.other_fields, 0U);
+            out.push_back(d);
+        });
+        EXPECT_EQ(sum.skipped_sets, 0U) << sum.first_error.offset;
+        if (gaps && sum.sequence_gap) ++*gaps;
+    }
+    return out;
+}
+
+nl::event decode(const std::vector<std::byte>& msg) {
+    nl::message_reader r(msg);
+    auto m = r.next();
+    EXPECT_TRUE(m);
+    auto ev = nl::decode_event(*m);
+    EXPECT_TRUE(ev) << ev.error_code().message();
+    return *ev;
+}
+
+// Compares one decoded record with the node it came from.
+void expect_node(const decoded& d, std::uint32_t type, const e2e::node_input& in) {
+    for (const auto& v : t::value_table) {
+        const bool present = (type & t::bit_mask(v.bit)) && x::pen10383::element_of(v.id) != x::pen10383::none;
+        if (present) {
+            ASSERT_TRUE(d.r.value(v.id).has_value()) << v.name;
+            EXPECT_EQ(*d.r.value(v.id), in.data.get(v.id)) << v.name;
+        } else {
+            EXPECT_FALSE(d.r.value(v.id).has_value()) << v.name << " must be absent";
+        }
+    }
+    if (type & t::opaque_mask) {
+        ASSERT_TRUE(d.r.schema_id);
+        EXPECT_EQ(*d.r.schema_id, in.data.schema_id);
+        ASSERT_TRUE(d.r.snapshot);
+        EXPECT_EQ(d.snapshot, in.snapshot);
+    } else {
+        EXPECT_FALSE(d.r.schema_id);
+        EXPECT_FALSE(d.r.snapshot);
+    }
+}
+
+}  // namespace
+
+TEST(Pen10383, TableAndWidths) {
+    namespace p = x::pen10383;
+    EXPECT_EQ(p::wire_length(p::id::node_id), 3);
+    EXPECT_EQ(p::wire_length(p::id::node_id_wide), 7);
+    EXPECT_EQ(p::wire_length(p::id::schema_id), 3);
+    EXPECT_EQ(p::element_of(value_id::transit_delay), p::id::transit_delay);
+    EXPECT_EQ(p::element_of(value_id::checksum_complement), p::id::checksum_complement);
+    EXPECT_EQ(p::element_of(value_id::undefined_12), p::none);
+    EXPECT_EQ(p::element(14).type, ipfix::data_type::octetArray);
+}
+
+TEST(Records, EveryStandardTraceRoundTrips) {
+    for (const auto& in : e2e::standard_traces()) {
+        SCOPED_TRACE(in.name);
+        const auto msg = e2e::trace_message(in);
+        const nl::event ev = decode(msg);
+        sink s(1472);
+        x::event_exporter<> ex;
+        ASSERT_TRUE(ex.add(ev, s.w, s.flusher()));
+        s.flush();
+        const auto recs = decode_all(s.messages);
+        const std::size_t expect = in.nodes.empty() ? 1 : in.nodes.size();
+        ASSERT_EQ(recs.size(), expect);
+        for (std::size_t i = 0; i < recs.size(); ++i) {
+            const auto& r = recs[i].r;
+            EXPECT_EQ(r.event_id, 1U);
+            EXPECT_EQ(r.option_type, 0);
+            EXPECT_EQ(r.namespace_id, in.namespace_id);
+            EXPECT_EQ(r.trace_type, in.type);
+            EXPECT_EQ(r.node_index, i);
+            EXPECT_EQ(r.node_count, in.nodes.size());
+            if (in.nodes.empty()) {
+                EXPECT_EQ(r.pen_fields, 6U) << "an empty trace is its context only";
+            } else {
+                expect_node(recs[i], in.type, in.nodes[i]);
+            }
+        }
+        EXPECT_EQ(ex.counters().records, expect);
+        EXPECT_EQ(ex.counters().empty_traces, in.nodes.empty() ? 1U : 0U);
+    }
+}
+
+TEST(Records, NoSchemaIsNotZero) {
+    const auto in = e2e::standard_traces()[4];  // opaque, no schema at node 0
+    ASSERT_EQ(in.type, 0x800002U);
+    sink s(1472);
+    x::event_exporter<> ex;
+    ASSERT_TRUE(ex.add(decode(e2e::trace_message(in)), s.w, s.flusher()));
+    s.flush();
+    const auto recs = decode_all(s.messages);
+    ASSERT_EQ(recs.size(), 2U);
+    EXPECT_EQ(recs[0].r.schema_id, 0xffffffU);
+    EXPECT_TRUE(recs[0].snapshot.empty());
+    EXPECT_EQ(recs[1].r.schema_id, 8U);
+    EXPECT_EQ(recs[1].snapshot.size(), 8U);
+}
+
+TEST(Records, TwentyFourAndFiftySixBitFieldsAreBigEndian) {
+    // Node id 0x0a0b0c (24 bits) and wide node id 0x11223344556677 (56 bits).
+    e2e::trace_input in{"endianness", 5, 0x808000, {e2e::make_node(0, std::nullopt, 0)}};
+    in.nodes[0].data.set(value_id::node_id, 0x0a0b0c).set(value_id::node_id_wide, 0x11223344556677ULL);
+    const auto ev = decode(e2e::trace_message(in));
+    const auto shape = x::shape_of(ev.trace, 1);
+    std::array<x::shape_field, x::max_fields> f{};
+    const std::size_t n = x::fields_of(shape, f);
+    std::array<std::byte, 256> buf{};
+    ioam::byte_writer w(buf);
+    const auto nodes = ev.trace.nodes().value();
+    const t::node_view node = nodes[0];
+    ASSERT_TRUE(x::encode_node_record(shape, {1, 5, 0, 1, {}, {}}, &node, w));
+    std::size_t off = 0;
+    bool seen_id = false, seen_wide = false;
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto p = w.written().data() + off;
+        if (f[i].spec.id == x::pen10383::id::node_id) {
+            ASSERT_EQ(f[i].spec.length, 3);
+            EXPECT_EQ(p[0], std::byte{0x0a});
+            EXPECT_EQ(p[1], std::byte{0x0b});
+            EXPECT_EQ(p[2], std::byte{0x0c});
+            seen_id = true;
+        }
+        if (f[i].spec.id == x::pen10383::id::node_id_wide) {
+            ASSERT_EQ(f[i].spec.length, 7);
+            for (int k = 0; k < 7; ++k) EXPECT_EQ(p[k], std::byte(0x11 * (k + 1))) << k;
+            seen_wide = true;
+        }
+        off += f[i].spec.length;
+    }
+    EXPECT_TRUE(seen_id && seen_wide);
+    EXPECT_EQ(off, w.size());
+}
+
+TEST(Records, FieldsFollowTheTraceTypeAndNothingShifts) {
+    // With bits 4 and 7 the fields after them keep their values (the seed shifted them).
+    const auto in = e2e::standard_traces()[1];
+    ASSERT_EQ(in.type, 0x898000U);
+    x::record_shape s;
+    s.type = in.type;
+    std::array<x::shape_field, x::max_fields> f{};
+    const std::size_t n = x::fields_of(s, f);
+    std::vector<std::uint16_t> ids;
+    for (std::size_t i = 6; i < n; ++i) ids.push_back(f[i].spec.id);
+    namespace id = x::pen10383::id;
+    EXPECT_EQ(ids, (std::vector<std::uint16_t>{id::hop_limit, id::node_id, id::transit_delay, id::checksum_complement,
+                                               id::hop_limit_wide, id::node_id_wide}));
+}
+
+TEST(Records, OneTemplatePerShapeAndRefresh) {
+    const auto traces = e2e::standard_traces();
+    sink s(1472);
+    x::event_exporter<> ex;
+    std::vector<std::vector<std::byte>> keep;
+    for (int round = 0; round < 3; ++round)
+        for (const auto& in : traces) {
+            keep.push_back(e2e::trace_message(in));
+            ASSERT_TRUE(ex.add(decode(keep.back()), s.w, s.flusher()));
+        }
+    EXPECT_EQ(ex.counters().templates, traces.size()) << "each shape's template sent once";
+    EXPECT_EQ(ex.templates_known(), traces.size());
+    ex.resend_templates(s.w, s.flusher());
+    EXPECT_EQ(ex.counters().templates, 2 * traces.size());
+    ASSERT_TRUE(ex.add(decode(keep.front()), s.w, s.flusher()));
+    EXPECT_EQ(ex.counters().templates, 2 * traces.size()) << "not sent again before the next refresh";
+    s.flush();
+    std::map<std::uint16_t, std::uint32_t> type_of;
+    for (const auto& d : decode_all(s.messages)) {
+        auto [it, fresh] = type_of.emplace(d.template_id, *d.r.trace_type);
+        EXPECT_EQ(it->second, *d.r.trace_type) << "one template id, one trace type";
+    }
+    EXPECT_EQ(type_of.size(), traces.size());
+}
+
+TEST(Records, MessagesFillToTheMtuWithCorrectSequenceNumbers) {
+    const auto traces = e2e::standard_traces();
+    for (const std::size_t mtu : {1472U, 512U, 300U}) {
+        SCOPED_TRACE(mtu);
+        sink s(mtu);
+        x::event_exporter<> ex;
+        std::size_t expected_records = 0;
+        for (int round = 0; round < 20; ++round)
+            for (const auto& in : traces) {
+                const auto msg = e2e::trace_message(in);
+                ASSERT_TRUE(ex.add(decode(msg), s.w, s.flusher()));
+                expected_records += in.nodes.empty() ? 1 : in.nodes.size();
+            }
+        s.flush();
+        ASSERT_GT(s.messages.size(), 2U);
+        for (const auto& m : s.messages) EXPECT_LE(m.size(), mtu);
+        EXPECT_EQ(ipfix::parse_message(s.messages.front()).value().sequence(), 0U);
+        std::size_t gaps = 0;
+        const auto recs = decode_all(s.messages, &gaps);
+        EXPECT_EQ(recs.size(), expected_records);
+        EXPECT_EQ(gaps, 0U) << "sequence numbers count data records (RFC 7011 3.1)";
+        // All but the last message are full: what did not fit is at most a set
+        // header plus a template record (these inputs' records are smaller).
+        const std::size_t slack = 4 + x::max_template_record_size;
+        for (std::size_t i = 0; i + 1 < s.messages.size(); ++i) EXPECT_GT(s.messages[i].size() + slack, mtu) << i;
+    }
+}
+
+TEST(Records, ReportingNodeOnly) {
+    const auto in = e2e::standard_traces()[2];  // three nodes
+    sink s(1472);
+    x::event_exporter<> ex(x::exporter_options{x::node_selection::reporting_only, 256, t::type_policy::lenient});
+    ASSERT_TRUE(ex.add(decode(e2e::trace_message(in)), s.w, s.flusher()));
+    s.flush();
+    const auto recs = decode_all(s.messages);
+    ASSERT_EQ(recs.size(), 1U);
+    EXPECT_EQ(recs[0].r.node_index, 0);
+    EXPECT_EQ(recs[0].r.node_count, 3);
+    expect_node(recs[0], in.type, in.nodes[0]);
+}
+
+TEST(Records, DexEvents) {
+    e2e::dex_input in{42, 0xc20002, 0xabcdef01, 99, e2e::make_node(0, 3, 1)};
+    const auto msg = e2e::dex_message(in);
+    sink s(1472);
+    x::event_exporter<> ex;
+    ASSERT_TRUE(ex.add(decode(msg), s.w, s.flusher()));
+    e2e::dex_input bare{43, 0x800000, std::nullopt, std::nullopt, e2e::make_node(1, std::nullopt, 0)};
+    const auto msg2 = e2e::dex_message(bare);
+    ASSERT_TRUE(ex.add(decode(msg2), s.w, s.flusher()));
+    s.flush();
+    const auto recs = decode_all(s.messages);
+    ASSERT_EQ(recs.size(), 2U);
+    EXPECT_EQ(recs[0].r.option_type, 4);
+    EXPECT_EQ(recs[0].r.namespace_id, 42);
+    EXPECT_EQ(recs[0].r.flow_id, 0xabcdef01U);
+    EXPECT_EQ(recs[0].r.sequence, 99U);
+    EXPECT_FALSE(recs[0].r.node_index) << "DEX records have no node index";
+    expect_node(recs[0], in.type, in.node);
+    EXPECT_EQ(recs[1].r.event_id, 2U);
+    EXPECT_FALSE(recs[1].r.flow_id);
+    EXPECT_FALSE(recs[1].r.sequence);
+    expect_node(recs[1], bare.type, bare.node);
+    EXPECT_NE(recs[0].template_id, recs[1].template_id);
+    EXPECT_EQ(ex.counters().dex_events, 2U);
+}
+
+TEST(Records, MalformedNodeDataIsCountedAndSkipped) {
+    auto in = e2e::standard_traces()[0];
+    sink s(1472);
+    x::event_exporter<> ex;
+    // NodeLen disagreeing with the trace type.
+    auto bad_len = e2e::trace_message(in, 0, 3);
+    EXPECT_FALSE(ex.add(decode(bad_len), s.w, s.flusher()));
+    // NodeLen 0 with a type without fields.
+    e2e::trace_input empty_type{"type 0", 1, 0, {}};
+    EXPECT_FALSE(ex.add(decode(e2e::trace_message(empty_type)), s.w, s.flusher()));
+    EXPECT_EQ(ex.counters().malformed, 2U);
+    EXPECT_EQ(ex.counters().records, 0U);
+    EXPECT_TRUE(s.w.empty()) << "nothing written for a skipped event";
+    // The next good event exports normally, with event id 1.
+    ASSERT_TRUE(ex.add(decode(e2e::trace_message(in)), s.w, s.flusher()));
+    s.flush();
+    const auto recs = decode_all(s.messages);
+    ASSERT_EQ(recs.size(), 2U);
+    EXPECT_EQ(recs[0].r.event_id, 1U);
+}
+
+TEST(Records, TemplateTableReusesTheLeastRecentlyUsedId) {
+    x::template_table<2> tt(300);
+    bool ev = false;
+    x::record_shape a{0x800000}, b{0x400000}, c{0x200000};
+    EXPECT_EQ(tt.lookup(a, ev).id, 300);
+    EXPECT_EQ(tt.lookup(b, ev).id, 301);
+    EXPECT_EQ(tt.lookup(a, ev).id, 300);
+    EXPECT_FALSE(ev);
+    EXPECT_EQ(tt.lookup(c, ev).id, 301) << "b was least recently used";
+    EXPECT_TRUE(ev);
+    EXPECT_FALSE(tt.sent(tt.lookup(c, ev)));
+}
