@@ -30,6 +30,20 @@ ipv4_address v4(int a, int b, int c, int d) { return ipv4_address{make_bytes(a, 
 
 // ---- basicList -----------------------------------------------------------------------
 
+// The decoders are constexpr: an RFC 6313 4.5.1 basicList decoded at compile time.
+constexpr auto k_basic = make_bytes(0x03, 0x00, 0x0e, 0x00, 0x04, 0, 0, 0, 1, 0, 0, 0, 4, 0, 0, 0, 8);
+static_assert(decode_basic_list(k_basic)->size() == 3);
+static_assert(decode_basic_list(k_basic)->semantic() == list_semantic::allOf);
+static_assert([] {
+    std::uint32_t sum = 0;
+    const auto values = decode_basic_list(k_basic)->as<ie::egressInterface>();  // named: a view borrows
+    for (std::uint32_t x : *values) sum += x;
+    return sum;
+}() == 13);
+static_assert(decode_basic_list(std::span{k_basic}.first(15)).code() == errc::bad_list);
+static_assert(decode_sub_template_multi_list(make_bytes(3, 1, 1, 0, 2)).code() == errc::bad_list);
+
+
 // RFC 6313 9.1: a multicast flow (source, group, ingress interface) whose
 // outgoing interfaces are an allOf basicList of egressInterface (id 14, 4
 // octets), carried in an IPFIX basicList field (id 291, variable length) with
