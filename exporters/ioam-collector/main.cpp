@@ -1,0 +1,290 @@
+// ioam-collector: IPFIX from ioam-exporter (or the seed Go exporter, same
+// PEN 10383 elements) over UDP or from RFC 5655 files, decoded through the
+// run-time template cache and printed as text or JSON lines, one line per
+// record (a trace node or a DEX event).
+#include "print.hpp"
+
+#include "ioam/export/decode.hpp"
+#include "ioam/export/pen10383.hpp"
+#include "ioam/ipfix/iana.hpp"
+#include "ioam/ipfix/message.hpp"
+#include "ioam/ipfix/template_cache.hpp"
+
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cinttypes>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <map>
+#include <string>
+#include <vector>
+
+#ifndef IOAM_VERSION
+#define IOAM_VERSION "unknown"
+#endif
+
+namespace {
+
+namespace ipfix = ioam::ipfix;
+namespace xp = ioam::exporting;
+
+constexpr int exit_ok = 0, exit_decode = 1, exit_usage = 2, exit_open = 4;
+
+volatile std::sig_atomic_t g_stop = 0;
+
+void usage(std::FILE* f) {
+    std::fprintf(f,
+        "Usage: ioam-collector [options] [FILE...]\n"
+        "Decodes IPFIX carrying IOAM records (PEN 10383: ioam-exporter and the seed Go exporter)\n"
+        "and prints one line per record.\n\n"
+        "  -l, --listen [ADDR:]PORT     receive IPFIX over UDP (default address: all, IPv6 and IPv4)\n"
+        "  FILE...                      read IPFIX files (RFC 5655) instead; '-' for stdin\n"
+        "  -j, --json                   JSON lines (default: text)\n"
+        "      --meta                   add the observation domain, template id and sequence number\n"
+        "      --count N                exit after N records\n"
+        "      --idle-exit SEC          exit when nothing arrived for SEC seconds (UDP)\n"
+        "      --template-lifetime SEC  forget UDP templates not refreshed in SEC seconds (1800)\n"
+        "  -h, --help, -V, --version\n\n"
+        "Statistics go to stderr at exit. Exit status: 0 success; 1 a file did not decode or\n"
+        "sets were skipped; 2 usage error; 4 cannot open a socket or file.\n");
+}
+
+struct options {
+    std::string listen;
+    std::vector<std::string> files;
+    bool json = false, meta = false;
+    std::uint64_t count = 0;
+    unsigned idle_exit = 0;
+    unsigned lifetime = 1800;
+};
+
+class collector {
+public:
+    explicit collector(const options& o)
+        : o_(o), cache_(make_registry(), ipfix::cache_options{o.lifetime}) {}
+
+    // Decodes one message of a session; false when it does not parse.
+    bool message(std::uint64_t session, ioam::bytes_view bytes, std::size_t base = 0) {
+        auto m = ipfix::parse_message(bytes, base);
+        if (!m) {
+            ++bad_messages_;
+            std::fprintf(stderr, "ioam-collector: message does not parse at offset %zu: %s\n", m.offset(),
+                         m.error_code().message().c_str());
+            return false;
+        }
+        ++messages_;
+        const auto now = static_cast<std::uint32_t>(std::time(nullptr));
+        const auto sum = cache_.process(session, *m, now, [&](const ipfix::dynamic_record& r) {
+            const xp::decoded_record d = xp::decode_record(r);
+            if (d.pen_fields == 0) {
+                ++other_records_;
+                return;
+            }
+            ++records_;
+            char meta[96] = "";
+            if (o_.meta)
+                std::snprintf(meta, sizeof meta, "\"odid\":%" PRIu32 ",\"template\":%u,\"sequence\":%" PRIu32 ",",
+                              m->observation_domain(), static_cast<unsigned>(r.templ().id()), m->sequence());
+            if (o_.json) {
+                ioam_tools::print_json(stdout, d, meta);
+            } else {
+                if (o_.meta) std::printf("[odid %" PRIu32 " template %u] ", m->observation_domain(), r.templ().id());
+                ioam_tools::print_text(stdout, d);
+            }
+        });
+        templates_ += sum.templates;
+        skipped_sets_ += sum.skipped_sets;
+        if (sum.sequence_gap) {
+            ++gaps_;
+            std::fprintf(stderr, "ioam-collector: sequence gap in domain %" PRIu32 ": got %" PRIu32 ", expected %" PRIu32 "\n",
+                         m->observation_domain(), m->sequence(), sum.expected_sequence);
+        }
+        if (sum.first_error.code != ioam::errc::ok)
+            std::fprintf(stderr, "ioam-collector: %zu set(s) skipped: %s at offset %zu\n", sum.skipped_sets,
+                         ioam::make_error_code(sum.first_error.code).message().c_str(), sum.first_error.offset);
+        std::fflush(stdout);
+        return true;
+    }
+
+    void expire() { cache_.expire(static_cast<std::uint32_t>(std::time(nullptr))); }
+    [[nodiscard]] bool done() const { return o_.count > 0 && records_ >= o_.count; }
+    [[nodiscard]] bool clean() const { return bad_messages_ == 0 && skipped_sets_ == 0; }
+
+    void print_stats() const {
+        std::fprintf(stderr,
+                     "ioam-collector stats: messages=%" PRIu64 " templates=%" PRIu64 " records=%" PRIu64
+                     " other_records=%" PRIu64 " skipped_sets=%" PRIu64 " sequence_gaps=%" PRIu64
+                     " bad_messages=%" PRIu64 "\n",
+                     messages_, templates_, records_, other_records_, skipped_sets_, gaps_, bad_messages_);
+    }
+
+private:
+    static ipfix::ie_registry make_registry() {
+        ipfix::ie_registry r{xp::pen10383::registry()};
+        r.add(ipfix::iana_registry);
+        return r;
+    }
+    const options& o_;
+    ipfix::template_cache cache_;
+    std::uint64_t messages_ = 0, templates_ = 0, records_ = 0, other_records_ = 0, skipped_sets_ = 0, gaps_ = 0,
+                  bad_messages_ = 0;
+};
+
+int read_file(collector& c, const std::string& path, std::uint64_t session) {
+    std::FILE* f = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
+    if (!f) {
+        std::fprintf(stderr, "ioam-collector: %s: %s\n", path.c_str(), std::strerror(errno));
+        return exit_open;
+    }
+    std::vector<std::byte> data;
+    std::array<std::byte, 65536> chunk{};
+    for (std::size_t n; (n = std::fread(chunk.data(), 1, chunk.size(), f)) > 0;)
+        data.insert(data.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(n));
+    if (f != stdin) std::fclose(f);
+    std::size_t pos = 0;
+    // RFC 5655: a file is a sequence of whole messages.
+    while (pos < data.size() && !c.done()) {
+        const ioam::bytes_view rest = ioam::bytes_view(data).subspan(pos);
+        auto len = ipfix::peek_message_length(rest);
+        if (!len || *len > rest.size()) {
+            std::fprintf(stderr, "ioam-collector: %s: bad or truncated message at offset %zu\n", path.c_str(), pos);
+            return exit_decode;
+        }
+        if (!c.message(session, rest.first(*len), pos)) return exit_decode;
+        pos += *len;
+    }
+    return exit_ok;
+}
+
+int listen_udp(collector& c, const options& o) {
+    std::string host, port = o.listen;
+    if (const auto colon = o.listen.rfind(':'); colon != std::string::npos) {
+        host = o.listen.substr(0, colon);
+        port = o.listen.substr(colon + 1);
+        if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    }
+    addrinfo hints{};
+    hints.ai_family = host.empty() ? AF_INET6 : AF_UNSPEC;
+    hints.ai_socktype = SOCK_DGRAM;
+    hints.ai_flags = AI_PASSIVE;
+    addrinfo* res = nullptr;
+    if (const int rc = getaddrinfo(host.empty() ? nullptr : host.c_str(), port.c_str(), &hints, &res); rc != 0) {
+        std::fprintf(stderr, "ioam-collector: --listen %s: %s\n", o.listen.c_str(), gai_strerror(rc));
+        return exit_usage;
+    }
+    const int fd = socket(res->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    const int off = 0, big = 8 << 20;
+    if (fd >= 0 && res->ai_family == AF_INET6) (void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
+    if (fd >= 0) (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
+    if (fd < 0 || bind(fd, res->ai_addr, res->ai_addrlen) != 0) {
+        std::fprintf(stderr, "ioam-collector: --listen %s: %s\n", o.listen.c_str(), std::strerror(errno));
+        freeaddrinfo(res);
+        if (fd >= 0) close(fd);
+        return exit_open;
+    }
+    freeaddrinfo(res);
+    std::fprintf(stderr, "ioam-collector: listening on UDP %s\n", o.listen.c_str());
+    std::map<std::string, std::uint64_t> sessions;  // exporter address -> transport session
+    std::array<std::byte, 65536> buf{};
+    std::time_t last = std::time(nullptr);
+    while (!g_stop && !c.done()) {
+        pollfd p{fd, POLLIN, 0};
+        const int pr = poll(&p, 1, 500);
+        c.expire();
+        if (pr <= 0) {
+            if (o.idle_exit > 0 && std::time(nullptr) - last >= static_cast<std::time_t>(o.idle_exit)) break;
+            continue;
+        }
+        sockaddr_storage from{};
+        socklen_t fl = sizeof from;
+        const ssize_t n = recvfrom(fd, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &fl);
+        if (n < 0) continue;
+        last = std::time(nullptr);
+        char h[NI_MAXHOST] = "", s[NI_MAXSERV] = "";
+        getnameinfo(reinterpret_cast<sockaddr*>(&from), fl, h, sizeof h, s, sizeof s, NI_NUMERICHOST | NI_NUMERICSERV);
+        const auto [it, fresh] = sessions.emplace(std::string(h) + "/" + s, sessions.size() + 1);
+        c.message(it->second, ioam::bytes_view(buf.data(), static_cast<std::size_t>(n)));
+    }
+    close(fd);
+    return exit_ok;
+}
+
+void on_signal(int) { g_stop = 1; }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    options o;
+    enum : int { o_meta = 256, o_count, o_idle, o_lifetime };
+    static const option longopts[] = {
+        {"listen", required_argument, nullptr, 'l'},   {"json", no_argument, nullptr, 'j'},
+        {"meta", no_argument, nullptr, o_meta},        {"count", required_argument, nullptr, o_count},
+        {"idle-exit", required_argument, nullptr, o_idle},
+        {"template-lifetime", required_argument, nullptr, o_lifetime},
+        {"help", no_argument, nullptr, 'h'},           {"version", no_argument, nullptr, 'V'},
+        {nullptr, 0, nullptr, 0},
+    };
+    const auto number = [](const char* s, unsigned long long& v) {
+        char* end = nullptr;
+        errno = 0;
+        v = std::strtoull(s, &end, 10);
+        return errno == 0 && *s && !*end && s[0] != '-';
+    };
+    for (int ch; (ch = getopt_long(argc, argv, "l:jhV", longopts, nullptr)) != -1;) {
+        unsigned long long v = 0;
+        switch (ch) {
+        case 'l': o.listen = optarg; break;
+        case 'j': o.json = true; break;
+        case o_meta: o.meta = true; break;
+        case o_count:
+            if (!number(optarg, v)) { usage(stderr); return exit_usage; }
+            o.count = v;
+            break;
+        case o_idle:
+            if (!number(optarg, v) || v > 86400) { usage(stderr); return exit_usage; }
+            o.idle_exit = static_cast<unsigned>(v);
+            break;
+        case o_lifetime:
+            if (!number(optarg, v) || v > 0xffffffffULL) { usage(stderr); return exit_usage; }
+            o.lifetime = static_cast<unsigned>(v);
+            break;
+        case 'h': usage(stdout); return exit_ok;
+        case 'V': std::printf("ioam-collector %s\n", IOAM_VERSION); return exit_ok;
+        default: usage(stderr); return exit_usage;
+        }
+    }
+    for (int i = optind; i < argc; ++i) o.files.emplace_back(argv[i]);
+    if (o.listen.empty() == o.files.empty()) {
+        std::fprintf(stderr, "ioam-collector: give either --listen or files (see --help)\n");
+        return exit_usage;
+    }
+    struct sigaction sa{};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+
+    static collector c(o);
+    int rc = exit_ok;
+    if (!o.files.empty()) {
+        std::uint64_t session = 1;
+        for (const auto& f : o.files)
+            if (int r = read_file(c, f, session++); r != exit_ok && rc == exit_ok) rc = r;
+    } else {
+        rc = listen_udp(c, o);
+    }
+    std::fflush(stdout);
+    c.print_stats();
+    if (rc == exit_ok && !c.clean()) rc = exit_decode;
+    return rc;
+}

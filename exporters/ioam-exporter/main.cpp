@@ -1,0 +1,649 @@
+// ioam-exporter: the kernel's IOAM6 events (TRACE and DEX) as IPFIX.
+//
+// One thread. Receive: libmnl subscribes to genl family IOAM6, group
+// ioam6_events, with a large receive buffer; recvmmsg reads batches into
+// static buffers; each datagram's messages are decoded in place
+// (ioam/netlink), mapped onto records (ioam/export) and written into one
+// message buffer that is flushed when full or after --flush-ms. Nothing is
+// allocated per event. Losses are counted, never ignored: ENOBUFS and other
+// receive errors, the kernel's exact drop count (SO_MEMINFO), malformed
+// events (skipped), send and write errors.
+#include "genl.hpp"
+#include "pcap.hpp"
+#include "print.hpp"
+
+#include "ioam/export/event_exporter.hpp"
+#include "ioam/ipfix/message.hpp"
+#include "ioam/netlink/event.hpp"
+#include "ioam/netlink/ioam6.hpp"
+#include "ioam/netlink/message.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <netdb.h>
+#include <poll.h>
+#include <pwd.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cinttypes>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#ifndef IOAM_VERSION
+#define IOAM_VERSION "unknown"
+#endif
+
+namespace {
+
+namespace nl = ioam::netlink;
+namespace ipfix = ioam::ipfix;
+namespace xp = ioam::exporting;
+using namespace ioam_tools;
+
+// Exit codes (documented in --help and docs/exporter.md).
+constexpr int exit_ok = 0;
+constexpr int exit_runtime = 1;     // receiving failed for good, or an output could not be written
+constexpr int exit_usage = 2;       // bad command line
+constexpr int exit_subscribe = 3;   // no IOAM6 family / group, or no permission to join it
+constexpr int exit_open = 4;        // an input or output could not be opened
+
+enum class console_mode { none, text, json };
+
+struct config {
+    std::vector<std::string> collectors;
+    console_mode console = console_mode::none;
+    std::string file, record, replay, user = "nobody";
+    bool drop_privileges = true;
+    unsigned mtu = 1500;
+    unsigned flush_ms = 50;
+    unsigned refresh = 600;
+    std::uint32_t odid = 1;
+    unsigned stats_interval = 0;
+    int rcvbuf = 32 << 20;
+    xp::node_selection nodes = xp::node_selection::all;
+};
+
+volatile std::sig_atomic_t g_stop = 0;
+volatile std::sig_atomic_t g_stats = 0;
+
+void usage(std::FILE* f) {
+    std::fprintf(f,
+        "Usage: ioam-exporter [options]\n"
+        "Exports the kernel's IOAM events (genl family IOAM6, group ioam6_events) as IPFIX\n"
+        "(PEN 10383 layout, docs/exporter.md).\n\n"
+        "Outputs (any number at once; without one, -o is implied):\n"
+        "  -c, --collector ADDR:PORT    IPFIX over UDP to ADDR (IPv4, [IPv6] or a name); repeatable\n"
+        "      --file PATH              IPFIX file (RFC 5655); '-' for stdout\n"
+        "  -o, --console[=text|json]    print every record (text by default; json: one object a line)\n"
+        "Input:\n"
+        "      --replay PCAP            read recorded netlink events instead of the kernel\n"
+        "      --record PCAP            also write the received netlink datagrams to PCAP\n"
+        "                               (link type NETLINK 253; tshark reads it)\n"
+        "      --rcvbuf BYTES           netlink receive buffer (default 33554432; forced when\n"
+        "                               permitted, else capped by net.core.rmem_max)\n"
+        "IPFIX:\n"
+        "      --mtu BYTES              path MTU; messages fill up to it less the IP/UDP headers (1500)\n"
+        "      --flush-ms MS            send a partly filled message after MS milliseconds (50)\n"
+        "      --template-refresh SEC   re-send templates every SEC seconds (RFC 6728 default 600)\n"
+        "      --observation-domain N   observation domain id (1)\n"
+        "      --reporting-node-only    one record per trace event: the emitting node (default: all nodes)\n"
+        "Process:\n"
+        "      --stats-interval SEC     print statistics to stderr every SEC seconds (0: off);\n"
+        "                               also on SIGUSR1 and at exit\n"
+        "      --user NAME              after subscribing, run as NAME when started as root (nobody)\n"
+        "      --keep-privileges        do not drop privileges\n"
+        "  -h, --help                   this text\n"
+        "  -V, --version                the version\n\n"
+        "Exit status: 0 clean exit (SIGINT, SIGTERM, end of replay); 1 receive or output failure;\n"
+        "2 usage error; 3 cannot subscribe (no IOAM6 events in this kernel, or no CAP_NET_ADMIN);\n"
+        "4 cannot open an input or output.\n");
+}
+
+bool parse_uint(const char* s, unsigned long long max, unsigned long long& out) {
+    if (!s || !*s) return false;
+    char* end = nullptr;
+    errno = 0;
+    const unsigned long long v = std::strtoull(s, &end, 10);
+    if (errno || *end || v > max || s[0] == '-') return false;
+    out = v;
+    return true;
+}
+
+// "addr:port", "[v6addr]:port" or "v6addr:port" (the last colon separates the port).
+bool resolve(const std::string& spec, sockaddr_storage& out, socklen_t& len, std::string& err) {
+    std::string host, port;
+    if (!spec.empty() && spec[0] == '[') {
+        const auto close = spec.find(']');
+        if (close == std::string::npos || close + 1 >= spec.size() || spec[close + 1] != ':') {
+            err = "expected [ADDR]:PORT";
+            return false;
+        }
+        host = spec.substr(1, close - 1);
+        port = spec.substr(close + 2);
+    } else {
+        const auto colon = spec.rfind(':');
+        if (colon == std::string::npos) {
+            err = "expected ADDR:PORT";
+            return false;
+        }
+        host = spec.substr(0, colon);
+        port = spec.substr(colon + 1);
+    }
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_DGRAM;
+    addrinfo* res = nullptr;
+    if (const int rc = getaddrinfo(host.c_str(), port.c_str(), &hints, &res); rc != 0) {
+        err = gai_strerror(rc);
+        return false;
+    }
+    std::memcpy(&out, res->ai_addr, res->ai_addrlen);
+    len = res->ai_addrlen;
+    freeaddrinfo(res);
+    return true;
+}
+
+std::uint64_t now_ms() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<std::uint64_t>(ts.tv_sec) * 1000 + static_cast<std::uint64_t>(ts.tv_nsec) / 1000000;
+}
+
+struct stats {
+    std::uint64_t datagrams = 0, nl_messages = 0, events = 0, malformed = 0, other_messages = 0, truncated = 0;
+    std::uint64_t messages = 0, bytes = 0, send_errors = 0, write_errors = 0;
+    std::uint64_t enobufs = 0, recv_errors = 0, lost = 0;
+    bool lost_exact = true;
+};
+
+class exporter_app {
+public:
+    explicit exporter_app(const config& c) : cfg_(c), ex_(xp::exporter_options{c.nodes, 256, ioam::trace::type_policy::lenient}) {}
+
+    int run() {
+        if (int rc = open_outputs(); rc != exit_ok) return rc;
+        int rc = cfg_.replay.empty() ? run_live() : run_replay();
+        flush();
+        close_outputs();
+        print_stats(stderr, "exit");
+        return rc;
+    }
+
+private:
+    // ---- outputs -----------------------------------------------------------
+    int open_outputs() {
+        std::size_t overhead = 28;  // IPv4 + UDP
+        for (const auto& c : cfg_.collectors) {
+            sockaddr_storage ss{};
+            socklen_t len = 0;
+            std::string err;
+            if (!resolve(c, ss, len, err)) {
+                std::fprintf(stderr, "ioam-exporter: collector %s: %s\n", c.c_str(), err.c_str());
+                return exit_usage;
+            }
+            const int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+            if (fd < 0 || connect(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+                std::fprintf(stderr, "ioam-exporter: collector %s: %s\n", c.c_str(), std::strerror(errno));
+                if (fd >= 0) ::close(fd);
+                return exit_open;
+            }
+            if (ss.ss_family == AF_INET6) overhead = 48;  // IPv6 + UDP
+            udp_.push_back(fd);
+        }
+        if (cfg_.mtu < overhead + 256 || cfg_.mtu - overhead > ipfix::max_message_size) {
+            std::fprintf(stderr, "ioam-exporter: --mtu %u: must leave 256 to 65535 octets for a message\n", cfg_.mtu);
+            return exit_usage;
+        }
+        capacity_ = cfg_.mtu - overhead;
+        if (!cfg_.file.empty()) {
+            file_ = cfg_.file == "-" ? stdout : std::fopen(cfg_.file.c_str(), "wb");
+            if (!file_) {
+                std::fprintf(stderr, "ioam-exporter: --file %s: %s\n", cfg_.file.c_str(), std::strerror(errno));
+                return exit_open;
+            }
+        }
+        if (!cfg_.record.empty()) {
+            rec_file_ = std::fopen(cfg_.record.c_str(), "wb");
+            if (!rec_file_ || !(rec_ = pcap::writer(rec_file_)).header()) {
+                std::fprintf(stderr, "ioam-exporter: --record %s: %s\n", cfg_.record.c_str(), std::strerror(errno));
+                return exit_open;
+            }
+        }
+        ipfix_out_ = !udp_.empty() || file_;
+        writer_.emplace(std::span<std::byte>(msg_buf_), cfg_.odid, 0,
+                        ipfix::writer_options{capacity_, ipfix::transport::udp, 0, {}});
+        return exit_ok;
+    }
+
+    void close_outputs() {
+        for (int fd : udp_) ::close(fd);
+        udp_.clear();
+        if (file_ && std::fflush(file_) != 0) ++st_.write_errors;
+        if (file_ && file_ != stdout) std::fclose(file_);
+        file_ = nullptr;
+        if (rec_file_) {
+            if (!rec_.flush()) ++st_.write_errors;
+            std::fclose(rec_file_);
+        }
+        rec_file_ = nullptr;
+        std::fflush(stdout);
+    }
+
+    // Sends the current message (if any) to every IPFIX output.
+    void flush() {
+        auto& w = *writer_;
+        pending_ = false;
+        if (w.empty()) return;
+        const auto m = w.finish(static_cast<std::uint32_t>(std::time(nullptr)));
+        if (ipfix_out_) {
+            for (int fd : udp_)
+                if (send(fd, m.data(), m.size(), 0) != static_cast<ssize_t>(m.size())) ++st_.send_errors;
+            if (file_ && std::fwrite(m.data(), m.size(), 1, file_) != 1) ++st_.write_errors;
+            ++st_.messages;
+            st_.bytes += m.size();
+        }
+        w.reset();
+    }
+
+    // ---- events ------------------------------------------------------------
+    void process_datagram(std::span<const std::byte> d) {
+        ++st_.datagrams;
+        nl::message_reader r(d);
+        while (!r.done()) {
+            auto m = r.next();
+            if (!m) {
+                malformed("netlink framing", m.error());
+                break;
+            }
+            ++st_.nl_messages;
+            if (m->type < nl::nlmsg_min_type || m->type == nl::genl_id_ctrl ||
+                (family_ != 0 && m->type != family_)) {
+                ++st_.other_messages;
+                continue;
+            }
+            auto ev = nl::decode_event(*m);
+            if (!ev) {
+                malformed("event", ev.error());
+                continue;
+            }
+            export_event(*ev);
+        }
+    }
+
+    void malformed(const char* what, const ioam::error& e, bool count = true) {
+        if (count) ++st_.malformed;
+        if (st_.malformed + ex_.counters().malformed <= 10)
+            std::fprintf(stderr, "ioam-exporter: malformed %s skipped (datagram %" PRIu64 ", offset %zu): %s\n", what,
+                         st_.datagrams, e.offset, ioam::make_error_code(e.code).message().c_str());
+    }
+
+    void export_event(const nl::event& ev) {
+        const auto before = ex_.counters();
+        auto& w = *writer_;
+        auto r = ex_.add(ev, w, [this](ipfix::message_writer&) { flush(); });
+        const auto& after = ex_.counters();
+        if (after.malformed != before.malformed) {
+            malformed("node data", r.error(), false);  // the exporter counted it
+            return;
+        }
+        ++st_.events;
+        if (!w.empty() && !pending_) {
+            pending_ = true;
+            pending_since_ = now_ms();
+        }
+        if (cfg_.console != console_mode::none) print_event(ev, static_cast<std::uint32_t>(after.events));
+    }
+
+    void print_event(const nl::event& ev, std::uint32_t id) {
+        const auto out = [&](const xp::decoded_record& d) {
+            if (cfg_.console == console_mode::json) print_json(stdout, d);
+            else print_text(stdout, d);
+        };
+        if (ev.type == nl::ioam6::event_type::dex) {
+            out(record_of(ev.dex, id));
+            return;
+        }
+        auto nodes = ev.trace.nodes(ioam::trace::type_policy::lenient);
+        if (!nodes) return;
+        if (nodes->empty()) {
+            out(record_of(ev.trace, id, nullptr, 0, 0));
+            return;
+        }
+        std::size_t i = 0;
+        for (const auto n : *nodes) {
+            out(record_of(ev.trace, id, &n, i++, nodes->size()));
+            if (cfg_.nodes == xp::node_selection::reporting_only) break;
+        }
+    }
+
+    // ---- timers ------------------------------------------------------------
+    void on_timers(std::uint64_t now) {
+        if (pending_ && now - pending_since_ >= cfg_.flush_ms) flush();
+        if (ipfix_out_ && cfg_.refresh > 0 && now >= next_refresh_) {
+            next_refresh_ = now + std::uint64_t{cfg_.refresh} * 1000;
+            if (ex_.templates_known() > 0) {
+                ex_.resend_templates(*writer_, [this](ipfix::message_writer&) { flush(); });
+                flush();
+            }
+        }
+        if (cfg_.stats_interval > 0 && now >= next_stats_) {
+            next_stats_ = now + std::uint64_t{cfg_.stats_interval} * 1000;
+            print_stats(stderr, "periodic");
+        }
+        if (g_stats) {
+            g_stats = 0;
+            print_stats(stderr, "SIGUSR1");
+        }
+    }
+
+    int poll_timeout(std::uint64_t now) const {
+        std::uint64_t t = 1000;  // wake up now and then for signals and timers
+        if (pending_) t = std::min<std::uint64_t>(t, pending_since_ + cfg_.flush_ms > now ? pending_since_ + cfg_.flush_ms - now : 0);
+        if (ipfix_out_ && cfg_.refresh > 0) t = std::min<std::uint64_t>(t, next_refresh_ > now ? next_refresh_ - now : 0);
+        if (cfg_.stats_interval > 0) t = std::min<std::uint64_t>(t, next_stats_ > now ? next_stats_ - now : 0);
+        return static_cast<int>(t);
+    }
+
+    // ---- live --------------------------------------------------------------
+    int run_live() {
+        std::string err;
+        if (!genl::subscribe(sub_, std::string(nl::ioam6::family_name).c_str(),
+                             std::string(nl::ioam6::events_group).c_str(), cfg_.rcvbuf, err)) {
+            std::fprintf(stderr, "ioam-exporter: %s\n", err.c_str());
+            return exit_subscribe;
+        }
+        family_ = sub_.family;
+        std::fprintf(stderr, "ioam-exporter: subscribed to %s/%s (family %u, group %u), receive buffer %d octets%s\n",
+                     std::string(nl::ioam6::family_name).c_str(), std::string(nl::ioam6::events_group).c_str(),
+                     family_, sub_.group, sub_.rcvbuf, sub_.forced ? " (forced)" : "");
+        std::uint64_t base_drops = 0;
+        st_.lost_exact = genl::drops(sub_.fd, base_drops);
+        if (int rc = drop_privileges(); rc != exit_ok) {
+            genl::close(sub_);
+            return rc;
+        }
+        const std::uint64_t start = now_ms();
+        next_refresh_ = start + std::uint64_t{cfg_.refresh} * 1000;
+        next_stats_ = start + std::uint64_t{cfg_.stats_interval} * 1000;
+        for (std::size_t i = 0; i < batch; ++i) {
+            iov_[i] = {rx_[i].data(), rx_[i].size()};
+            mmsg_[i].msg_hdr.msg_iov = &iov_[i];
+            mmsg_[i].msg_hdr.msg_iovlen = 1;
+        }
+        int rc = exit_ok;
+        unsigned consecutive_errors = 0;
+        while (!g_stop) {
+            pollfd p{sub_.fd, POLLIN, 0};
+            const int pr = poll(&p, 1, poll_timeout(now_ms()));
+            if (pr < 0 && errno != EINTR) {
+                std::fprintf(stderr, "ioam-exporter: poll: %s\n", std::strerror(errno));
+                rc = exit_runtime;
+                break;
+            }
+            if (pr > 0) {
+                // Drain what is queued, a batch at a time.
+                for (int round = 0; round < 64 && !g_stop; ++round) {
+                    for (std::size_t i = 0; i < batch; ++i) mmsg_[i].msg_hdr.msg_flags = 0;
+                    const int n = recvmmsg(sub_.fd, mmsg_.data(), batch, MSG_DONTWAIT, nullptr);
+                    if (n < 0) {
+                        if (errno == EAGAIN || errno == EINTR) break;
+                        if (errno == ENOBUFS) {
+                            ++st_.enobufs;
+                            update_lost(base_drops);
+                            std::fprintf(stderr, "ioam-exporter: receive buffer overrun (ENOBUFS): %" PRIu64
+                                         " events lost so far%s\n", st_.lost, st_.lost_exact ? "" : " (at least)");
+                            continue;
+                        }
+                        ++st_.recv_errors;
+                        std::fprintf(stderr, "ioam-exporter: receive error: %s\n", std::strerror(errno));
+                        if (++consecutive_errors >= 100) {
+                            rc = exit_runtime;
+                            g_stop = 1;
+                        }
+                        break;
+                    }
+                    consecutive_errors = 0;
+                    const auto t = static_cast<std::uint32_t>(std::time(nullptr));
+                    for (int i = 0; i < n; ++i) {
+                        const auto& h = mmsg_[i];
+                        const std::span<const std::byte> d(rx_[i].data(), std::min<std::size_t>(h.msg_len, rx_[i].size()));
+                        if (rec_file_ && !rec_.record(d, t, 0)) ++st_.write_errors;
+                        if (h.msg_hdr.msg_flags & MSG_TRUNC) {
+                            ++st_.truncated;
+                            malformed("datagram (truncated by the receive buffer)", ioam::error{ioam::errc::truncated, d.size()});
+                            continue;
+                        }
+                        process_datagram(d);
+                    }
+                    if (static_cast<std::size_t>(n) < batch) break;
+                }
+            }
+            on_timers(now_ms());
+        }
+        update_lost(base_drops);
+        genl::close(sub_);
+        return rc;
+    }
+
+    void update_lost(std::uint64_t base) {
+        std::uint64_t d = 0;
+        if (st_.lost_exact && genl::drops(sub_.fd, d)) {
+            st_.lost = d - base;
+        } else {
+            st_.lost_exact = false;
+            st_.lost = std::max(st_.lost, st_.enobufs);  // at least one event per overrun
+        }
+    }
+
+    int drop_privileges() {
+        if (!cfg_.drop_privileges) return exit_ok;
+        if (getuid() == 0 || geteuid() == 0) {
+            errno = 0;
+            const passwd* pw = getpwnam(cfg_.user.c_str());
+            if (!pw) {
+                std::fprintf(stderr, "ioam-exporter: --user %s: no such user\n", cfg_.user.c_str());
+                return exit_usage;
+            }
+            if (setgroups(0, nullptr) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
+                std::fprintf(stderr, "ioam-exporter: cannot switch to user %s: %s\n", cfg_.user.c_str(), std::strerror(errno));
+                return exit_runtime;
+            }
+        }
+        // Whatever capabilities are left (file capabilities, ambient): none are needed any more.
+        __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
+        __user_cap_data_struct data[2] = {};
+        if (syscall(SYS_capset, &hdr, data) != 0) {
+            std::fprintf(stderr, "ioam-exporter: cannot drop capabilities: %s\n", std::strerror(errno));
+            return exit_runtime;
+        }
+        (void)prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+        return exit_ok;
+    }
+
+    // ---- replay ------------------------------------------------------------
+    int run_replay() {
+        std::FILE* f = std::fopen(cfg_.replay.c_str(), "rb");
+        if (!f) {
+            std::fprintf(stderr, "ioam-exporter: --replay %s: %s\n", cfg_.replay.c_str(), std::strerror(errno));
+            return exit_open;
+        }
+        std::vector<std::byte> file;
+        std::array<std::byte, 65536> chunk{};
+        for (std::size_t n; (n = std::fread(chunk.data(), 1, chunk.size(), f)) > 0;) file.insert(file.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(n));
+        std::fclose(f);
+        pcap::reader r;
+        if (!r.open(file)) {
+            std::fprintf(stderr, "ioam-exporter: --replay %s: %s\n", cfg_.replay.c_str(), r.error());
+            return exit_open;
+        }
+        pcap::record rec;
+        while (!g_stop && r.next(rec)) {
+            if (rec_file_ && !rec_.record(rec.datagram, rec.sec, rec.usec)) ++st_.write_errors;
+            process_datagram(rec.datagram);
+            if (g_stats) {
+                g_stats = 0;
+                print_stats(stderr, "SIGUSR1");
+            }
+        }
+        if (r.error()) {
+            std::fprintf(stderr, "ioam-exporter: --replay %s: %s at offset %zu; the rest is ignored\n",
+                         cfg_.replay.c_str(), r.error(), r.position());
+            ++st_.malformed;
+        }
+        return exit_ok;
+    }
+
+    void print_stats(std::FILE* f, const char* when) {
+        const auto& c = ex_.counters();
+        std::fprintf(f,
+                     "ioam-exporter stats (%s): events=%" PRIu64 " trace=%" PRIu64 " dex=%" PRIu64 " empty_traces=%" PRIu64
+                     " records=%" PRIu64 " templates=%" PRIu64 " messages=%" PRIu64 " bytes=%" PRIu64
+                     " lost=%s%" PRIu64 " enobufs=%" PRIu64 " receive_errors=%" PRIu64 " malformed=%" PRIu64
+                     " truncated=%" PRIu64 " too_big=%" PRIu64 " send_errors=%" PRIu64 " write_errors=%" PRIu64
+                     " other_messages=%" PRIu64 " datagrams=%" PRIu64 "\n",
+                     when, c.events, c.trace_events, c.dex_events, c.empty_traces, c.records, c.templates, st_.messages,
+                     st_.bytes, st_.lost_exact ? "" : ">=", st_.lost, st_.enobufs, st_.recv_errors,
+                     st_.malformed + c.malformed, st_.truncated, c.too_big, st_.send_errors, st_.write_errors,
+                     st_.other_messages, st_.datagrams);
+        std::fflush(f);
+    }
+
+    static constexpr std::size_t batch = 32;
+    const config& cfg_;
+    xp::event_exporter<256> ex_;
+    std::array<std::byte, ipfix::max_message_size> msg_buf_{};
+    std::optional<ipfix::message_writer> writer_;
+    std::size_t capacity_ = 0;
+    std::vector<int> udp_;
+    std::FILE* file_ = nullptr;
+    std::FILE* rec_file_ = nullptr;
+    pcap::writer rec_;
+    bool ipfix_out_ = false;
+    bool pending_ = false;
+    std::uint64_t pending_since_ = 0, next_refresh_ = 0, next_stats_ = 0;
+    genl::subscription sub_;
+    std::uint16_t family_ = 0;
+    stats st_;
+    std::array<std::array<std::byte, 16384>, batch> rx_{};
+    std::array<iovec, batch> iov_{};
+    std::array<mmsghdr, batch> mmsg_{};
+};
+
+void on_signal(int sig) {
+    if (sig == SIGUSR1) g_stats = 1;
+    else g_stop = 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    config cfg;
+    enum : int { o_file = 256, o_mtu, o_flush, o_refresh, o_odid, o_record, o_replay, o_stats, o_rcvbuf, o_user,
+                 o_keep, o_reporting };
+    static const option longopts[] = {
+        {"collector", required_argument, nullptr, 'c'},
+        {"console", optional_argument, nullptr, 'o'},
+        {"file", required_argument, nullptr, o_file},
+        {"mtu", required_argument, nullptr, o_mtu},
+        {"flush-ms", required_argument, nullptr, o_flush},
+        {"template-refresh", required_argument, nullptr, o_refresh},
+        {"observation-domain", required_argument, nullptr, o_odid},
+        {"record", required_argument, nullptr, o_record},
+        {"replay", required_argument, nullptr, o_replay},
+        {"stats-interval", required_argument, nullptr, o_stats},
+        {"rcvbuf", required_argument, nullptr, o_rcvbuf},
+        {"user", required_argument, nullptr, o_user},
+        {"keep-privileges", no_argument, nullptr, o_keep},
+        {"reporting-node-only", no_argument, nullptr, o_reporting},
+        {"help", no_argument, nullptr, 'h'},
+        {"version", no_argument, nullptr, 'V'},
+        {nullptr, 0, nullptr, 0},
+    };
+    const auto bad = [](const char* opt, const char* arg) {
+        std::fprintf(stderr, "ioam-exporter: invalid value for %s: '%s' (see --help)\n", opt, arg ? arg : "");
+        return exit_usage;
+    };
+    for (int ch; (ch = getopt_long(argc, argv, "c:ohV", longopts, nullptr)) != -1;) {
+        unsigned long long v = 0;
+        switch (ch) {
+        case 'c': cfg.collectors.emplace_back(optarg); break;
+        case 'o':
+            if (!optarg || std::strcmp(optarg, "text") == 0) cfg.console = console_mode::text;
+            else if (std::strcmp(optarg, "json") == 0) cfg.console = console_mode::json;
+            else return bad("--console", optarg);
+            break;
+        case o_file: cfg.file = optarg; break;
+        case o_mtu:
+            if (!parse_uint(optarg, 65535 + 48, v)) return bad("--mtu", optarg);
+            cfg.mtu = static_cast<unsigned>(v);
+            break;
+        case o_flush:
+            if (!parse_uint(optarg, 3600000, v)) return bad("--flush-ms", optarg);
+            cfg.flush_ms = static_cast<unsigned>(v);
+            break;
+        case o_refresh:
+            if (!parse_uint(optarg, 86400, v)) return bad("--template-refresh", optarg);
+            cfg.refresh = static_cast<unsigned>(v);
+            break;
+        case o_odid:
+            if (!parse_uint(optarg, 0xffffffffULL, v)) return bad("--observation-domain", optarg);
+            cfg.odid = static_cast<std::uint32_t>(v);
+            break;
+        case o_record: cfg.record = optarg; break;
+        case o_replay: cfg.replay = optarg; break;
+        case o_stats:
+            if (!parse_uint(optarg, 86400, v)) return bad("--stats-interval", optarg);
+            cfg.stats_interval = static_cast<unsigned>(v);
+            break;
+        case o_rcvbuf:
+            if (!parse_uint(optarg, 0x7fffffff, v)) return bad("--rcvbuf", optarg);
+            cfg.rcvbuf = static_cast<int>(v);
+            break;
+        case o_user: cfg.user = optarg; break;
+        case o_keep: cfg.drop_privileges = false; break;
+        case o_reporting: cfg.nodes = xp::node_selection::reporting_only; break;
+        case 'h': usage(stdout); return exit_ok;
+        case 'V': std::printf("ioam-exporter %s\n", IOAM_VERSION); return exit_ok;
+        default: usage(stderr); return exit_usage;
+        }
+    }
+    if (optind < argc) {
+        std::fprintf(stderr, "ioam-exporter: unexpected argument '%s' (see --help)\n", argv[optind]);
+        return exit_usage;
+    }
+    if (cfg.collectors.empty() && cfg.file.empty() && cfg.console == console_mode::none && cfg.record.empty())
+        cfg.console = console_mode::text;
+    if (cfg.file == "-" && cfg.console != console_mode::none) {
+        std::fprintf(stderr, "ioam-exporter: --file - and --console both write to stdout\n");
+        return exit_usage;
+    }
+
+    struct sigaction sa{};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;  // no SA_RESTART: poll returns EINTR
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+    sigaction(SIGUSR1, &sa, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);
+
+    static exporter_app app(cfg);  // large buffers: static storage, not the stack
+    return app.run();
+}
