@@ -245,7 +245,7 @@ inline std::uint64_t sum_ioam(const std::byte* p) {
            __builtin_bswap16(load<std::uint16_t>(p + 8)) + __builtin_bswap32(load<std::uint32_t>(p + 10)) +
            __builtin_bswap32(load<std::uint32_t>(p + 14)) + __builtin_bswap32(load<std::uint32_t>(p + 18)) +
            __builtin_bswap32(load<std::uint32_t>(p + 22)) +
-           (__builtin_bswap64(load<std::uint64_t>(p + 25)) >> 8);
+           (__builtin_bswap64(load<std::uint64_t>(p + 25)) & 0xffffffffffffffULL);
 }
 }  // namespace baseline
 
