@@ -93,7 +93,7 @@ public:
             ++records_;
             char meta[96] = "";
             if (o_.meta)
-                std::snprintf(meta, sizeof meta, "\"odid\":%" PRIu32 ",\"template\":%u,\"sequence\":%" PRIu32 ",",
+                std::snprintf(meta, sizeof meta, "\"odid\":%" PRIu32 ",\"template\":%u,\"sequence\":%" PRIu32,
                               m->observation_domain(), static_cast<unsigned>(r.templ().id()), m->sequence());
             if (o_.json) {
                 ioam_tools::print_json(stdout, d, meta);
