@@ -46,16 +46,30 @@ fi
 # --- 2. unpacked, patched tree, cached by content --------------------------
 mkdir -p "$work"
 shopt -s nullglob
-patches=("$here"/patches/*.patch)
+patches=()
+for p in "$here"/patches/[0-9][0-9][0-9][0-9]-*.patch; do
+  case $(basename "$p") in 0000-*) continue ;; esac   # the cover letter
+  patches+=("$p")
+done
 shopt -u nullglob
 key=$( { stat -c '%s %Y' "$src_tar"; cat "${patches[@]}" /dev/null; cat "$here/config.fragment"; } \
        | sha256sum | cut -c1-16)
 tree=$work/linux-$key
 if [ ! -f "$tree/.ioam-ready" ]; then
-  log "unpacking $src_tar into $tree"
+  # A pristine unpacked copy, hard-linked into each patched tree: patch(1)
+  # replaces the files it changes, so the pristine copy stays intact.
+  pristine=$work/pristine-6.12
+  if [ ! -f "$pristine/.ioam-ready" ] || [ "$(cat "$pristine/.ioam-ready")" != "$(stat -c '%s %Y' "$src_tar")" ]; then
+    log "unpacking $src_tar"
+    rm -rf "$pristine"
+    mkdir -p "$pristine"
+    tar -xf "$src_tar" -C "$pristine" --strip-components=1
+    stat -c '%s %Y' "$src_tar" > "$pristine/.ioam-ready"
+  fi
+  log "preparing $tree"
   rm -rf "$tree" "$tree.tmp"
-  mkdir -p "$tree.tmp"
-  tar -xf "$src_tar" -C "$tree.tmp" --strip-components=1
+  cp -al "$pristine" "$tree.tmp"
+  rm -f "$tree.tmp/.ioam-ready"
   for p in "${patches[@]}"; do
     log "applying $(basename "$p")"
     # Not `git apply`: inside another git work tree it silently skips.
@@ -67,7 +81,7 @@ if [ ! -f "$tree/.ioam-ready" ]; then
   # Keep the disk in check: older trees are of no use any more (ccache keeps
   # their objects).
   for old in "$work"/linux-*; do
-    [ "$old" = "$tree" ] || rm -rf "$old"
+    [ "$old" = "$tree" ] || [ "$old" = "$tree.tmp" ] || rm -rf "$old"
   done
 fi
 log "tree: $tree (${#patches[@]} patches)"
@@ -138,7 +152,10 @@ copy_with_libs /bin/bash bin/bash
 cp "$out"/bin/* "$root/tests/" 2>/dev/null || true
 rm -f "$root/tests/ioam-route"
 cp "$here"/guest/*.sh "$root/tests/"
-cp "$tree/tools/testing/selftests/net/ioam6.sh" "$root/tests/ioam6.upstream.sh"
+mkdir -p "$root/tests/upstream"
+cp "$tree/tools/testing/selftests/net/ioam6.sh" "$tree/tools/testing/selftests/net/lib.sh" \
+   "$root/tests/upstream/"
+mv "$root/tests/ioam6_parser" "$root/tests/upstream/"
 cp "$here/guest/init" "$root/init"
 chmod +x "$root/init" "$root"/tests/*
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$out/initramfs.cpio.gz"
