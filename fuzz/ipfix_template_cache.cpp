@@ -1,0 +1,75 @@
+// template_cache::process over a stream of messages (the input split at each
+// Message Length): templates learnt, redefined, withdrawn and expired at run
+// time, every field of every record read by its type, lists inside records
+// decoded with the cache's templates. Each template learnt also round-trips:
+// dynamic_template::encode -> parse_template_set -> from_record.
+#include "ipfix_common.hpp"
+
+namespace {
+using namespace ioam;
+using namespace ioam::ipfix;
+
+void template_round_trip(const dynamic_template& t, const ie_registry& reg) {
+    std::vector<std::byte> out(4 + 6 + 8 * t.fields().size());
+    byte_writer w(out);
+    w.put_be16(t.is_options() ? options_template_set_id : template_set_id);
+    w.put_be16(0);
+    FUZZ_CHECK(t.encode(w).has_value());
+    FUZZ_CHECK(w.ok());
+    out.resize(w.size());
+    store_be16(out.data() + 2, static_cast<std::uint16_t>(out.size()));
+    const set_view s(t.is_options() ? options_template_set_id : template_set_id, bytes_view(out).subspan(4), 0);
+    auto ts = parse_template_set(s);
+    FUZZ_CHECK(ts.has_value());
+    std::size_t n = 0;
+    for (const template_record_view r : *ts) {
+        auto back = dynamic_template::from_record(r, reg);
+        FUZZ_CHECK(back.has_value());
+        FUZZ_CHECK(back->id() == t.id() && back->is_options() == t.is_options());
+        FUZZ_CHECK(back->scope_count() == t.scope_count());
+        FUZZ_CHECK(back->fields().size() == t.fields().size());
+        for (std::size_t i = 0; i < t.fields().size(); ++i) FUZZ_CHECK(back->fields()[i] == t.fields()[i]);
+        ++n;
+    }
+    FUZZ_CHECK(n == 1);
+}
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    const auto buf = fuzz::copy_exact(data, size);
+    template_cache cache(ie_registry{iana_registry}, cache_options{.template_lifetime = 1800});
+    bytes_view rest(buf);
+    std::size_t offset = 0;
+    for (int i = 0; i < 64 && !rest.empty(); ++i) {
+        auto m = parse_message(rest, offset);
+        if (!m) {
+            fuzz::check_error(m.error(), size);
+            break;
+        }
+        const template_cache::session_id session = i % 3 == 2 ? 1 : 0;  // two sessions interleaved
+        const dynamic_template* last = nullptr;
+        auto find = [&](std::uint16_t id) -> const dynamic_template* {
+            auto t = cache.find(session, m->observation_domain(), id);
+            return t ? *t : nullptr;
+        };
+        const message_summary sum = cache.process(session, *m, m->export_time(), [&](const dynamic_record& r) {
+            fuzz::read_dynamic(r, find);
+            if (&r.templ() != last) {
+                template_round_trip(r.templ(), cache.registry());
+                last = &r.templ();
+            }
+        });
+        fuzz::use(sum.records);
+        fuzz::use(sum.templates);
+        fuzz::use(sum.skipped_sets);
+        if (sum.first_error.code != errc::ok) fuzz::check_error(sum.first_error, size);
+        fuzz::use(cache.expire(m->export_time()));
+        const std::size_t n = m->bytes().size();
+        FUZZ_CHECK(n >= message_header_size && n <= rest.size());
+        rest = rest.subspan(n);
+        offset += n;
+    }
+    fuzz::use(cache.size());
+    cache.end_session(1);
+    return 0;
+}
