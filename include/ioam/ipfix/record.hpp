@@ -163,10 +163,13 @@ template <compile_time_template T>
         std::size_t pos = 0;
         for (std::size_t i = 0; i < T::field_count; ++i) {
             const std::uint16_t len = T::fields[i].length;
+            // A record fits in a message (RFC 7011 3.1: 16-bit Message Length);
+            // offsets are kept in 16 bits, so refuse a longer one.
+            if (pos > 0xffff - 3) return error{errc::length_past_end, base + pos};
             if (len == variable_length) {
                 auto v = read_varlen(in, pos);
                 if (!v) return error{v.code(), base + v.offset()};
-r.offsets_[i] = static_cast<std::uint16_t>(v->value_offset);
+                r.offsets_[i] = static_cast<std::uint16_t>(v->value_offset);
                 r.lengths_[i] = static_cast<std::uint16_t>(v->size);
                 pos = v->value_offset + v->size;
             } else {
