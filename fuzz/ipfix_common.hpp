@@ -42,9 +42,16 @@ using list_element = ipfix::data_template<259, ie::ingressInterface, ie::egressI
 template <class T>
 void read_record(const ipfix::record_view<T>& r) {
     use(r.bytes());
+    // Fields lie in order inside the record, each after the one before.
+    const std::byte* end = r.bytes().data();
+    auto in_order = [&](ioam::bytes_view f) {
+        FUZZ_CHECK(f.data() >= end && f.data() + f.size() <= r.bytes().data() + r.size());
+        end = f.data() + f.size();
+    };
     [&]<std::size_t... I>(std::index_sequence<I...>) {
         (use(r.template field<I>()), ...);
         (use(r.template field_bytes<I>()), ...);
+        (in_order(r.template field_bytes<I>()), ...);
     }(std::make_index_sequence<T::field_count>{});
 }
 

@@ -167,6 +167,17 @@ void ipfix_seeds() {
     record(1, "varlen-long", [&](byte_writer& w) {
         (void)encode_record<fuzz::flow_varlen>(w, varlen_record(l, 4, true), record_options{.long_varlen = true});
     });
+    {
+        // Regression: a record longer than 65535 octets (impossible inside a
+        // message) was decoded with its 16-bit field offsets wrapped around.
+        static const std::string huge(65535, 'n');
+        bytes big(70000);
+        byte_writer w(big);
+        auto v = varlen_record(l, 5, false);
+        std::get<0>(v) = huge;
+        (void)encode_record<fuzz::flow_varlen>(w, v);
+        put("ipfix_record", "regress-record-over-64k", with_prefix(1, w.written()));
+    }
     record(2, "options", [&](byte_writer& w) {
         (void)encode_record<fuzz::stats>(w, std::tuple{std::uint32_t{1}, std::uint64_t{2}, std::string_view("x")});
     });
