@@ -11,3 +11,5 @@
 #include "ioam/ipfix/message.hpp"
 #include "ioam/ipfix/dynamic_template.hpp"
 #include "ioam/ipfix/template_cache.hpp"
+#include "ioam/ipfix/list.hpp"
+#include "ioam/ipfix/file.hpp"

@@ -48,5 +48,8 @@ TEST(Bytes, HostOrderLoad) {
     std::array<std::byte, 4> raw{};
     std::memcpy(raw.data(), &host, 4);
     EXPECT_EQ(load_host_n(raw.data(), 4), 0x11223344U);
+    std::array<std::byte, 4> back{};
+    store_host_n(back.data(), 0x11223344U, 4);
+    EXPECT_EQ(back, raw);
 }
 }  // namespace

@@ -62,15 +62,23 @@ constexpr void store_be32(std::byte* p, std::uint32_t v) noexcept { store_be<4>(
 constexpr void store_be56(std::byte* p, std::uint64_t v) noexcept { store_be<7>(p, v); }
 constexpr void store_be64(std::byte* p, std::uint64_t v) noexcept { store_be<8>(p, v); }
 
-/// Host-order loads for the few kernel attributes written in host order.
-[[nodiscard]] inline std::uint64_t load_host_n(const std::byte* p, std::size_t n) noexcept {
-    std::uint64_t v = 0;
+/// Host-order loads and stores (netlink headers and the few kernel attributes
+/// written in host order), usable in constant expressions.
+[[nodiscard]] constexpr std::uint64_t load_host_n(const std::byte* p, std::size_t n) noexcept {
     if constexpr (std::endian::native == std::endian::little) {
+        std::uint64_t v = 0;
         for (std::size_t i = n; i-- > 0;) v = (v << 8) | std::to_integer<std::uint64_t>(p[i]);
+        return v;
     } else {
-        v = load_be_n(p, n);
+        return load_be_n(p, n);
     }
-    return v;
+}
+constexpr void store_host_n(std::byte* p, std::uint64_t v, std::size_t n) noexcept {
+    if constexpr (std::endian::native == std::endian::little) {
+        for (std::size_t i = 0; i < n; ++i, v >>= 8) p[i] = static_cast<std::byte>(v & 0xffU);
+    } else {
+        store_be_n(p, v, n);
+    }
 }
 
 /// Builds a byte array from integer literals, for tests and constant data.

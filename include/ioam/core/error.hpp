@@ -115,7 +115,8 @@ public:
     constexpr explicit operator bool() const noexcept { return has_value(); }
     [[nodiscard]] constexpr const T& value() const& noexcept { return value_; }
     [[nodiscard]] constexpr T& value() & noexcept { return value_; }
-    [[nodiscard]] constexpr T&& value() && noexcept { return std::move(value_); }
+    // By value for rvalues: `for (x : f().value())` must not dangle.
+    [[nodiscard]] constexpr T value() && noexcept(std::is_nothrow_move_constructible_v<T>) { return std::move(value_); }
     [[nodiscard]] constexpr const T& operator*() const& noexcept { return value_; }
     [[nodiscard]] constexpr T& operator*() & noexcept { return value_; }
     [[nodiscard]] constexpr const T* operator->() const noexcept { return &value_; }

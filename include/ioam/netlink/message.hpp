@@ -37,25 +37,6 @@ inline constexpr std::uint16_t nla_type_mask = 0x3fff;
 
 [[nodiscard]] constexpr std::size_t align4(std::size_t n) noexcept { return (n + 3) & ~std::size_t{3}; }
 
-namespace detail {
-/// Host-order integer loads and stores, usable in constant expressions.
-[[nodiscard]] constexpr std::uint64_t load_host(const std::byte* p, std::size_t n) noexcept {
-    std::uint64_t v = 0;
-    if constexpr (std::endian::native == std::endian::little) {
-        for (std::size_t i = n; i-- > 0;) v = (v << 8) | std::to_integer<std::uint64_t>(p[i]);
-    } else {
-        for (std::size_t i = 0; i < n; ++i) v = (v << 8) | std::to_integer<std::uint64_t>(p[i]);
-    }
-    return v;
-}
-constexpr void store_host(std::byte* p, std::uint64_t v, std::size_t n) noexcept {
-    if constexpr (std::endian::native == std::endian::little) {
-        for (std::size_t i = 0; i < n; ++i, v >>= 8) p[i] = static_cast<std::byte>(v & 0xffU);
-    } else {
-        store_be_n(p, v, n);
-    }
-}
-}  // namespace detail
 
 /// One netlink message. Borrows the buffer.
 struct message {
@@ -79,13 +60,13 @@ public:
         if (rem < nlmsg_header_size) return fail(errc::truncated, base_ + buf_.size());
         const std::byte* p = buf_.data() + pos_;
         message m;
-        m.length = static_cast<std::uint32_t>(detail::load_host(p, 4));
+        m.length = static_cast<std::uint32_t>(load_host_n(p, 4));
         if (m.length < nlmsg_header_size) return fail(errc::length_too_small, base_ + pos_);
         if (m.length > rem) return fail(errc::length_past_end, base_ + pos_);
-        m.type = static_cast<std::uint16_t>(detail::load_host(p + 4, 2));
-        m.flags = static_cast<std::uint16_t>(detail::load_host(p + 6, 2));
-        m.seq = static_cast<std::uint32_t>(detail::load_host(p + 8, 4));
-        m.pid = static_cast<std::uint32_t>(detail::load_host(p + 12, 4));
+        m.type = static_cast<std::uint16_t>(load_host_n(p + 4, 2));
+        m.flags = static_cast<std::uint16_t>(load_host_n(p + 6, 2));
+        m.seq = static_cast<std::uint32_t>(load_host_n(p + 8, 4));
+        m.pid = static_cast<std::uint32_t>(load_host_n(p + 12, 4));
         m.payload = buf_.subspan(pos_ + nlmsg_header_size, m.length - nlmsg_header_size);
         m.offset = base_ + pos_;
         const std::size_t step = align4(m.length);
@@ -113,7 +94,7 @@ struct genl_header {
 [[nodiscard]] constexpr result<genl_header> decode_genl_header(bytes_view in, std::size_t base = 0) noexcept {
     if (in.size() < genl_header_size) return error{errc::truncated, base + in.size()};
     return genl_header{load_u8(in.data()), load_u8(in.data() + 1),
-                       static_cast<std::uint16_t>(detail::load_host(in.data() + 2, 2))};
+                       static_cast<std::uint16_t>(load_host_n(in.data() + 2, 2))};
 }
 
 /// One attribute. Borrows the buffer.
@@ -124,7 +105,7 @@ struct attribute {
     bytes_view payload{};
     std::size_t offset = 0;  ///< of the attribute header in the caller's buffer
 
-    [[nodiscard]] constexpr std::uint64_t host(std::size_t n) const noexcept { return detail::load_host(payload.data(), n); }
+    [[nodiscard]] constexpr std::uint64_t host(std::size_t n) const noexcept { return load_host_n(payload.data(), n); }
 };
 
 /// Walks a stream of attributes; every length is checked before use.
@@ -136,8 +117,8 @@ public:
         const std::size_t rem = in_.size() - pos_;
         if (rem < attr_header_size) return fail(errc::truncated, base_ + pos_);
         const std::byte* p = in_.data() + pos_;
-        const auto len = static_cast<std::size_t>(detail::load_host(p, 2));
-        const auto type = static_cast<std::uint16_t>(detail::load_host(p + 2, 2));
+        const auto len = static_cast<std::size_t>(load_host_n(p, 2));
+        const auto type = static_cast<std::uint16_t>(load_host_n(p + 2, 2));
         if (len < attr_header_size) return fail(errc::bad_attribute, base_ + pos_);
         if (len > rem) return fail(errc::truncated, base_ + pos_);
         attribute a;
@@ -171,11 +152,11 @@ public:
                                     std::uint32_t pid = 0) noexcept {
         start_ = pos_;
         if (std::byte* p = reserve(nlmsg_header_size)) {
-            detail::store_host(p, 0, 4);
-            detail::store_host(p + 4, type, 2);
-            detail::store_host(p + 6, flags, 2);
-            detail::store_host(p + 8, seq, 4);
-            detail::store_host(p + 12, pid, 4);
+            store_host_n(p, 0, 4);
+            store_host_n(p + 4, type, 2);
+            store_host_n(p + 6, flags, 2);
+            store_host_n(p + 8, seq, 4);
+            store_host_n(p + 12, pid, 4);
         }
         return *this;
     }
@@ -195,8 +176,8 @@ public:
         }
         const std::size_t len = attr_header_size + payload.size();
         if (std::byte* p = reserve(align4(len))) {
-            detail::store_host(p, len, 2);
-            detail::store_host(p + 2, type, 2);
+            store_host_n(p, len, 2);
+            store_host_n(p + 2, type, 2);
             for (std::size_t i = 0; i < payload.size(); ++i) p[4 + i] = payload[i];
             for (std::size_t i = len; i < align4(len); ++i) p[i] = std::byte{0};
         }
@@ -205,12 +186,12 @@ public:
     /// A host-order integer attribute of n octets (nla_put_u8/u16/u32/u64).
     constexpr message_writer& attr_host(std::uint16_t type, std::uint64_t v, std::size_t n) noexcept {
         std::byte b[8]{};
-        detail::store_host(b, v, n);
+        store_host_n(b, v, n);
         return attr(type, bytes_view(b, n));
     }
     /// Ends the message: writes nlmsg_len.
     constexpr message_writer& end() noexcept {
-        if (!failed_) detail::store_host(out_.data() + start_, pos_ - start_, 4);
+        if (!failed_) store_host_n(out_.data() + start_, pos_ - start_, 4);
         return *this;
     }
     [[nodiscard]] constexpr result<std::size_t> status() const noexcept {
