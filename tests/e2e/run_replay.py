@@ -6,7 +6,8 @@ by field with what make_replay derived from its inputs. Malformed events must
 be counted and skipped while the exporter keeps going. When tshark is
 installed, it must read the pcap as netlink.
 
-usage: run_replay.py MAKE_REPLAY IOAM_EXPORTER IOAM_COLLECTOR
+usage: run_replay.py MAKE_REPLAY IOAM_EXPORTER IOAM_COLLECTOR [IOAM_IES_XML]
+With the XML and ipfixDump installed, libfixbuf must decode the same values.
 """
 import json
 import os
@@ -17,6 +18,7 @@ import sys
 import tempfile
 
 make_replay, exporter, collector = sys.argv[1:4]
+ie_xml = sys.argv[4] if len(sys.argv) > 4 else None
 failures = []
 
 
@@ -76,6 +78,21 @@ with tempfile.TemporaryDirectory() as d:
     check("schema=none" in t.stdout, "text: no schema printed as none")
     check("egress_id=unavailable" in t.stdout, "text: unavailable values by name")
     check("no node data (overflow)" in t.stdout, "text: overflowed trace")
+
+    # An independent decoder: libfixbuf's ipfixDump with our element file.
+    if ie_xml and shutil.which("ipfixDump"):
+        dump = subprocess.run(["timeout", "20", "ipfixDump", "--in", ipfix_file, "--element-file", ie_xml],
+                              capture_output=True, text=True, timeout=30)
+        check(dump.returncode == 0, f"ipfixDump exit status {dump.returncode}: {dump.stderr.strip()}")
+        check(dump.stdout.count("--- data record") == len(want), "ipfixDump: every record")
+        for key, name in (("node_id", "ioamNodeId"), ("node_id_wide", "ioamNodeIdWide"),
+                          ("schema_id", "ioamOpaqueStateSchemaId"), ("transit_delay", "ioamTransitDelay"),
+                          ("egress_id", "ioamEgressIfId")):
+            got_values = [int(v) for v in re.findall(r"\b" + name + r" : (\d+)", dump.stdout)]
+            want_values = [w[key] for w in want if key in w]
+            check(got_values == want_values, f"ipfixDump: {name} values {got_values[:4]}... expected {want_values[:4]}...")
+    else:
+        print("ipfixDump or the element file not available: libfixbuf cross-check skipped")
 
     # Re-recording a replay gives the same pcap (the recorder writes what it reads).
     rec = os.path.join(d, "again.pcap")
