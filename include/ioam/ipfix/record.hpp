@@ -75,12 +75,28 @@ constexpr errc put_field(byte_writer& w, const V& value, const record_options& o
         return errc::no_room;
     }
 }
+// A fixed-size record is reserved once and its fields written at constant
+// offsets: no per-field bounds check, and the writer's state is not reloaded
+// after every store (byte stores may alias it).
+template <class T, std::size_t I, class V>
+constexpr errc put_fixed_field(std::byte* rec, const V& value) noexcept {
+    constexpr field_spec f = T::fields[I];
+    using Val = field_value_t<T, I>;
+    return encode_value<f.type>(bytes_span{rec + T::static_offsets[I], f.length}, static_cast<Val>(value));
+}
 template <class T, class Tuple, std::size_t... I>
 constexpr result<void> put_fields(byte_writer& w, const Tuple& t, const record_options& opt,
                                   std::index_sequence<I...>) noexcept {
     const std::size_t start = w.size();
     errc e = errc::ok;
-    ((e == errc::ok ? (e = put_field<T, I>(w, std::get<I>(t), opt), 0) : 0), ...);
+    if constexpr (T::is_fixed_size) {
+        (void)opt;
+        std::byte* rec = w.reserve(T::record_size);
+        if (!rec) e = errc::no_room;
+        else ((e == errc::ok ? (e = put_fixed_field<T, I>(rec, std::get<I>(t)), 0) : 0), ...);
+    } else {
+        ((e == errc::ok ? (e = put_field<T, I>(w, std::get<I>(t), opt), 0) : 0), ...);
+    }
     if (e == errc::ok && !w.ok()) e = errc::no_room;
     if (e != errc::ok) {
         w.rewind(start);  // never leave half a record behind
