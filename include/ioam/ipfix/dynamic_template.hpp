@@ -50,8 +50,8 @@ struct field_view {
     /// Integers of any width and signedness, widened (bool false when not an integer).
     [[nodiscard]] bool to_u64(std::uint64_t& out) const noexcept {
         if (!is_unsigned(spec->type) && !is_signed(spec->type)) return false;
-        out = is_unsigned(spec->type) ? load_be_n(bytes.data(), bytes.size())
-                                      : static_cast<std::uint64_t>(detail::sign_extend(load_be_n(bytes.data(), bytes.size()), bytes.size()));
+        const std::uint64_t raw = detail::load_be_var(bytes.data(), bytes.size());
+        out = is_unsigned(spec->type) ? raw : static_cast<std::uint64_t>(detail::sign_extend(raw, bytes.size()));
         return true;
     }
 };

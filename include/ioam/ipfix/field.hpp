@@ -60,6 +60,17 @@ template <std::size_t N>
     for (std::size_t i = 0; i < N; ++i) a.bytes[i] = p[i];
     return a;
 }
+/// load_be_n for a width known only at run time, with the common widths as
+/// constant-size loads (a single byte swap each) instead of a byte loop.
+[[nodiscard]] constexpr std::uint64_t load_be_var(const std::byte* p, std::size_t n) noexcept {
+    switch (n) {
+    case 1: return load_be<1>(p);
+    case 2: return load_be<2>(p);
+    case 4: return load_be<4>(p);
+    case 8: return load_be<8>(p);
+    default: return load_be_n(p, n);
+    }
+}
 // string_view over wire bytes: not a constant expression (reinterpret_cast).
 [[nodiscard]] inline std::string_view as_chars(bytes_view b) noexcept {
     return {reinterpret_cast<const char*>(b.data()), b.size()};
@@ -74,9 +85,9 @@ template <data_type T>
     const std::size_t n = b.size();
     using V = value_t<T>;
     if constexpr (is_unsigned(T)) {
-        return static_cast<V>(load_be_n(p, n));
+        return static_cast<V>(detail::load_be_var(p, n));
     } else if constexpr (is_signed(T)) {
-        return static_cast<V>(detail::sign_extend(load_be_n(p, n), n));
+        return static_cast<V>(detail::sign_extend(detail::load_be_var(p, n), n));
     } else if constexpr (T == data_type::float32) {
         return std::bit_cast<float>(static_cast<std::uint32_t>(load_be<4>(p)));
     } else if constexpr (T == data_type::float64) {
