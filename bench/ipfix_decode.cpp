@@ -15,6 +15,7 @@
 
 #include "bench_data.hpp"
 #include "fixbuf_peer.hpp"
+#include "passes.hpp"
 #include "ioam/ipfix/dynamic_template.hpp"
 #include "ioam/ipfix/iana.hpp"
 #include "ioam/ipfix/message.hpp"
@@ -24,13 +25,6 @@
 namespace {
 using namespace bench;
 using stream = std::vector<std::vector<std::byte>>;
-
-template <class T>
-void set_counters(benchmark::State& st) {
-    const auto n = static_cast<std::int64_t>(st.iterations() * record_count);
-    st.SetItemsProcessed(n);
-    st.SetBytesProcessed(n * static_cast<std::int64_t>(T::record_size));
-}
 
 ipfix::ie_registry registry() {
     ipfix::ie_registry r{ipfix::iana_registry};
@@ -152,24 +146,14 @@ void register_all(const char* name, const std::vector<Rec>& recs, fixbuf::spec (
                      s->size() - 1);
     }
     const std::string b = std::string("BM_decode_") + name + "/";
-    benchmark::RegisterBenchmark((b + "ours").c_str(), [s](benchmark::State& st) {
-        dynamic_decoder d(*s);
-        for (auto _ : st) benchmark::DoNotOptimize(d.run(*s));
-        set_counters<T>(st);
-    });
-    benchmark::RegisterBenchmark((b + "ours_static").c_str(), [s](benchmark::State& st) {
-        for (auto _ : st) benchmark::DoNotOptimize(run_static<T>(*s));
-        set_counters<T>(st);
-    });
-    benchmark::RegisterBenchmark((b + "libfixbuf").c_str(), [s, spec, fb_sum](benchmark::State& st) {
-        fixbuf_decoder f(spec(), *s, fb_sum);
-        for (auto _ : st) benchmark::DoNotOptimize(f.run());
-        set_counters<T>(st);
-    });
-    benchmark::RegisterBenchmark((b + "baseline").c_str(), [s](benchmark::State& st) {
-        for (auto _ : st) benchmark::DoNotOptimize(run_baseline<T>(*s));
-        set_counters<T>(st);
-    });
+    const auto items = static_cast<std::int64_t>(recs.size());
+    const auto bytes = items * static_cast<std::int64_t>(T::record_size);
+    auto* d = new dynamic_decoder(*s);
+    add_pass(b + "ours", [d, s] { benchmark::DoNotOptimize(d->run(*s)); }, items, bytes);
+    add_pass(b + "ours_static", [s] { benchmark::DoNotOptimize(run_static<T>(*s)); }, items, bytes);
+    auto* f = new fixbuf_decoder(spec(), *s, fb_sum);
+    add_pass(b + "libfixbuf", [f] { benchmark::DoNotOptimize(f->run()); }, items, bytes);
+    add_pass(b + "baseline", [s] { benchmark::DoNotOptimize(run_baseline<T>(*s)); }, items, bytes);
 }
 
 }  // namespace
@@ -184,6 +168,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "%s\n", e.what());
         return 1;
     }
+    if (int rc = run_pass_mode(); rc >= 0) return rc;
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
     benchmark::RunSpecifiedBenchmarks();

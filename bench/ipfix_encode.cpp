@@ -10,6 +10,7 @@
 
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -17,6 +18,7 @@
 
 #include "bench_data.hpp"
 #include "fixbuf_peer.hpp"
+#include "passes.hpp"
 #include "ioam/core/buffer.hpp"
 #include "ioam/ipfix/message.hpp"
 #include "ioam/ipfix/record.hpp"
@@ -24,13 +26,6 @@
 namespace {
 using namespace bench;
 constexpr std::uint32_t export_time = 1700000000;
-
-template <class T>
-void set_counters(benchmark::State& st) {
-    const auto n = static_cast<std::int64_t>(st.iterations() * record_count);
-    st.SetItemsProcessed(n);
-    st.SetBytesProcessed(n * static_cast<std::int64_t>(T::record_size));
-}
 
 // ---- ours ----------------------------------------------------------------------
 /// Encodes every record into MTU-sized messages; calls out(message) for each.
@@ -47,43 +42,7 @@ void encode_ours(ipfix::message_writer& w, const std::vector<Rec>& recs, Out&& o
     w.reset();
 }
 
-template <class T, class Rec>
-void bm_ours(benchmark::State& st, const std::vector<Rec>& recs) {
-    std::array<std::byte, message_capacity> buf{};
-    ipfix::message_writer w(buf, 1, 0);
-    for (auto _ : st) {
-        encode_ours<T>(w, recs, [](ioam::bytes_span m) {
-            benchmark::DoNotOptimize(m.data());
-            benchmark::ClobberMemory();  // the message is "sent" here
-        });
-    }
-    set_counters<T>(st);
-}
-
-template <class T, class Rec>
-void bm_ours_record(benchmark::State& st, const std::vector<Rec>& recs) {
-    std::vector<std::byte> buf(recs.size() * T::record_size);
-    for (auto _ : st) {
-        ioam::byte_writer w(buf);
-        for (const Rec& r : recs) (void)ipfix::encode_record<T>(w, r);
-        benchmark::DoNotOptimize(buf.data());
-        benchmark::ClobberMemory();
-    }
-    set_counters<T>(st);
-}
-
 // ---- libfixbuf -----------------------------------------------------------------
-template <class T>
-void bm_fixbuf(benchmark::State& st, fixbuf::spec spec, const std::vector<std::vector<std::byte>>& internal) {
-    fixbuf::exporter x(std::move(spec));
-    for (auto _ : st) {
-        for (const auto& r : internal) x.append(r.data());  // emits itself when a message is full
-        x.emit();
-        benchmark::ClobberMemory();
-    }
-    set_counters<T>(st);
-}
-
 // ---- baseline: the same messages, by hand ---------------------------------------
 template <class T, class Rec, class Out>
 void encode_baseline(std::byte* buf, std::uint32_t& seq, const std::vector<Rec>& recs, Out&& out) {
@@ -105,31 +64,6 @@ void encode_baseline(std::byte* buf, std::uint32_t& seq, const std::vector<Rec>&
         ++n;
     }
     finish();
-}
-
-template <class T, class Rec>
-void bm_baseline(benchmark::State& st, const std::vector<Rec>& recs) {
-    std::array<std::byte, message_capacity> buf{};
-    std::uint32_t seq = 0;
-    for (auto _ : st) {
-        encode_baseline<T>(buf.data(), seq, recs, [](ioam::bytes_span m) {
-            benchmark::DoNotOptimize(m.data());
-            benchmark::ClobberMemory();
-        });
-    }
-    set_counters<T>(st);
-}
-
-template <class T, class Rec>
-void bm_baseline_record(benchmark::State& st, const std::vector<Rec>& recs) {
-    std::vector<std::byte> buf(recs.size() * T::record_size);
-    for (auto _ : st) {
-        std::byte* p = buf.data();
-        for (const Rec& r : recs) p = baseline::put(p, r);
-        benchmark::DoNotOptimize(buf.data());
-        benchmark::ClobberMemory();
-    }
-    set_counters<T>(st);
 }
 
 // ---- the outputs agree -----------------------------------------------------------
@@ -198,15 +132,42 @@ template <class T, class Rec>
 void register_all(const char* name, const std::vector<Rec>& recs, fixbuf::spec (*spec)(),
                   const std::vector<std::vector<std::byte>>& internal) {
     const std::string b = std::string("BM_encode_") + name + "/";
-    benchmark::RegisterBenchmark((b + "ours").c_str(), [&recs](benchmark::State& st) { bm_ours<T>(st, recs); });
-    benchmark::RegisterBenchmark((b + "ours_record").c_str(),
-                                 [&recs](benchmark::State& st) { bm_ours_record<T>(st, recs); });
-    benchmark::RegisterBenchmark((b + "libfixbuf").c_str(),
-                                 [spec, &internal](benchmark::State& st) { bm_fixbuf<T>(st, spec(), internal); });
-    benchmark::RegisterBenchmark((b + "baseline").c_str(),
-                                 [&recs](benchmark::State& st) { bm_baseline<T>(st, recs); });
-    benchmark::RegisterBenchmark((b + "baseline_record").c_str(),
-                                 [&recs](benchmark::State& st) { bm_baseline_record<T>(st, recs); });
+    const auto items = static_cast<std::int64_t>(recs.size());
+    const auto bytes = items * static_cast<std::int64_t>(T::record_size);
+    auto sink = [](ioam::bytes_span m) {
+        benchmark::DoNotOptimize(m.data());
+        benchmark::ClobberMemory();  // the message is "sent" here
+    };
+
+    auto* w = new ipfix::message_writer(*new std::array<std::byte, message_capacity>{}, 1, 0);
+    add_pass(b + "ours", [w, &recs, sink] { encode_ours<T>(*w, recs, sink); }, items, bytes);
+
+    auto* flat = new std::vector<std::byte>(recs.size() * T::record_size);
+    add_pass(b + "ours_record", [flat, &recs] {
+        ioam::byte_writer bw(*flat);
+        for (const Rec& r : recs) (void)ipfix::encode_record<T>(bw, r);
+        benchmark::DoNotOptimize(flat->data());
+        benchmark::ClobberMemory();
+    }, items, bytes);
+
+    auto* x = new fixbuf::exporter(spec());
+    add_pass(b + "libfixbuf", [x, &internal] {
+        for (const auto& r : internal) x->append(r.data());  // emits by itself when a message is full
+        x->emit();
+        benchmark::ClobberMemory();
+    }, items, bytes);
+
+    auto* buf = new std::array<std::byte, message_capacity>{};
+    auto* seq = new std::uint32_t{0};
+    add_pass(b + "baseline", [buf, seq, &recs, sink] { encode_baseline<T>(buf->data(), *seq, recs, sink); }, items,
+             bytes);
+
+    add_pass(b + "baseline_record", [flat, &recs] {
+        std::byte* p = flat->data();
+        for (const Rec& r : recs) p = baseline::put(p, r);
+        benchmark::DoNotOptimize(flat->data());
+        benchmark::ClobberMemory();
+    }, items, bytes);
 }
 
 }  // namespace
@@ -216,15 +177,17 @@ int main(int argc, char** argv) {
     static const auto nodes = make_nodes();
     static const auto flow_internal = internal_records(flows);
     static const auto node_internal = internal_records(nodes);
+    const bool pass_mode = std::getenv("BENCH_PASS") != nullptr;
     try {
-        check_agree<flow_template>("flow", flows, fixbuf::flow_spec(), flow_internal);
-        check_agree<ioam_template>("ioam", nodes, fixbuf::ioam_spec(), node_internal);
+        if (!pass_mode) check_agree<flow_template>("flow", flows, fixbuf::flow_spec(), flow_internal);
+        if (!pass_mode) check_agree<ioam_template>("ioam", nodes, fixbuf::ioam_spec(), node_internal);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "%s\n", e.what());
         return 1;
     }
     register_all<flow_template>("flow", flows, &fixbuf::flow_spec, flow_internal);
     register_all<ioam_template>("ioam", nodes, &fixbuf::ioam_spec, node_internal);
+    if (int rc = run_pass_mode(); rc >= 0) return rc;
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
     benchmark::RunSpecifiedBenchmarks();
