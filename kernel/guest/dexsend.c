@@ -69,7 +69,7 @@ int main(int argc, char **argv)
 	int count = 1, flows = 1, usec = 0, hlen = 0, opt, listen_port = 0, timeout = 1500;
 	unsigned char hbh[2048];
 	struct sockaddr_in6 dst = { .sin6_family = AF_INET6 };
-	int fds[64];
+	int fds[512];
 
 	while ((opt = getopt(argc, argv, "c:f:i:H:l:t:")) != -1) {
 		switch (opt) {
@@ -90,7 +90,7 @@ int main(int argc, char **argv)
 	}
 	if (listen_port)
 		return receive(listen_port, timeout);
-	if (argc - optind != 2 || flows < 1 || flows > 64 ||
+	if (argc - optind != 2 || flows < 1 || flows > 512 ||
 	    inet_pton(AF_INET6, argv[optind], &dst.sin6_addr) != 1) {
 		fprintf(stderr, "usage: dexsend [-c COUNT] [-f FLOWS] [-i USEC] [-H HEX] ADDR PORT\n");
 		return 2;
