@@ -73,7 +73,10 @@ void round_trip(const ipfix::record_view<T>& r) {
     for (bool long_varlen : {false, true}) {
         const auto first = encode_values<T>(to_values(r), long_varlen, capacity);
         auto again = ipfix::decode_record<T>(first);
-        FUZZ_CHECK(again.has_value());
+        if (!again) {  // only when the longer prefixes pushed it past a message's size
+            FUZZ_CHECK(first.size() > 0xffff - 3);
+            continue;
+        }
         FUZZ_CHECK(again->size() == first.size());
         const auto second = encode_values<T>(to_values(*again), long_varlen, capacity);
         FUZZ_CHECK(first == second);

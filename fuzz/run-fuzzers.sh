@@ -6,7 +6,9 @@
 #   fuzz/run-fuzzers.sh                  # every harness, 60 s each
 #   FUZZ_SECONDS=3600 fuzz/run-fuzzers.sh ipfix_template_cache   # a long run of one
 #
-# Environment: FUZZ_SECONDS (per harness, default 60), FUZZ_BUILD_DIR
+# Environment: FUZZ_SECONDS (per harness, default 60), FUZZ_MAX_LEN (largest
+# input libFuzzer makes, default 8192: larger regression inputs are cut to
+# it, and the replay tests run them whole), FUZZ_BUILD_DIR
 # (default build-fuzz), FUZZ_JOBS (parallel fuzzing processes per harness,
 # default 1), FUZZ_KEEP (a directory to keep the grown corpora and any
 # crash inputs in; default: a temporary directory, removed on success).
@@ -49,7 +51,7 @@ for h in "${harnesses[@]}"; do
   parallel=()
   [ "$jobs" -gt 1 ] && parallel=(-jobs="$jobs" -workers="$jobs")
   (cd "$work" && "$build/fuzz/fuzz-$h" "$corpus" -max_total_time="$seconds" -rss_limit_mb=2048 \
-     -timeout=10 -print_final_stats=1 "${parallel[@]}" \
+     -timeout=10 -max_len="${FUZZ_MAX_LEN:-8192}" -print_final_stats=1 "${parallel[@]}" \
      -artifact_prefix="$work/artifacts/$h-") >"$log" 2>&1 || rc=$?
   if [ "$jobs" -gt 1 ]; then cat "$work"/fuzz-*.log >>"$log" 2>/dev/null || true; rm -f "$work"/fuzz-*.log; fi
   grep -E '^stat::number_of_executed_units|^Done|cov: ' "$log" | tail -2 || true
