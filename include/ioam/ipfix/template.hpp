@@ -94,7 +94,10 @@ struct template_check {
     for (std::size_t i = 0; i < fields.size(); ++i) {
         const field_spec& f = fields[i];
         if (f.id >= 0x8000) return {errc::bad_field_length, i};
-        if (f.known_type && !valid_length(f.type, f.length)) return {errc::bad_field_length, i};
+        // Zero octets also for IEs we do not know: records of such fields alone
+        // would take no room, and a data set of them would never end.
+        if (f.length == 0 || (f.known_type && !valid_length(f.type, f.length)))
+            return {errc::bad_field_length, i};
         if (!allow_duplicates)
             for (std::size_t j = 0; j < i; ++j)
                 if (fields[j].id == f.id && fields[j].enterprise == f.enterprise) return {errc::duplicate_field, i};
