@@ -80,6 +80,9 @@ topo_down() {
 # monitors_start NODE... : one dexmon per node, events in $T/NODE.ev
 monitors_start() {
 	MON_PIDS=
+	# remove old output first: the background job truncates its file
+	# only when it gets to run, and an old READY must not be seen
+	for n in "$@"; do rm -f "$T/$n.ev"; done
 	for n in "$@"; do
 		nsx $n dexmon -t 1500 > "$T/$n.ev" &
 		MON_PIDS="$MON_PIDS $!"
@@ -95,6 +98,7 @@ monitors_start() {
 
 # receiver_start: counts datagrams to db02::2 port 5000 in $T/rx
 receiver_start() {
+	rm -f "$T/rx"
 	nsx C dexsend -l 5000 -t 1500 > "$T/rx" &
 	RX_PID=$!
 	i=0
