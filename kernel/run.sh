@@ -42,6 +42,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 [ -f "$src_tar" ] || die "$src_tar not found (package linux-source-6.12)"
+log "source: linux-source-6.12 $(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null)"
 
 # --- 2. unpacked, patched tree, cached by content --------------------------
 mkdir -p "$work"
