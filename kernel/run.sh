@@ -14,6 +14,8 @@
 #   IOAM_JOBS          make -j (default: number of CPUs).
 #   IOAM_QEMU_TIMEOUT  hard limit for the guest, seconds (default 900).
 #   IOAM_NO_INSTALL=1  do not call apt-get.
+#   IOAM_IPROUTE2_IP   an `ip` built with kernel/iproute2/*.patch: adds the
+#                      iproute2_dex test.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -150,6 +152,11 @@ rm -f "$root/bin/ip" "$root/bin/bash"
 copy_with_libs /usr/bin/ip bin/ip 2>/dev/null || copy_with_libs /bin/ip bin/ip
 copy_with_libs /bin/bash bin/bash
 [ -x "$out/bin/ioam-route" ] && copy_with_libs "$out/bin/ioam-route" bin/ioam-route
+# Optional: an `ip` built with kernel/iproute2/*.patch (see kernel/README.md)
+if [ -n "${IOAM_IPROUTE2_IP:-}" ]; then
+  [ -x "$IOAM_IPROUTE2_IP" ] || die "IOAM_IPROUTE2_IP=$IOAM_IPROUTE2_IP is not an executable"
+  copy_with_libs "$IOAM_IPROUTE2_IP" bin/ip-dex
+fi
 cp "$out"/bin/* "$root/tests/" 2>/dev/null || true
 rm -f "$root/tests/ioam-route"
 cp "$here"/guest/*.sh "$root/tests/"
