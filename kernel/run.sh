@@ -16,6 +16,9 @@
 #   IOAM_NO_INSTALL=1  do not call apt-get.
 #   IOAM_IPROUTE2_IP   an `ip` built with kernel/iproute2/*.patch: adds the
 #                      iproute2_dex test.
+# The whole script is one block: bash reads it before running it, so editing
+# this file while it runs cannot break the run.
+{
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -30,8 +33,8 @@ die() { log "error: $*"; exit 2; }
 
 # --- 1. packages -----------------------------------------------------------
 pkgs=(linux-source-6.12 qemu-system-x86 busybox-static bc bison flex libelf-dev
-      libssl-dev cpio ccache gcc make xz-utils kmod iproute2 bash libmnl-dev
-      pkg-config)
+      libssl-dev cpio ccache gcc libc6-dev make patch xz-utils iproute2 bash
+      libmnl-dev pkg-config meson ninja-build g++)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
@@ -136,6 +139,8 @@ gcc -O2 -Wall -Wextra -Werror -o "$out/bin/ioam-route" "$repo"/exporters/ioam-ro
 
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,var/run/netns,etc,tests,lib64}
 cp /bin/busybox "$root/bin/busybox"
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' > "$root/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
 for a in $("$root/bin/busybox" --list); do
   [ -e "$root/bin/$a" ] || ln -s busybox "$root/bin/$a"
 done
@@ -152,6 +157,20 @@ rm -f "$root/bin/ip" "$root/bin/bash"
 copy_with_libs /usr/bin/ip bin/ip 2>/dev/null || copy_with_libs /bin/ip bin/ip
 copy_with_libs /bin/bash bin/bash
 [ -x "$out/bin/ioam-route" ] && copy_with_libs "$out/bin/ioam-route" bin/ioam-route
+# ioam-exporter and ioam-collector from this repository (the end-to-end
+# test), built with Meson in the work directory.
+mbuild=$work/meson-build
+rm -f "$out/exporter-build.log"
+if { [ -d "$mbuild/meson-private" ] || meson setup "$mbuild" "$repo" -Dtests=disabled \
+       -Dbenchmarks=disabled -Dkernel_tests=disabled -Dexporter=enabled; } > "$out/exporter-build.log" 2>&1 &&
+   ninja -C "$mbuild" exporters/ioam-exporter/ioam-exporter exporters/ioam-collector/ioam-collector \
+     >> "$out/exporter-build.log" 2>&1; then
+  copy_with_libs "$mbuild/exporters/ioam-exporter/ioam-exporter" bin/ioam-exporter
+  copy_with_libs "$mbuild/exporters/ioam-collector/ioam-collector" bin/ioam-collector
+else
+  log "warning: ioam-exporter/ioam-collector do not build (the exporter test will fail): $out/exporter-build.log"
+  tail -20 "$out/exporter-build.log" > "$root/tests/exporter-build-failed"
+fi
 # Optional: an `ip` built with kernel/iproute2/*.patch (see kernel/README.md)
 if [ -n "${IOAM_IPROUTE2_IP:-}" ]; then
   [ -x "$IOAM_IPROUTE2_IP" ] || die "IOAM_IPROUTE2_IP=$IOAM_IPROUTE2_IP is not an executable"
@@ -194,3 +213,4 @@ if [ "$qrc" = 33 ] && [ "$fail" = 0 ] && [ -n "$expected" ] && [ "$pass" = "$exp
   log "all $pass tests passed"; exit 0
 fi
 exit 1
+}
