@@ -157,18 +157,19 @@ rm -f "$root/bin/ip" "$root/bin/bash"
 copy_with_libs /usr/bin/ip bin/ip 2>/dev/null || copy_with_libs /bin/ip bin/ip
 copy_with_libs /bin/bash bin/bash
 [ -x "$out/bin/ioam-route" ] && copy_with_libs "$out/bin/ioam-route" bin/ioam-route
-# ioam-exporter and ioam-collector from this repository (the end-to-end
-# test), built with Meson in the work directory.
+# ioam-exporter, ioam-collector and ioam-inject from this repository (the
+# end-to-end tests), built with Meson in the work directory.
 mbuild=$work/meson-build
 rm -f "$out/exporter-build.log"
 if { [ -d "$mbuild/meson-private" ] || meson setup "$mbuild" "$repo" -Dtests=disabled \
        -Dbenchmarks=disabled -Dkernel_tests=disabled -Dexporter=enabled; } > "$out/exporter-build.log" 2>&1 &&
    ninja -C "$mbuild" exporters/ioam-exporter/ioam-exporter exporters/ioam-collector/ioam-collector \
-     >> "$out/exporter-build.log" 2>&1; then
-  copy_with_libs "$mbuild/exporters/ioam-exporter/ioam-exporter" bin/ioam-exporter
-  copy_with_libs "$mbuild/exporters/ioam-collector/ioam-collector" bin/ioam-collector
+     exporters/ioam-inject/ioam-inject >> "$out/exporter-build.log" 2>&1; then
+  for prog in ioam-exporter ioam-collector ioam-inject; do
+    copy_with_libs "$mbuild/exporters/$prog/$prog" bin/$prog
+  done
 else
-  log "warning: ioam-exporter/ioam-collector do not build (the exporter test will fail): $out/exporter-build.log"
+  log "warning: ioam-exporter/collector/inject do not build (tests using them will fail): $out/exporter-build.log"
   tail -20 "$out/exporter-build.log" > "$root/tests/exporter-build-failed"
 fi
 # Optional: an `ip` built with kernel/iproute2/*.patch (see kernel/README.md)

@@ -57,6 +57,20 @@ dex_case "bit 7 ignored"             0004007b000081000000                  ""   
 dex_case "undefined bit 12"          0004007b000000080000                  ""   3 3 3 "bit12=0xffffffff"
 dex_case "reserved bit 23"           0004007b000000000100                  ""   3 3 3
 
+# The project's own injector (exporters/ioam-inject) builds valid DEX options
+if command -v ioam-inject >/dev/null; then
+	monitors_start B C && receiver_start
+	nsx A ioam-inject --dst db02::2 --port 5000 --mode dex --type 0xc00000 --namespace 123 \
+		--flow-id 7 --sequence --count 3 || fail "ioam-inject"
+	wait_all
+	check "ioam-inject DEX: delivered, 3 events at B and C" eq "$(received)/$(nevents B)/$(nevents C)" "3/3/3"
+	check "ioam-inject DEX: flow 7, sequence 0 1 2 at C" \
+		eq "$(flowseq C | tr '\n' ' ')" "0x00000007 0 0x00000007 1 0x00000007 2 "
+	check "ioam-inject DEX: B's hop limit/node id and interfaces" eq "$(values B hlni) $(values B ifs)" "0x3f000002 0x00150016"
+else
+	fail "ioam-inject missing (see exporter-build.log)"
+fi
+
 check "unknown flag: no sequence number taken from the unknown field" \
 	bash -c "! grep -q 'seq=' $T/case-unknown_extension_flag.ev"
 check "sequence only: no flow id" bash -c "! grep -q 'flow=' $T/case-sequence_number_only.ev"
