@@ -11,7 +11,9 @@ failed=0
 for t in $tests; do
   name=${t%.sh}; name=${name#t_}
   start=$(cut -d' ' -f1 /proc/uptime)
-  if ./"$t" > "/tmp/$name.log" 2>&1; then
+  # a hanging test fails alone (busybox timeout) instead of eating the
+  # harness's whole time budget
+  if timeout 300 ./"$t" > "/tmp/$name.log" 2>&1; then
     verdict=PASS
   else
     verdict="FAIL (rc=$?)"
