@@ -55,33 +55,8 @@ inline constexpr std::size_t multi_list_entry_header_size = 4;
 template <compile_time_template T>
 class list_records {
 public:
-    class iterator {
-    public:
-        using value_type = record_view<T>;
-        using difference_type = std::ptrdiff_t;
-        using iterator_concept = std::forward_iterator_tag;
-        using iterator_category = std::input_iterator_tag;  // operator* returns a value
-        constexpr iterator() noexcept = default;
-        constexpr iterator(bytes_view body, std::size_t pos) noexcept : body_(body), pos_(pos) {}
-        [[nodiscard]] constexpr record_view<T> operator*() const noexcept {
-            return decode_record<T>(body_.subspan(pos_)).value();
-        }
-        constexpr iterator& operator++() noexcept {
-            if constexpr (T::is_fixed_size) pos_ += T::record_size;
-            else pos_ += (**this).size();
-            return *this;
-        }
-        constexpr iterator operator++(int) noexcept {
-            iterator t = *this;
-            ++*this;
-            return t;
-        }
-        friend constexpr bool operator==(const iterator& a, const iterator& b) noexcept { return a.pos_ == b.pos_; }
-
-    private:
-        bytes_view body_{};
-        std::size_t pos_ = 0;
-    };
+    // Records back to back walk exactly like a data set's (without padding).
+    using iterator = typename data_set_view<T>::iterator;
 
     constexpr list_records() noexcept = default;
     [[nodiscard]] constexpr iterator begin() const noexcept { return {body_, 0}; }

@@ -505,6 +505,7 @@ public:
         using value_type = record_view<T>;
         using difference_type = std::ptrdiff_t;
         using iterator_concept = std::forward_iterator_tag;
+        using iterator_category = std::input_iterator_tag;  // operator* returns a value
         constexpr iterator() noexcept = default;
         constexpr iterator(bytes_view body, std::size_t pos) noexcept : body_(body), pos_(pos) {}
         [[nodiscard]] constexpr record_view<T> operator*() const noexcept {
