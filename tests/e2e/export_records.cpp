@@ -338,3 +338,70 @@ TEST(Records, TemplateTableReusesTheLeastRecentlyUsedId) {
     EXPECT_TRUE(ev);
     EXPECT_FALSE(tt.sent(tt.lookup(c, ev)));
 }
+
+// A template id reused for a new shape: over TCP (and SCTP, files) the old
+// template is withdrawn first, in its own message, and only when this stream
+// defined it (RFC 7011 8.1); over UDP the new definition simply replaces it.
+TEST(Records, EvictionWithdrawsBeforeReuseOnStreams) {
+    const auto withdrawals = [](const std::vector<std::vector<std::byte>>& msgs) {
+        std::vector<std::pair<std::size_t, std::uint16_t>> out;  // (message, id)
+        for (std::size_t i = 0; i < msgs.size(); ++i)
+            for (const auto s : ipfix::parse_message(msgs[i]).value().sets())
+                if (s.is_template_set())
+                    for (const auto tr : ipfix::parse_template_set(s).value())
+                        if (tr.is_withdrawal()) out.emplace_back(i, tr.id());
+        return out;
+    };
+    const auto event = [&](std::uint32_t type) {
+        e2e::trace_input in{"x", 7, type, {e2e::make_node(0, {}, 0)}};
+        return e2e::trace_message(in);
+    };
+    const std::vector<std::uint32_t> types = {0x800000, 0x400000, 0x200000};  // three shapes, two ids
+    for (const auto over : {ipfix::transport::tcp, ipfix::transport::udp}) {
+        SCOPED_TRACE(over == ipfix::transport::tcp ? "tcp" : "udp");
+        std::array<std::byte, 65535> buf{};
+        std::vector<std::vector<std::byte>> msgs;
+        ipfix::message_writer w(buf, 1, 0, ipfix::writer_options{1472, over, 0, {}});
+        const auto flush = [&](ipfix::message_writer& mw) {
+            if (mw.empty()) return;
+            auto m = mw.finish(0);
+            msgs.emplace_back(m.begin(), m.end());
+            mw.reset();
+        };
+        x::event_exporter<2> ex(x::exporter_options{x::node_selection::all, 300, t::type_policy::lenient});
+        std::vector<std::vector<std::byte>> keep;
+        for (const auto ty : types) {
+            keep.push_back(event(ty));
+            ASSERT_TRUE(ex.add(decode(keep.back()), w, flush));
+        }
+        flush(w);
+        EXPECT_EQ(ex.counters().evictions, 1U);
+        const auto wd = withdrawals(msgs);
+        if (over == ipfix::transport::udp) {
+            EXPECT_TRUE(wd.empty());
+            EXPECT_EQ(ex.counters().withdrawals, 0U);
+        } else {
+            ASSERT_EQ(wd.size(), 1U);
+            EXPECT_EQ(wd[0].second, 300) << "the least recently used id";
+            EXPECT_EQ(ex.counters().withdrawals, 1U);
+            // The withdrawal ends its message; the new definition follows.
+            ASSERT_LT(wd[0].first + 1, msgs.size());
+            bool redefined_later = false;
+            for (const auto s : ipfix::parse_message(msgs[wd[0].first + 1]).value().sets())
+                if (s.is_template_set())
+                    for (const auto tr : ipfix::parse_template_set(s).value())
+                        redefined_later |= tr.id() == 300 && !tr.is_withdrawal();
+            EXPECT_TRUE(redefined_later);
+            // A new session (templates forgotten): no withdrawal of an id this
+            // stream never defined.
+            msgs.clear();
+            ex.invalidate_templates();
+            keep.push_back(event(0x100000));
+            ASSERT_TRUE(ex.add(decode(keep.back()), w, flush));
+            flush(w);
+            EXPECT_TRUE(withdrawals(msgs).empty());
+        }
+        // Every record still decodes to its own trace type.
+        for (const auto& d : decode_all(msgs)) EXPECT_NE(d.r.trace_type, std::nullopt);
+    }
+}

@@ -51,6 +51,7 @@ struct exporter_counters {
     std::uint64_t malformed = 0;       ///< events whose node data does not decode: skipped
     std::uint64_t too_big = 0;         ///< records larger than an empty message: dropped
     std::uint64_t evictions = 0;       ///< template ids reused for a new shape (table full)
+    std::uint64_t withdrawals = 0;     ///< of those, withdrawn first (not over UDP)
 };
 
 /// Template ids for record shapes: first-seen order, least recently used
@@ -76,8 +77,11 @@ public:
     }
 
     /// The entry of a shape, added (or reusing the least recently used slot) when new.
-    constexpr entry& lookup(const record_shape& s, bool& evicted) noexcept {
+    /// `withdraw` is set when the reused slot's old template went out since
+    /// the last refresh() (a stream collector holds it).
+    constexpr entry& lookup(const record_shape& s, bool& evicted, bool* withdraw = nullptr) noexcept {
         evicted = false;
+        if (withdraw) *withdraw = false;
         ++tick_;
         if (slots_[mru_].used && slots_[mru_].shape == s) return touch(slots_[mru_]);
         std::size_t victim = 0;
@@ -95,6 +99,7 @@ public:
         }
         entry& e = slots_[victim];
         evicted = e.used;
+        if (withdraw) *withdraw = e.used && sent(e);
         e.shape = s;
         e.used = true;
         e.sent_epoch = 0;
@@ -238,9 +243,26 @@ private:
 
     template <class Flush>
     constexpr result<void> put(const record_shape& s, bytes_view rec, ipfix::message_writer& w, Flush& flush) noexcept {
-        bool evicted = false;
-        auto& e = table_.lookup(s, evicted);
-        if (evicted) ++c_.evictions;
+        bool evicted = false, was_sent = false;
+        auto& e = table_.lookup(s, evicted, &was_sent);
+        if (evicted) {
+            ++c_.evictions;
+            // Over TCP, SCTP and in files an id is withdrawn before it is
+            // reused (RFC 7011 8.1), but only if this stream defined it (a
+            // withdrawal of an unknown template resets the session); a UDP
+            // collector replaces it (8.4). The new definition goes in the
+            // next message.
+            if (was_sent && w.over() != ipfix::transport::udp) {
+                auto r = w.withdraw(e.id, false);
+                if (!r && !w.empty()) {
+                    flush(w);
+                    r = w.withdraw(e.id, false);
+                }
+                if (!r) return fail_too_big(r.error());
+                ++c_.withdrawals;
+                flush(w);
+            }
+        }
         if (!table_.sent(e))
             if (auto r = send_template(e, w, flush); !r) return r;
         auto r = w.add_record_bytes(e.id, rec, e.min_record_size);

@@ -80,6 +80,7 @@ public:
     /// data records sent before it, modulo 2^32 (RFC 7011 3.1).
     [[nodiscard]] constexpr std::uint32_t next_sequence() const noexcept { return sequence_ + records_; }
     [[nodiscard]] constexpr std::uint32_t observation_domain() const noexcept { return odid_; }
+    [[nodiscard]] constexpr transport over() const noexcept { return opt_.over; }
 
     /// Adds the template record of T (in a template or options template set).
     template <compile_time_template T>
