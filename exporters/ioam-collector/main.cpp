@@ -1,7 +1,8 @@
 // ioam-collector: IPFIX from ioam-exporter (or the seed Go exporter, same
-// PEN 10383 elements) over UDP or from RFC 5655 files, decoded through the
-// run-time template cache and printed as text or JSON lines, one line per
-// record (a trace node or a DEX event).
+// PEN 10383 elements) over UDP, TCP or from RFC 5655 files, decoded through
+// the run-time template cache and printed as text or JSON lines, one line per
+// record (a trace node or a DEX event); options records (e.g. the exporter's
+// statistics) are printed field by field.
 #include "print.hpp"
 
 #include "ioam/export/decode.hpp"
@@ -26,6 +27,7 @@
 #include <cstring>
 #include <ctime>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -48,11 +50,13 @@ void usage(std::FILE* f) {
         "Decodes IPFIX carrying IOAM records (PEN 10383: ioam-exporter and the seed Go exporter)\n"
         "and prints one line per record.\n\n"
         "  -l, --listen [ADDR:]PORT     receive IPFIX over UDP (default address: all, IPv6 and IPv4)\n"
+        "  -t, --listen-tcp [ADDR:]PORT receive IPFIX over TCP (any number of exporters; each\n"
+        "                               connection is a session: its templates end with it)\n"
         "  FILE...                      read IPFIX files (RFC 5655) instead; '-' for stdin\n"
         "  -j, --json                   JSON lines (default: text)\n"
         "      --meta                   add the observation domain, template id and sequence number\n"
         "      --count N                exit after N records\n"
-        "      --idle-exit SEC          exit when nothing arrived for SEC seconds (UDP)\n"
+        "      --idle-exit SEC          exit when nothing arrived for SEC seconds\n"
         "      --template-lifetime SEC  forget UDP templates not refreshed in SEC seconds (1800)\n"
         "  -h, --help, -V, --version\n\n"
         "Statistics go to stderr at exit. Exit status: 0 success; 1 a file did not decode or\n"
@@ -60,7 +64,7 @@ void usage(std::FILE* f) {
 }
 
 struct options {
-    std::string listen;
+    std::string listen, listen_tcp;
     std::vector<std::string> files;
     bool json = false, meta = false;
     std::uint64_t count = 0;
@@ -88,6 +92,7 @@ public:
             const xp::decoded_record d = xp::decode_record(r);
             if (d.pen_fields == 0) {
                 ++other_records_;
+                if (r.templ().is_options()) print_options(*m, r);
                 return;
             }
             ++records_;
@@ -116,6 +121,43 @@ public:
         return true;
     }
 
+    // An options record (the exporter's statistics, or anyone's), field by field.
+    void print_options(const ipfix::message_view& m, const ipfix::dynamic_record& r) {
+        ++options_records_;
+        std::string line = o_.json ? "{\"options\":{" : "options";
+        char buf[64];
+        bool first = true;
+        r.for_each_field([&](const ipfix::field_view& f) {
+            std::string name = f.info ? std::string(f.info->name) : "ie" + std::to_string(f.spec->id);
+            std::string value;
+            std::uint64_t u = 0;
+            if (f.to_u64(u)) {
+                std::snprintf(buf, sizeof buf, "%" PRIu64, u);
+                value = buf;
+            } else if (f.type() == ipfix::data_type::dateTimeMilliseconds) {
+                std::snprintf(buf, sizeof buf, "%" PRIu64, f.as<ipfix::data_type::dateTimeMilliseconds>().milliseconds);
+                value = buf;
+            } else {
+                if (o_.json) value = "\"";
+                for (const auto b : f.bytes) {
+                    std::snprintf(buf, sizeof buf, "%02x", static_cast<unsigned>(b));
+                    value += buf;
+                }
+                if (o_.json) value += "\"";
+            }
+            if (o_.json) line += (first ? "\"" : ",\"") + name + "\":" + value;
+            else line += " " + name + "=" + value;
+            first = false;
+        });
+        if (o_.json) {
+            std::snprintf(buf, sizeof buf, "},\"odid\":%" PRIu32 ",\"template\":%u}", m.observation_domain(),
+                          static_cast<unsigned>(r.templ().id()));
+            line += buf;
+        }
+        std::printf("%s\n", line.c_str());
+    }
+
+    void end_session(std::uint64_t session) { cache_.end_session(session); }
     void expire() { cache_.expire(static_cast<std::uint32_t>(std::time(nullptr))); }
     [[nodiscard]] bool done() const { return o_.count > 0 && records_ >= o_.count; }
     [[nodiscard]] bool clean() const { return bad_messages_ == 0 && skipped_sets_ == 0; }
@@ -123,9 +165,10 @@ public:
     void print_stats() const {
         std::fprintf(stderr,
                      "ioam-collector stats: messages=%" PRIu64 " templates=%" PRIu64 " records=%" PRIu64
-                     " other_records=%" PRIu64 " skipped_sets=%" PRIu64 " sequence_gaps=%" PRIu64
-                     " bad_messages=%" PRIu64 "\n",
-                     messages_, templates_, records_, other_records_, skipped_sets_, gaps_, bad_messages_);
+                     " other_records=%" PRIu64 " options_records=%" PRIu64 " skipped_sets=%" PRIu64
+                     " sequence_gaps=%" PRIu64 " bad_messages=%" PRIu64 " connections=%" PRIu64 "\n",
+                     messages_, templates_, records_, other_records_, options_records_, skipped_sets_, gaps_,
+                     bad_messages_, connections_);
     }
 
 private:
@@ -137,7 +180,10 @@ private:
     const options& o_;
     ipfix::template_cache cache_;
     std::uint64_t messages_ = 0, templates_ = 0, records_ = 0, other_records_ = 0, skipped_sets_ = 0, gaps_ = 0,
-                  bad_messages_ = 0;
+                  bad_messages_ = 0, options_records_ = 0;
+
+public:
+    std::uint64_t connections_ = 0;
 };
 
 int read_file(collector& c, const std::string& path, std::uint64_t session) {
@@ -166,56 +212,155 @@ int read_file(collector& c, const std::string& path, std::uint64_t session) {
     return exit_ok;
 }
 
-int listen_udp(collector& c, const options& o) {
-    std::string host, port = o.listen;
-    if (const auto colon = o.listen.rfind(':'); colon != std::string::npos) {
-        host = o.listen.substr(0, colon);
-        port = o.listen.substr(colon + 1);
+// Binds a UDP or TCP socket to "[ADDR:]PORT" (no address: all, IPv6 and IPv4).
+int open_listener(const std::string& spec, int type, const char* opt, int& fd) {
+    std::string host, port = spec;
+    if (const auto colon = spec.rfind(':'); colon != std::string::npos) {
+        host = spec.substr(0, colon);
+        port = spec.substr(colon + 1);
         if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
     }
     addrinfo hints{};
     hints.ai_family = host.empty() ? AF_INET6 : AF_UNSPEC;
-    hints.ai_socktype = SOCK_DGRAM;
+    hints.ai_socktype = type;
     hints.ai_flags = AI_PASSIVE;
     addrinfo* res = nullptr;
     if (const int rc = getaddrinfo(host.empty() ? nullptr : host.c_str(), port.c_str(), &hints, &res); rc != 0) {
-        std::fprintf(stderr, "ioam-collector: --listen %s: %s\n", o.listen.c_str(), gai_strerror(rc));
+        std::fprintf(stderr, "ioam-collector: %s %s: %s\n", opt, spec.c_str(), gai_strerror(rc));
         return exit_usage;
     }
-    const int fd = socket(res->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    const int off = 0, big = 8 << 20;
+    fd = socket(res->ai_family, type | SOCK_CLOEXEC, 0);
+    const int off = 0, on = 1, big = 8 << 20;
     if (fd >= 0 && res->ai_family == AF_INET6) (void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
     if (fd >= 0) (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
-    if (fd < 0 || bind(fd, res->ai_addr, res->ai_addrlen) != 0) {
-        std::fprintf(stderr, "ioam-collector: --listen %s: %s\n", o.listen.c_str(), std::strerror(errno));
+    if (fd >= 0 && type == SOCK_STREAM) (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    if (fd < 0 || bind(fd, res->ai_addr, res->ai_addrlen) != 0 || (type == SOCK_STREAM && listen(fd, 16) != 0)) {
+        std::fprintf(stderr, "ioam-collector: %s %s: %s\n", opt, spec.c_str(), std::strerror(errno));
         freeaddrinfo(res);
         if (fd >= 0) close(fd);
+        fd = -1;
         return exit_open;
     }
     freeaddrinfo(res);
-    std::fprintf(stderr, "ioam-collector: listening on UDP %s\n", o.listen.c_str());
-    std::map<std::string, std::uint64_t> sessions;  // exporter address -> transport session
+    std::fprintf(stderr, "ioam-collector: listening on %s %s\n", type == SOCK_STREAM ? "TCP" : "UDP", spec.c_str());
+    return exit_ok;
+}
+
+std::string peer_name(const sockaddr_storage& from, socklen_t len) {
+    char h[NI_MAXHOST] = "", s[NI_MAXSERV] = "";
+    getnameinfo(reinterpret_cast<const sockaddr*>(&from), len, h, sizeof h, s, sizeof s, NI_NUMERICHOST | NI_NUMERICSERV);
+    return std::string(h) + "/" + s;
+}
+
+// One TCP connection: a byte stream of whole messages (RFC 7011 10.4.1),
+// framed by their length field; its own transport session.
+struct connection {
+    int fd = -1;
+    std::uint64_t session = 0;
+    std::string peer;
+    std::vector<std::byte> buf;
+};
+
+// False when the connection must close (end of stream, error, bad framing).
+bool read_connection(collector& c, connection& k) {
+    std::array<std::byte, 65536> tmp{};
+    const ssize_t n = recv(k.fd, tmp.data(), tmp.size(), MSG_DONTWAIT);
+    if (n == 0) return false;
+    if (n < 0) return errno == EAGAIN || errno == EINTR;
+    k.buf.insert(k.buf.end(), tmp.begin(), tmp.begin() + n);
+    std::size_t pos = 0;
+    while (k.buf.size() - pos >= ipfix::message_header_size && !c.done()) {
+        const ioam::bytes_view rest = ioam::bytes_view(k.buf).subspan(pos);
+        auto len = ipfix::peek_message_length(rest);
+        if (!len) {
+            // Nothing to resynchronise on in a stream: close (RFC 7011 10.4.1).
+            std::fprintf(stderr, "ioam-collector: TCP %s: not an IPFIX message at stream offset %zu: %s; closing\n",
+                         k.peer.c_str(), pos, len.error_code().message().c_str());
+            c.message(k.session, rest.first(ipfix::message_header_size));  // counted as a bad message
+            return false;
+        }
+        if (*len > rest.size()) break;
+        c.message(k.session, rest.first(*len));
+        pos += *len;
+    }
+    k.buf.erase(k.buf.begin(), k.buf.begin() + static_cast<std::ptrdiff_t>(pos));
+    return true;
+}
+
+int serve(collector& c, const options& o) {
+    int udp = -1, tcp = -1;
+    if (!o.listen.empty())
+        if (int rc = open_listener(o.listen, SOCK_DGRAM, "--listen", udp); rc != exit_ok) return rc;
+    if (!o.listen_tcp.empty())
+        if (int rc = open_listener(o.listen_tcp, SOCK_STREAM, "--listen-tcp", tcp); rc != exit_ok) {
+            if (udp >= 0) close(udp);
+            return rc;
+        }
+    std::map<std::string, std::uint64_t> sessions;  // UDP exporter address -> transport session
+    std::vector<std::unique_ptr<connection>> conns;
+    std::uint64_t next_tcp_session = std::uint64_t{1} << 32;
     std::array<std::byte, 65536> buf{};
     std::time_t last = std::time(nullptr);
+    std::vector<pollfd> fds;
     while (!g_stop && !c.done()) {
-        pollfd p{fd, POLLIN, 0};
-        const int pr = poll(&p, 1, 500);
+        fds.clear();
+        fds.push_back(pollfd{udp, POLLIN, 0});
+        fds.push_back(pollfd{tcp, POLLIN, 0});
+        for (const auto& k : conns) fds.push_back(pollfd{k->fd, POLLIN, 0});
+        const int pr = poll(fds.data(), fds.size(), 500);
         c.expire();
         if (pr <= 0) {
             if (o.idle_exit > 0 && std::time(nullptr) - last >= static_cast<std::time_t>(o.idle_exit)) break;
             continue;
         }
-        sockaddr_storage from{};
-        socklen_t fl = sizeof from;
-        const ssize_t n = recvfrom(fd, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &fl);
-        if (n < 0) continue;
         last = std::time(nullptr);
-        char h[NI_MAXHOST] = "", s[NI_MAXSERV] = "";
-        getnameinfo(reinterpret_cast<sockaddr*>(&from), fl, h, sizeof h, s, sizeof s, NI_NUMERICHOST | NI_NUMERICSERV);
-        const auto [it, fresh] = sessions.emplace(std::string(h) + "/" + s, sessions.size() + 1);
-        c.message(it->second, ioam::bytes_view(buf.data(), static_cast<std::size_t>(n)));
+        if (fds[0].revents & POLLIN) {
+            sockaddr_storage from{};
+            socklen_t fl = sizeof from;
+            const ssize_t n = recvfrom(udp, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &fl);
+            if (n >= 0) {
+                const auto [it, fresh] = sessions.emplace(peer_name(from, fl), sessions.size() + 1);
+                c.message(it->second, ioam::bytes_view(buf.data(), static_cast<std::size_t>(n)));
+            }
+        }
+        for (std::size_t i = 0; i < conns.size(); ++i) {
+            connection& k = *conns[i];
+            if (!(fds[2 + i].revents & (POLLIN | POLLERR | POLLHUP))) continue;
+            if (read_connection(c, k)) continue;
+            if (!k.buf.empty())
+                std::fprintf(stderr, "ioam-collector: TCP %s: %zu octets of an incomplete message at the end\n",
+                             k.peer.c_str(), k.buf.size());
+            std::fprintf(stderr, "ioam-collector: TCP %s: connection closed\n", k.peer.c_str());
+            c.end_session(k.session);
+            close(k.fd);
+            k.fd = -1;
+        }
+        std::erase_if(conns, [](const auto& k) { return k->fd < 0; });
+        if (fds[1].revents & POLLIN) {
+            sockaddr_storage from{};
+            socklen_t fl = sizeof from;
+            const int fd = accept4(tcp, reinterpret_cast<sockaddr*>(&from), &fl, SOCK_CLOEXEC);
+            if (fd >= 0) {
+                auto k = std::make_unique<connection>();
+                k->fd = fd;
+                k->session = next_tcp_session++;
+                k->peer = peer_name(from, fl);
+                ++c.connections_;
+                std::fprintf(stderr, "ioam-collector: TCP %s: connected\n", k->peer.c_str());
+                conns.push_back(std::move(k));
+            }
+        }
     }
-    close(fd);
+    for (const auto& k : conns) {
+        // Whatever is still queued in the socket is read before exit.
+        while (!c.done() && read_connection(c, *k)) {
+            pollfd p{k->fd, POLLIN, 0};
+            if (poll(&p, 1, 0) <= 0) break;
+        }
+        close(k->fd);
+    }
+    if (udp >= 0) close(udp);
+    if (tcp >= 0) close(tcp);
     return exit_ok;
 }
 
@@ -228,6 +373,7 @@ int main(int argc, char** argv) {
     enum : int { o_meta = 256, o_count, o_idle, o_lifetime };
     static const option longopts[] = {
         {"listen", required_argument, nullptr, 'l'},   {"json", no_argument, nullptr, 'j'},
+        {"listen-tcp", required_argument, nullptr, 't'},
         {"meta", no_argument, nullptr, o_meta},        {"count", required_argument, nullptr, o_count},
         {"idle-exit", required_argument, nullptr, o_idle},
         {"template-lifetime", required_argument, nullptr, o_lifetime},
@@ -240,10 +386,11 @@ int main(int argc, char** argv) {
         v = std::strtoull(s, &end, 10);
         return errno == 0 && *s && !*end && s[0] != '-';
     };
-    for (int ch; (ch = getopt_long(argc, argv, "l:jhV", longopts, nullptr)) != -1;) {
+    for (int ch; (ch = getopt_long(argc, argv, "l:t:jhV", longopts, nullptr)) != -1;) {
         unsigned long long v = 0;
         switch (ch) {
         case 'l': o.listen = optarg; break;
+        case 't': o.listen_tcp = optarg; break;
         case 'j': o.json = true; break;
         case o_meta: o.meta = true; break;
         case o_count:
@@ -264,8 +411,8 @@ int main(int argc, char** argv) {
         }
     }
     for (int i = optind; i < argc; ++i) o.files.emplace_back(argv[i]);
-    if (o.listen.empty() == o.files.empty()) {
-        std::fprintf(stderr, "ioam-collector: give either --listen or files (see --help)\n");
+    if ((o.listen.empty() && o.listen_tcp.empty()) == o.files.empty()) {
+        std::fprintf(stderr, "ioam-collector: give either --listen/--listen-tcp or files (see --help)\n");
         return exit_usage;
     }
     struct sigaction sa{};
@@ -281,7 +428,7 @@ int main(int argc, char** argv) {
         for (const auto& f : o.files)
             if (int r = read_file(c, f, session++); r != exit_ok && rc == exit_ok) rc = r;
     } else {
-        rc = listen_udp(c, o);
+        rc = serve(c, o);
     }
     std::fflush(stdout);
     c.print_stats();

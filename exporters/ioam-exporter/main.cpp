@@ -11,8 +11,10 @@
 #include "genl.hpp"
 #include "pcap.hpp"
 #include "print.hpp"
+#include "tcp.hpp"
 
 #include "ioam/export/event_exporter.hpp"
+#include "ioam/export/stats.hpp"
 #include "ioam/ipfix/message.hpp"
 #include "ioam/netlink/event.hpp"
 #include "ioam/netlink/ioam6.hpp"
@@ -41,6 +43,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -67,7 +70,9 @@ constexpr int exit_open = 4;        // an input or output could not be opened
 enum class console_mode { none, text, json };
 
 struct config {
-    std::vector<std::string> collectors;
+    std::vector<std::string> collectors, tcp_collectors;
+    std::size_t tcp_backlog = 8u << 20;
+    unsigned drain_ms = 5000;
     console_mode console = console_mode::none;
     std::string file, record, replay, user = "nobody";
     bool drop_privileges = true;
@@ -89,7 +94,16 @@ void usage(std::FILE* f) {
         "Exports the kernel's IOAM events (genl family IOAM6, group ioam6_events) as IPFIX\n"
         "(PEN 10383 layout, docs/exporter.md).\n\n"
         "Outputs (any number at once; without one, -o is implied):\n"
-        "  -c, --collector ADDR:PORT    IPFIX over UDP to ADDR (IPv4, [IPv6] or a name); repeatable\n"
+        "  -c, --collector [udp://|tcp://]ADDR:PORT\n"
+        "                               IPFIX to a collector (UDP unless tcp://; ADDR: IPv4,\n"
+        "                               [IPv6] or a name); repeatable\n"
+        "      --tcp ADDR:PORT          the same as -c tcp://ADDR:PORT: reconnects with backoff\n"
+        "                               (0.25 s doubling to 30 s), templates re-sent on every\n"
+        "                               connection, events kept in a bounded backlog meanwhile\n"
+        "      --tcp-backlog BYTES      backlog per TCP collector (8388608); events that find it\n"
+        "                               full are dropped and counted\n"
+        "      --drain-timeout MS       at exit, wait up to MS for TCP collectors to take the\n"
+        "                               backlog (5000)\n"
         "      --file PATH              IPFIX file (RFC 5655); '-' for stdout\n"
         "  -o, --console[=text|json]    print every record (text by default; json: one object a line)\n"
         "Input:\n"
@@ -105,8 +119,9 @@ void usage(std::FILE* f) {
         "      --observation-domain N   observation domain id (1)\n"
         "      --reporting-node-only    one record per trace event: the emitting node (default: all nodes)\n"
         "Process:\n"
-        "      --stats-interval SEC     print statistics to stderr every SEC seconds (0: off);\n"
-        "                               also on SIGUSR1 and at exit\n"
+        "      --stats-interval SEC     statistics every SEC seconds (0: off), also on SIGUSR1\n"
+        "                               and at exit: a line on stderr, and an IPFIX options\n"
+        "                               record (template 4000) to every IPFIX output\n"
         "      --user NAME              after subscribing, run as NAME when started as root (nobody)\n"
         "      --keep-privileges        do not drop privileges\n"
         "  -h, --help                   this text\n"
@@ -168,7 +183,7 @@ std::uint64_t now_ms() {
 
 struct stats {
     std::uint64_t datagrams = 0, nl_messages = 0, events = 0, malformed = 0, other_messages = 0, truncated = 0;
-    std::uint64_t messages = 0, bytes = 0, send_errors = 0, write_errors = 0;
+    std::uint64_t messages = 0, bytes = 0, send_errors = 0, write_errors = 0, bytes_not_sent = 0;
     std::uint64_t enobufs = 0, recv_errors = 0, lost = 0;
     bool lost_exact = true;
 };
@@ -181,8 +196,13 @@ public:
         if (int rc = open_outputs(); rc != exit_ok) return rc;
         int rc = cfg_.replay.empty() ? run_live() : run_replay();
         flush();
-        close_outputs();
+        drain_tcp();
+        send_stats_record();
+        flush();
+        drain_tcp();
+        for (auto& t : tcp_) t->abandon();
         print_stats(stderr, "exit");
+        close_outputs();
         return rc;
     }
 
@@ -212,6 +232,21 @@ private:
             return exit_usage;
         }
         capacity_ = cfg_.mtu - overhead;
+        tcp_settings_.backlog = cfg_.tcp_backlog;
+        tcp_settings_.capacity = capacity_;
+        tcp_settings_.odid = cfg_.odid;
+        tcp_settings_.flush_ms = cfg_.flush_ms;
+        tcp_settings_.exporter = ex_.options();
+        for (const auto& c : cfg_.tcp_collectors) {
+            sockaddr_storage ss{};
+            socklen_t len = 0;
+            std::string err;
+            if (!resolve(c, ss, len, err)) {
+                std::fprintf(stderr, "ioam-exporter: TCP collector %s: %s\n", c.c_str(), err.c_str());
+                return exit_usage;
+            }
+            tcp_.push_back(std::make_unique<tcp::output>(c, ss, len, tcp_settings_));
+        }
         if (!cfg_.file.empty()) {
             file_ = cfg_.file == "-" ? stdout : std::fopen(cfg_.file.c_str(), "wb");
             if (!file_) {
@@ -233,6 +268,7 @@ private:
     }
 
     void close_outputs() {
+        tcp_.clear();
         for (int fd : udp_) ::close(fd);
         udp_.clear();
         if (file_ && std::fflush(file_) != 0) ++st_.write_errors;
@@ -254,12 +290,100 @@ private:
         const auto m = w.finish(static_cast<std::uint32_t>(std::time(nullptr)));
         if (ipfix_out_) {
             for (int fd : udp_)
-                if (send(fd, m.data(), m.size(), 0) != static_cast<ssize_t>(m.size())) ++st_.send_errors;
-            if (file_ && std::fwrite(m.data(), m.size(), 1, file_) != 1) ++st_.write_errors;
+                if (send(fd, m.data(), m.size(), 0) != static_cast<ssize_t>(m.size())) {
+                    ++st_.send_errors;
+                    st_.bytes_not_sent += m.size();
+                }
+            if (file_ && std::fwrite(m.data(), m.size(), 1, file_) != 1) {
+                ++st_.write_errors;
+                st_.bytes_not_sent += m.size();
+            }
             ++st_.messages;
             st_.bytes += m.size();
         }
         w.reset();
+    }
+
+    // ---- TCP -----------------------------------------------------------------
+    // Services the TCP outputs until `done()` or the deadline.
+    template <class Done>
+    void wait_tcp(std::uint64_t deadline, Done done, bool flush_partial) {
+        std::vector<pollfd> fds;
+        while (!done()) {
+            const std::uint64_t now = now_ms();
+            if (now >= deadline) return;
+            fds.clear();
+            for (const auto& t : tcp_) fds.push_back(pollfd{t->poll_events() ? t->fd() : -1, t->poll_events(), 0});
+            std::uint64_t wait = std::min<std::uint64_t>(deadline - now, 20);
+            for (const auto& t : tcp_) wait = t->timeout(now, wait);
+            (void)poll(fds.data(), fds.size(), static_cast<int>(wait));
+            for (std::size_t i = 0; i < tcp_.size(); ++i) {
+                tcp_[i]->service(fds[i].revents, now_ms());
+                if (flush_partial) tcp_[i]->flush(now_ms());
+            }
+        }
+    }
+
+    // Exit: gives the TCP collectors --drain-timeout to take what waits.
+    void drain_tcp() {
+        if (tcp_.empty()) return;
+        wait_tcp(now_ms() + cfg_.drain_ms, [this] {
+            return std::all_of(tcp_.begin(), tcp_.end(), [](const auto& t) { return t->idle(); });
+        }, true);
+    }
+
+    // ---- statistics --------------------------------------------------------
+    [[nodiscard]] xp::exporter_stats collect_stats() const {
+        const auto& c = ex_.counters();
+        xp::exporter_stats v;
+        v.process_id = static_cast<std::uint32_t>(getpid());
+        v.started = ipfix::date_time_milliseconds{started_ms_};
+        v.now = ipfix::date_time_milliseconds{wall_ms()};
+        v.malformed = st_.malformed + c.malformed;
+        v.events = c.events + v.malformed;
+        v.lost_events = st_.lost;
+        v.records = c.records;
+        v.records_not_sent = c.too_big;
+        v.messages = st_.messages;
+        v.octets = st_.bytes;
+        v.octets_not_sent = st_.bytes_not_sent;
+        for (const auto& t : tcp_) {
+            v.lost_events += t->stats().events_dropped;
+            v.records_not_sent += t->stats().records_lost;
+            v.messages += t->stats().messages;
+            v.octets += t->stats().bytes;
+        }
+        return v;
+    }
+
+    static std::uint64_t wall_ms() {
+        timespec ts{};
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return static_cast<std::uint64_t>(ts.tv_sec) * 1000 + static_cast<std::uint64_t>(ts.tv_nsec) / 1000000;
+    }
+
+    // The statistics as an options record (ioam/export/stats.hpp) to every IPFIX output.
+    void send_stats_record() {
+        const auto v = collect_stats();
+        if (ipfix_out_) {
+            auto& w = *writer_;
+            const auto add = [&] {
+                if (!stats_template_sent_ && !w.add_template<xp::stats_template>()) return false;
+                stats_template_sent_ = true;
+                return static_cast<bool>(w.add_record<xp::stats_template>(v));
+            };
+            if (!add()) {
+                flush();
+                (void)add();
+            }
+            flush();
+        }
+        for (auto& t : tcp_) t->add_stats(v, now_ms());
+    }
+
+    void report(const char* when) {
+        send_stats_record();
+        print_stats(stderr, when);
     }
 
     // ---- events ------------------------------------------------------------
@@ -283,7 +407,8 @@ private:
                 malformed("event", ev.error());
                 continue;
             }
-            export_event(*ev);
+            if (export_event(*ev))
+                for (auto& t : tcp_) t->enqueue(d.subspan(m->offset, m->length));
         }
     }
 
@@ -294,14 +419,15 @@ private:
                          st_.datagrams, e.offset, ioam::make_error_code(e.code).message().c_str());
     }
 
-    void export_event(const nl::event& ev) {
+    // False when the event is malformed (counted and skipped).
+    bool export_event(const nl::event& ev) {
         const auto before = ex_.counters();
         auto& w = *writer_;
         auto r = ex_.add(ev, w, [this](ipfix::message_writer&) { flush(); });
         const auto& after = ex_.counters();
         if (after.malformed != before.malformed) {
             malformed("node data", r.error(), false);  // the exporter counted it
-            return;
+            return false;
         }
         ++st_.events;
         if (!w.empty() && !pending_) {
@@ -309,6 +435,7 @@ private:
             pending_since_ = now_ms();
         }
         if (cfg_.console != console_mode::none) print_event(ev, static_cast<std::uint32_t>(after.events));
+        return true;
     }
 
     void print_event(const nl::event& ev, std::uint32_t id) {
@@ -338,6 +465,7 @@ private:
         if (pending_ && now - pending_since_ >= cfg_.flush_ms) flush();
         if (ipfix_out_ && cfg_.refresh > 0 && now >= next_refresh_) {
             next_refresh_ = now + std::uint64_t{cfg_.refresh} * 1000;
+            stats_template_sent_ = false;
             if (ex_.templates_known() > 0) {
                 ex_.resend_templates(*writer_, [this](ipfix::message_writer&) { flush(); });
                 flush();
@@ -345,12 +473,13 @@ private:
         }
         if (cfg_.stats_interval > 0 && now >= next_stats_) {
             next_stats_ = now + std::uint64_t{cfg_.stats_interval} * 1000;
-            print_stats(stderr, "periodic");
+            report("periodic");
         }
         if (g_stats) {
             g_stats = 0;
-            print_stats(stderr, "SIGUSR1");
+            report("SIGUSR1");
         }
+        for (auto& t : tcp_) t->service(0, now);
     }
 
     int poll_timeout(std::uint64_t now) const {
@@ -358,6 +487,7 @@ private:
         if (pending_) t = std::min<std::uint64_t>(t, pending_since_ + cfg_.flush_ms > now ? pending_since_ + cfg_.flush_ms - now : 0);
         if (ipfix_out_ && cfg_.refresh > 0) t = std::min<std::uint64_t>(t, next_refresh_ > now ? next_refresh_ - now : 0);
         if (cfg_.stats_interval > 0) t = std::min<std::uint64_t>(t, next_stats_ > now ? next_stats_ - now : 0);
+        for (const auto& o : tcp_) t = o->timeout(now, t);
         return static_cast<int>(t);
     }
 
@@ -389,15 +519,20 @@ private:
         }
         int rc = exit_ok;
         unsigned consecutive_errors = 0;
+        std::vector<pollfd> fds;
         while (!g_stop) {
-            pollfd p{sub_.fd, POLLIN, 0};
-            const int pr = poll(&p, 1, poll_timeout(now_ms()));
+            fds.assign(1, pollfd{sub_.fd, POLLIN, 0});
+            for (const auto& t : tcp_) fds.push_back(pollfd{t->poll_events() ? t->fd() : -1, t->poll_events(), 0});
+            const int pr = poll(fds.data(), fds.size(), poll_timeout(now_ms()));
             if (pr < 0 && errno != EINTR) {
                 std::fprintf(stderr, "ioam-exporter: poll: %s\n", std::strerror(errno));
                 rc = exit_runtime;
                 break;
             }
-            if (pr > 0) {
+            if (pr > 0)
+                for (std::size_t i = 0; i < tcp_.size(); ++i)
+                    if (fds[i + 1].revents) tcp_[i]->service(fds[i + 1].revents, now_ms());
+            if (pr > 0 && (fds[0].revents & (POLLIN | POLLERR))) {
                 // Drain what is queued, a batch at a time.
                 for (int round = 0; round < 64 && !g_stop; ++round) {
                     for (std::size_t i = 0; i < batch; ++i) mmsg_[i].msg_hdr.msg_flags = 0;
@@ -494,12 +629,23 @@ private:
             return exit_open;
         }
         pcap::record rec;
+        // TCP collectors: connect first, and let the replay wait for them
+        // rather than overrun their backlogs.
+        wait_tcp(now_ms() + cfg_.drain_ms, [this] {
+            return std::all_of(tcp_.begin(), tcp_.end(), [](const auto& t) { return t->up(); });
+        }, false);
+        const auto backlogged = [this] {
+            return std::any_of(tcp_.begin(), tcp_.end(),
+                               [](const auto& t) { return t->up() && t->backlog_used() > t->backlog_capacity() / 2; });
+        };
         while (!g_stop && r.next(rec)) {
             if (rec_file_ && !rec_.record(rec.datagram, rec.sec, rec.usec)) ++st_.write_errors;
             process_datagram(rec.datagram);
+            for (auto& t : tcp_) t->service(0, now_ms());
+            if (backlogged()) wait_tcp(now_ms() + cfg_.drain_ms, [&] { return !backlogged(); }, false);
             if (g_stats) {
                 g_stats = 0;
-                print_stats(stderr, "SIGUSR1");
+                report("SIGUSR1");
             }
         }
         if (r.error()) {
@@ -522,6 +668,15 @@ private:
                      st_.bytes, st_.lost_exact ? "" : ">=", st_.lost, st_.enobufs, st_.recv_errors,
                      st_.malformed + c.malformed, st_.truncated, c.too_big, st_.send_errors, st_.write_errors,
                      st_.other_messages, st_.datagrams);
+        for (const auto& t : tcp_) {
+            const auto& tc = t->stats();
+            std::fprintf(f,
+                         "ioam-exporter stats (%s): tcp %s: connects=%" PRIu64 " failures=%" PRIu64 " records=%" PRIu64
+                         " messages=%" PRIu64 " bytes=%" PRIu64 " backlog=%zu events_dropped=%" PRIu64
+                         " records_lost=%" PRIu64 "\n",
+                         when, t->spec().c_str(), tc.connects, tc.failures, tc.records, tc.messages, tc.bytes,
+                         t->backlog_used(), tc.events_dropped, tc.records_lost);
+        }
         std::fflush(f);
     }
 
@@ -536,6 +691,10 @@ private:
     std::FILE* rec_file_ = nullptr;
     pcap::writer rec_;
     bool ipfix_out_ = false;
+    bool stats_template_sent_ = false;
+    std::uint64_t started_ms_ = wall_ms();
+    tcp::settings tcp_settings_;
+    std::vector<std::unique_ptr<tcp::output>> tcp_;
     bool pending_ = false;
     std::uint64_t pending_since_ = 0, next_refresh_ = 0, next_stats_ = 0;
     genl::subscription sub_;
@@ -556,7 +715,7 @@ void on_signal(int sig) {
 int main(int argc, char** argv) {
     config cfg;
     enum : int { o_file = 256, o_mtu, o_flush, o_refresh, o_odid, o_record, o_replay, o_stats, o_rcvbuf, o_user,
-                 o_keep, o_reporting };
+                 o_keep, o_reporting, o_tcp, o_tcp_backlog, o_drain };
     static const option longopts[] = {
         {"collector", required_argument, nullptr, 'c'},
         {"console", optional_argument, nullptr, 'o'},
@@ -572,6 +731,9 @@ int main(int argc, char** argv) {
         {"user", required_argument, nullptr, o_user},
         {"keep-privileges", no_argument, nullptr, o_keep},
         {"reporting-node-only", no_argument, nullptr, o_reporting},
+        {"tcp", required_argument, nullptr, o_tcp},
+        {"tcp-backlog", required_argument, nullptr, o_tcp_backlog},
+        {"drain-timeout", required_argument, nullptr, o_drain},
         {"help", no_argument, nullptr, 'h'},
         {"version", no_argument, nullptr, 'V'},
         {nullptr, 0, nullptr, 0},
@@ -583,7 +745,20 @@ int main(int argc, char** argv) {
     for (int ch; (ch = getopt_long(argc, argv, "c:ohV", longopts, nullptr)) != -1;) {
         unsigned long long v = 0;
         switch (ch) {
-        case 'c': cfg.collectors.emplace_back(optarg); break;
+        case 'c':
+            if (std::strncmp(optarg, "tcp://", 6) == 0) cfg.tcp_collectors.emplace_back(optarg + 6);
+            else if (std::strncmp(optarg, "udp://", 6) == 0) cfg.collectors.emplace_back(optarg + 6);
+            else cfg.collectors.emplace_back(optarg);
+            break;
+        case o_tcp: cfg.tcp_collectors.emplace_back(optarg); break;
+        case o_tcp_backlog:
+            if (!parse_uint(optarg, 1ULL << 34, v) || v < 65536) return bad("--tcp-backlog (at least 65536)", optarg);
+            cfg.tcp_backlog = static_cast<std::size_t>(v);
+            break;
+        case o_drain:
+            if (!parse_uint(optarg, 3600000, v)) return bad("--drain-timeout", optarg);
+            cfg.drain_ms = static_cast<unsigned>(v);
+            break;
         case 'o':
             if (!optarg || std::strcmp(optarg, "text") == 0) cfg.console = console_mode::text;
             else if (std::strcmp(optarg, "json") == 0) cfg.console = console_mode::json;
@@ -628,7 +803,8 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "ioam-exporter: unexpected argument '%s' (see --help)\n", argv[optind]);
         return exit_usage;
     }
-    if (cfg.collectors.empty() && cfg.file.empty() && cfg.console == console_mode::none && cfg.record.empty())
+    if (cfg.collectors.empty() && cfg.tcp_collectors.empty() && cfg.file.empty() && cfg.console == console_mode::none &&
+        cfg.record.empty())
         cfg.console = console_mode::text;
     if (cfg.file == "-" && cfg.console != console_mode::none) {
         std::fprintf(stderr, "ioam-exporter: --file - and --console both write to stdout\n");

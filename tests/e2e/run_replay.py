@@ -13,9 +13,11 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 
 make_replay, exporter, collector = sys.argv[1:4]
 ie_xml = sys.argv[4] if len(sys.argv) > 4 else None
@@ -29,7 +31,18 @@ def check(cond, what):
 
 
 def lines(text):
-    return [json.loads(l) for l in text.splitlines() if l.strip()]
+    """IOAM records (JSON lines), without options records."""
+    return [r for r in (json.loads(l) for l in text.splitlines() if l.strip()) if "options" not in r]
+
+
+def options(text):
+    return [r["options"] for r in (json.loads(l) for l in text.splitlines() if l.strip()) if "options" in r]
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def compare(name, got, want):
@@ -72,6 +85,17 @@ with tempfile.TemporaryDirectory() as d:
     check(stat(r.stderr, "sequence_gaps") == 0, "no sequence gaps in the file")
     check(stat(r.stderr, "messages") == stat(e.stderr, "messages"), "collector read every message")
     compare("collector", lines(r.stdout), want)
+    # The exporter's statistics options record (IANA elements), sent at exit.
+    st = options(r.stdout)
+    check(len(st) == 1, f"one statistics options record, got {len(st)}")
+    if st:
+        st = st[0]
+        check(st.get("exportedFlowRecordTotalCount") == int(c["records"]), "stats record: records exported")
+        check(st.get("observedFlowTotalCount") == int(c["events"]) + int(c["malformed"]), "stats record: events seen")
+        check(st.get("ignoredPacketTotalCount") == int(c["malformed"]), "stats record: malformed events")
+        check(st.get("notSentPacketTotalCount") == 0 and st.get("notSentFlowTotalCount") == 0, "stats record: no loss")
+        check(st.get("exportingProcessId", 0) > 0, "stats record: scope is the exporting process")
+        check(st.get("observationTimeMilliseconds", 0) >= st.get("systemInitTimeMilliseconds", 1), "stats record: times")
 
     # Text mode prints the special values by name.
     t = subprocess.run([collector, ipfix_file], capture_output=True, text=True, timeout=60)
@@ -84,7 +108,9 @@ with tempfile.TemporaryDirectory() as d:
         dump = subprocess.run(["timeout", "20", "ipfixDump", "--in", ipfix_file, "--element-file", ie_xml],
                               capture_output=True, text=True, timeout=30)
         check(dump.returncode == 0, f"ipfixDump exit status {dump.returncode}: {dump.stderr.strip()}")
-        check(dump.stdout.count("--- data record") == len(want), "ipfixDump: every record")
+        check(dump.stdout.count("--- data record") == len(want) + 1, "ipfixDump: every record, and the stats record")
+        check(re.findall(r"exportedFlowRecordTotalCount : (\d+)", dump.stdout) == [c["records"]],
+              "ipfixDump: the statistics options record")
         for key, name in (("node_id", "ioamNodeId"), ("node_id_wide", "ioamNodeIdWide"),
                           ("schema_id", "ioamOpaqueStateSchemaId"), ("transit_delay", "ioamTransitDelay"),
                           ("egress_id", "ioamEgressIfId")):
@@ -93,6 +119,33 @@ with tempfile.TemporaryDirectory() as d:
             check(got_values == want_values, f"ipfixDump: {name} values {got_values[:4]}... expected {want_values[:4]}...")
     else:
         print("ipfixDump or the element file not available: libfixbuf cross-check skipped")
+
+    # TCP: the same records through a TCP connection to the collector.
+    port = free_port()
+    col = subprocess.Popen([collector, "--listen-tcp", f"127.0.0.1:{port}", "--json", "--idle-exit", "3"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(0.3)
+        e = subprocess.run([exporter, "--replay", pcap, "-c", f"tcp://127.0.0.1:{port}", "--mtu", "600"],
+                           capture_output=True, text=True, timeout=60)
+        out, err = col.communicate(timeout=30)
+    finally:
+        col.kill()
+    print(e.stderr, err, end="")
+    check(e.returncode == 0, f"exporter (TCP) exit status {e.returncode}")
+    check(stat(e.stderr, "connects") == 1 and stat(e.stderr, "events_dropped") == 0, "TCP: one connection, no drops")
+    check(stat(err, "connections") == 1 and stat(err, "sequence_gaps") == 0, "TCP collector: one session, no gaps")
+    compare("collector over TCP", lines(out), want)
+    check(len(options(out)) == 1, "TCP: the statistics record too")
+
+    # TCP collector absent: nothing hangs, every event is counted as dropped.
+    e = subprocess.run([exporter, "--replay", pcap, "--tcp", f"127.0.0.1:{free_port()}", "--drain-timeout", "700"],
+                       capture_output=True, text=True, timeout=60)
+    print(e.stderr, end="")
+    check(e.returncode == 0, f"exporter (no TCP collector) exit status {e.returncode}")
+    check(stat(e.stderr, "connects") == 0, "no TCP collector: no connection")
+    check(stat(e.stderr, "events_dropped") == int(c["events"]), "no TCP collector: every event counted as dropped")
+    check("retrying with backoff" in e.stderr, "no TCP collector: said so")
 
     # Re-recording a replay gives the same pcap (the recorder writes what it reads).
     rec = os.path.join(d, "again.pcap")
