@@ -542,8 +542,12 @@ private:
                         if (errno == ENOBUFS) {
                             ++st_.enobufs;
                             update_lost(base_drops);
-                            std::fprintf(stderr, "ioam-exporter: receive buffer overrun (ENOBUFS): %" PRIu64
-                                         " events lost so far%s\n", st_.lost, st_.lost_exact ? "" : " (at least)");
+                            // At most one line a second: an overrun comes in bursts.
+                            if (const auto t = now_ms(); t >= next_overrun_log_) {
+                                next_overrun_log_ = t + 1000;
+                                std::fprintf(stderr, "ioam-exporter: receive buffer overrun (ENOBUFS): %" PRIu64
+                                             " events lost so far%s\n", st_.lost, st_.lost_exact ? "" : " (at least)");
+                            }
                             continue;
                         }
                         ++st_.recv_errors;
@@ -696,7 +700,7 @@ private:
     tcp::settings tcp_settings_;
     std::vector<std::unique_ptr<tcp::output>> tcp_;
     bool pending_ = false;
-    std::uint64_t pending_since_ = 0, next_refresh_ = 0, next_stats_ = 0;
+    std::uint64_t pending_since_ = 0, next_refresh_ = 0, next_stats_ = 0, next_overrun_log_ = 0;
     genl::subscription sub_;
     std::uint16_t family_ = 0;
     stats st_;
