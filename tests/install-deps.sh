@@ -9,7 +9,9 @@ pkgs=(
   # independent decoders used as oracles, and a peer for the benchmarks
   tshark libfixbuf-dev libfixbuf-tools nfdump pmacct python3-ipfix
   # network namespaces for the end-to-end tests
-  iproute2 procps kmod
+  iproute2 procps kmod util-linux
+  # systemd-analyze checks the exporter's unit file
+  systemd
 )
 missing=()
 for p in "${pkgs[@]}"; do
