@@ -12,9 +12,13 @@ The exporters must have dropped to an unprivileged user with no capabilities.
 Needs root, network namespaces, a kernel with IPv6 IOAM and IOAM6 events
 (Linux 6.9+), and iproute2 with 'ip ioam'; exits 77 saying which is missing.
 
-usage: run_kernel.py IOAM_EXPORTER IOAM_COLLECTOR SEND_TRACE
+R's exporter also writes an IPFIX file, which libfixbuf's ipfixDump (with our
+element file) must decode to the same values as ioam-collector.
+
+usage: run_kernel.py IOAM_EXPORTER IOAM_COLLECTOR SEND_TRACE [IOAM_IES_XML]
 """
 import json
+import re
 import os
 import shutil
 import signal
@@ -24,6 +28,7 @@ import tempfile
 import time
 
 exporter, collector, send_trace = (os.path.abspath(p) for p in sys.argv[1:4])
+ie_xml = os.path.abspath(sys.argv[4]) if len(sys.argv) > 4 else None
 suffix = str(os.getpid())
 S, T, R = "e2eS" + suffix, "e2eT" + suffix, "e2eR" + suffix
 IOAM_NS = 123
@@ -152,7 +157,8 @@ def main():
                                     stdout=out, stderr=subprocess.PIPE, text=True)
             procs.append(coll)
             exps = {}
-            for name, n, args in (("R", R, ["-c", f"[::1]:{PORT}", "--observation-domain", "1"]),
+            ipfix_file = os.path.join(d, "R.ipfix")
+            for name, n, args in (("R", R, ["-c", f"[::1]:{PORT}", "--observation-domain", "1", "--file", ipfix_file]),
                                   ("T", T, ["-c", f"[2001:db8:2::2]:{PORT}", "--observation-domain", "2",
                                             "--reporting-node-only"])):
                 err = open(os.path.join(d, f"exporter{name}.err"), "w")
@@ -232,6 +238,19 @@ def main():
                     check(r["node_index"] == 0 and r["node_count"] == 1, f"{name}: T reports its own node")
                     expect_node(r, transit, SENT_HOPS - 1, False, type_, True, f"{name}: T node 0")
             check("sequence_gaps=0" in cerr, "collector: no sequence gaps")
+            # libfixbuf, independently: the same values, record by record.
+            if ie_xml and shutil.which("ipfixDump"):
+                dump = subprocess.run(["ipfixDump", "--in", ipfix_file, "--element-file", ie_xml],
+                                      capture_output=True, text=True, timeout=30)
+                check(dump.returncode == 0, f"ipfixDump exit status {dump.returncode}: {dump.stderr.strip()[:200]}")
+                for key, ie in (("node_id", "ioamNodeId"), ("egress_id", "ioamEgressIfId"),
+                                ("node_id_wide", "ioamNodeIdWide"), ("namespace_data", "ioamNamespaceData"),
+                                ("ingress_id", "ioamIngressIfId"), ("schema_id", "ioamOpaqueStateSchemaId")):
+                    got = [int(v) for v in re.findall(r"\b" + ie + r" : (\d+)", dump.stdout)]
+                    want = [r[key] for r in by_odid[1] if key in r]
+                    check(got == want and len(want) > 0, f"ipfixDump: {ie} {got} = collector's {want}")
+            else:
+                print("ipfixDump or the element file missing: libfixbuf cross-check not run")
         except RuntimeError as e:
             check(False, str(e))
         finally:
