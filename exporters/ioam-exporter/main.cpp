@@ -196,10 +196,10 @@ public:
         if (int rc = open_outputs(); rc != exit_ok) return rc;
         int rc = cfg_.replay.empty() ? run_live() : run_replay();
         flush();
-        drain_tcp();
+        drain_tcp(cfg_.drain_ms, false);
         send_stats_record();
         flush();
-        drain_tcp();
+        drain_tcp(cfg_.drain_ms, true);  // the statistics, to the collectors still connected
         for (auto& t : tcp_) t->abandon();
         print_stats(stderr, "exit");
         close_outputs();
@@ -324,11 +324,13 @@ private:
         }
     }
 
-    // Exit: gives the TCP collectors --drain-timeout to take what waits.
-    void drain_tcp() {
+    // Exit: gives the TCP collectors up to `ms` to take what waits (only
+    // those connected now when `connected_only`).
+    void drain_tcp(unsigned ms, bool connected_only) {
         if (tcp_.empty()) return;
-        wait_tcp(now_ms() + cfg_.drain_ms, [this] {
-            return std::all_of(tcp_.begin(), tcp_.end(), [](const auto& t) { return t->idle(); });
+        wait_tcp(now_ms() + ms, [this, connected_only] {
+            return std::all_of(tcp_.begin(), tcp_.end(),
+                               [&](const auto& t) { return t->idle() || (connected_only && !t->up()); });
         }, true);
     }
 

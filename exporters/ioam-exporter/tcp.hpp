@@ -145,6 +145,8 @@ public:
     /// reconnection or a partly filled message), at most `cap`.
     [[nodiscard]] std::uint64_t timeout(std::uint64_t now, std::uint64_t cap) const noexcept {
         if (st_ == state::down) return next_attempt_ > now ? std::min(cap, next_attempt_ - now) : 0;
+        if (st_ == state::connecting)
+            return connect_started_ + connect_timeout_ms > now ? std::min(cap, connect_started_ + connect_timeout_ms - now) : 0;
         if (st_ == state::up && pending_)
             return pending_since_ + s_.flush_ms > now ? std::min<std::uint64_t>(cap, pending_since_ + s_.flush_ms - now) : 0;
         return cap;
@@ -155,6 +157,8 @@ public:
     void service(short revents, std::uint64_t now) {
         if (st_ == state::down && now >= next_attempt_) start_connect(now);
         if (st_ == state::connecting && (revents & (POLLOUT | POLLERR | POLLHUP))) finish_connect(now);
+        // A collector that never answers (SYNs dropped) is retried like a refusal.
+        if (st_ == state::connecting && now - connect_started_ >= connect_timeout_ms) failed("connect timed out", now);
         if (st_ != state::up) return;
         if (revents & (POLLIN | POLLERR | POLLHUP)) {
             std::array<std::byte, 512> sink{};
@@ -209,6 +213,7 @@ public:
 
 private:
     enum class state : std::uint8_t { down, connecting, up };
+    static constexpr std::uint64_t connect_timeout_ms = 5000;
 
     void close_fd() {
         if (fd_ >= 0) ::close(fd_);
@@ -223,6 +228,7 @@ private:
         if (connect(fd_, reinterpret_cast<const sockaddr*>(&addr_), addr_len_) == 0) return established(now);
         if (errno == EINPROGRESS) {
             st_ = state::connecting;
+            connect_started_ = now;
             return;
         }
         failed(std::strerror(errno), now);
@@ -342,7 +348,7 @@ private:
     const settings& s_;
     int fd_ = -1;
     state st_ = state::down;
-    std::uint64_t next_attempt_ = 0;
+    std::uint64_t next_attempt_ = 0, connect_started_ = 0;
     unsigned backoff_ms_ = 0;
     bool logged_failure_ = false;
     ioam::exporting::event_exporter<256> ex_;
