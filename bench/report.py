@@ -14,7 +14,7 @@ RECORDS_PER_PASS = 4096
 def load(out):
     runs = {}
     context = None
-    for f in ("ipfix_encode.json", "ipfix_decode.json", "trace_nodes.json"):
+    for f in ("ipfix_encode.json", "ipfix_decode.json", "trace_nodes.json", "exporter_events.json"):
         p = os.path.join(out, f)
         if not os.path.exists(p):
             continue
@@ -40,7 +40,7 @@ def fmt(x, unit=""):
 def main():
     if sys.argv[1] == "--list-passes":
         runs, _ = load(sys.argv[2])
-        print("\n".join(n for n in runs if n.startswith(("BM_encode_", "BM_decode_"))))
+        print("\n".join(n for n in runs if n.startswith(("BM_encode_", "BM_decode_", "BM_export_"))))
         return
     out = sys.argv[1]
     runs, ctx = load(out)
@@ -93,8 +93,17 @@ def main():
             f = n.partition("/")[0]
             peer = ipr.get(f + "/libfixbuf")
             base = ipr.get(f + "/baseline")
-            print(f"| {n} | {ipr[n]:.0f} | {peer / ipr[n]:.1f}x | {ipr[n] / base:.2f} |" if peer and base
-                  else f"| {n} | {ipr[n]:.0f} | | |")
+            if peer and base:
+                print(f"| {n} | {ipr[n]:.0f} | {peer / ipr[n]:.1f}x | {ipr[n] / base:.2f} |")
+            elif base:
+                print(f"| {n} | {ipr[n]:.0f} | | {ipr[n] / base:.2f} |")
+            else:
+                print(f"| {n} | {ipr[n]:.0f} | | |")
+        print("\n(BM_export_*: per event, not per record.)")
+    for name in ("replay.txt", "size.txt"):
+        p = os.path.join(out, name)
+        if os.path.exists(p) and os.path.getsize(p):
+            print("\n" + open(p).read().strip())
 
 
 if __name__ == "__main__":

@@ -197,9 +197,10 @@ public:
             return put(s, rw.written(), w, flush);
         }
         result<void> out{};
+        const shape_fields fields{s};
         for (const trace::node_view n : *nodes) {
             byte_writer rw(buf);
-            if (auto r = encode_node_record(s, ctx, &n, rw); !r) {
+            if (auto r = encode_node_record(s, fields, ctx, &n, rw); !r) {
                 out = fail_too_big(r.error());
             } else if (auto p = put(s, rw.written(), w, flush); !p) {
                 out = p;

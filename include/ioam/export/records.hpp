@@ -156,6 +156,14 @@ namespace detail {
     return {};
 }
 
+/// A shape's fields, walked once (fields_of) and reused for every record
+/// of an event: the walk reads the whole trace-type table.
+struct shape_fields {
+    std::array<shape_field, max_fields> field{};
+    std::size_t count = 0;
+    constexpr explicit shape_fields(const record_shape& s) noexcept : count(fields_of(s, field)) {}
+};
+
 /// Per-record context.
 struct record_context {
     std::uint32_t event_id = 0;
@@ -169,11 +177,12 @@ struct record_context {
 namespace detail {
 /// Writes one record; raw(v) gives an IOAM value, snap the snapshot.
 template <class Raw>
-[[nodiscard]] constexpr result<void> encode_record(const record_shape& s, const record_context& c, Raw&& raw,
+[[nodiscard]] constexpr result<void> encode_record(const record_shape& s, const shape_fields& fields,
+                                                   const record_context& c, Raw&& raw,
                                                    const std::optional<trace::opaque_snapshot>& snap,
                                                    byte_writer& w) noexcept {
-    std::array<shape_field, max_fields> f{};
-    const std::size_t n = fields_of(s, f);
+    const auto& f = fields.field;
+    const std::size_t n = fields.count;
     const std::size_t start = w.size();
     for (std::size_t i = 0; i < n; ++i) {
         const auto& sf = f[i];
@@ -206,17 +215,26 @@ template <class Raw>
 }
 }  // namespace detail
 
-/// Writes the record of one trace node (node == nullptr for an empty trace).
+/// Writes the record of one trace node (node == nullptr for an empty trace);
+/// `fields` must be shape_fields{s}.
+[[nodiscard]] constexpr result<void> encode_node_record(const record_shape& s, const shape_fields& fields,
+                                                        const record_context& c, const trace::node_view* node,
+                                                        byte_writer& w) noexcept {
+    if (!node)
+        return detail::encode_record(s, fields, c, [](trace::value_id) { return std::uint64_t{0}; }, std::nullopt, w);
+    return detail::encode_record(s, fields, c, [&](trace::value_id v) { return node->raw(v).value_or(0); },
+                                 node->opaque(), w);
+}
 [[nodiscard]] constexpr result<void> encode_node_record(const record_shape& s, const record_context& c,
                                                         const trace::node_view* node, byte_writer& w) noexcept {
-    if (!node) return detail::encode_record(s, c, [](trace::value_id) { return std::uint64_t{0}; }, std::nullopt, w);
-    return detail::encode_record(s, c, [&](trace::value_id v) { return node->raw(v).value_or(0); }, node->opaque(), w);
+    return encode_node_record(s, shape_fields{s}, c, node, w);
 }
 
 /// Writes the record of a DEX event.
 [[nodiscard]] constexpr result<void> encode_dex_record(const record_shape& s, const record_context& c,
                                                        const netlink::dex_event& e, byte_writer& w) noexcept {
-    return detail::encode_record(s, c, [&](trace::value_id v) { return e.raw(v).value_or(0); }, e.opaque(), w);
+    return detail::encode_record(s, shape_fields{s}, c, [&](trace::value_id v) { return e.raw(v).value_or(0); },
+                                 e.opaque(), w);
 }
 
 }  // namespace ioam::exporting

@@ -10,6 +10,7 @@
 
 #include "ioam/core/buffer.hpp"
 #include "ioam/core/error.hpp"
+#include "ioam/ipfix/decode_plan.hpp"
 #include "ioam/ipfix/field.hpp"
 #include "ioam/ipfix/ie.hpp"
 #include "ioam/ipfix/message.hpp"
@@ -111,6 +112,9 @@ public:
     /// Offset of field i in every record, or variable_length when it follows
     /// a variable-length field and must be found by walking the record.
     [[nodiscard]] std::size_t static_offset(std::size_t i) const noexcept { return offsets_[i]; }
+    /// The template compiled for reading records (decode_plan.hpp), built
+    /// once when the template is made.
+    [[nodiscard]] const decode_plan& plan() const noexcept { return plan_; }
     /// Index of the first field naming (id, enterprise), or fields().size().
     [[nodiscard]] std::size_t index_of(std::uint16_t id, std::uint32_t enterprise = 0) const noexcept {
         for (std::size_t i = 0; i < fields_.size(); ++i)
@@ -166,6 +170,7 @@ private:
                 min_size_ += f.length;
             }
         }
+        plan_ = decode_plan{fields_};
     }
 
     std::uint16_t id_ = 0;
@@ -176,6 +181,7 @@ private:
     std::vector<field_spec> fields_;
     std::vector<const ie_info*> info_;
     std::vector<std::size_t> offsets_;  // up to the first variable-length field
+    decode_plan plan_;
 };
 
 /// A record of a run-time template. Borrows the buffer and the template.
@@ -201,6 +207,18 @@ public:
             fn(field_view{&fields[i], t_->info(i), bytes_.subspan(off, len)});
             pos = off + len;
         }
+    }
+    /// Calls fn(i, value) for each field through the template's plan: the
+    /// fast path (decode_plan::visit says how values are typed).
+    template <class Fn>
+    void visit(Fn&& fn) const {
+        t_->plan().visit(bytes_, fn);
+    }
+    /// Calls fn(i, std::uint64_t) or fn(i, bytes_view) for each field
+    /// (decode_plan::for_each_u64).
+    template <class Fn>
+    void for_each_u64(Fn&& fn) const {
+        t_->plan().for_each_u64(bytes_, fn);
     }
     /// The i-th field.
     [[nodiscard]] field_view field(std::size_t i) const noexcept {
@@ -246,12 +264,9 @@ public:
         using iterator_concept = std::forward_iterator_tag;
         iterator() = default;
         iterator(const dynamic_template* t, bytes_view body, std::size_t pos) noexcept : t_(t), body_(body), pos_(pos) {}
-        [[nodiscard]] dynamic_record operator*() const noexcept {
-            const std::size_t n = t_->record_size(body_.subspan(pos_)).value();
-            return {t_, body_.subspan(pos_, n)};
-        }
+        [[nodiscard]] dynamic_record operator*() const noexcept { return {t_, body_.subspan(pos_, size())}; }
         iterator& operator++() noexcept {
-            pos_ += t_->record_size(body_.subspan(pos_)).value();
+            pos_ += size();
             return *this;
         }
         iterator operator++(int) noexcept {
@@ -262,6 +277,10 @@ public:
         friend bool operator==(const iterator& a, const iterator& b) noexcept { return a.pos_ == b.pos_; }
 
     private:
+        // Checked when the set was parsed.
+        [[nodiscard]] std::size_t size() const noexcept {
+            return t_->is_fixed_size() ? t_->min_record_size() : t_->record_size(body_.subspan(pos_)).value();
+        }
         const dynamic_template* t_ = nullptr;
         bytes_view body_{};
         std::size_t pos_ = 0;

@@ -1,0 +1,183 @@
+// Tests include/ioam/ipfix/decode_plan.hpp: the plan compiled for a run-time
+// template must read every field exactly as field_view does, on random
+// templates (reduced sizes, signed, float, boolean, addresses, dates, fixed
+// and variable lengths in both prefix forms, records shorter than 8 octets)
+// and random records. Deterministic seeds.
+#include "ioam/ipfix/decode_plan.hpp"
+#include "ioam/ipfix/dynamic_template.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <random>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+namespace {
+using namespace ioam;
+using namespace ioam::ipfix;
+
+// A printable form of any value the plan or field_view hands out.
+struct describe {
+    std::string& out;
+    template <class V>
+    void operator()(std::size_t i, const V& v) const {
+        out += std::to_string(i) + ":";
+        if constexpr (std::is_same_v<V, std::uint64_t>) out += "u" + std::to_string(v);
+        else if constexpr (std::is_same_v<V, std::int64_t>) out += "s" + std::to_string(v);
+        else if constexpr (std::is_integral_v<V>) out += "narrow" + std::to_string(v);  // never: widened
+        else if constexpr (std::is_same_v<V, float>) out += "f" + std::to_string(std::bit_cast<std::uint32_t>(v));
+        else if constexpr (std::is_same_v<V, double>) out += "d" + std::to_string(std::bit_cast<std::uint64_t>(v));
+        else if constexpr (std::is_same_v<V, boolean>) out += "b" + std::to_string(v.raw);
+        else if constexpr (std::is_same_v<V, date_time_seconds>) out += "t" + std::to_string(v.seconds);
+        else if constexpr (std::is_same_v<V, date_time_milliseconds>) out += "m" + std::to_string(v.milliseconds);
+        else if constexpr (std::is_base_of_v<ntp_timestamp, V>) out += "n" + std::to_string(v.seconds) + "." + std::to_string(v.fraction);
+        else if constexpr (std::is_same_v<V, std::string_view>) out += "\"" + std::string(v) + "\"";
+        else if constexpr (requires { v.bytes; }) out += "a" + hex(v.bytes);
+        else out += "x" + hex(v);
+        out += " ";
+    }
+    template <class R>
+    static std::string hex(const R& r) {
+        std::string s;
+        for (std::byte b : r) s += std::to_string(std::to_integer<int>(b)) + ".";
+        return s;
+    }
+};
+
+// What field_view says, for the same fields: integers through to_u64.
+std::string expected_visit(const dynamic_record& r) {
+    std::string out;
+    describe d{out};
+    std::size_t i = 0;
+    r.for_each_field([&](const field_view& f) {
+        std::uint64_t u = 0;
+        if (is_unsigned(f.type()) && f.to_u64(u)) d(i, u);
+        else if (is_signed(f.type()) && f.to_u64(u)) d(i, static_cast<std::int64_t>(u));
+        else visit_value(i, f.type(), f.bytes, d);
+        ++i;
+    });
+    return out;
+}
+std::string expected_u64(const dynamic_record& r) {
+    std::string out;
+    describe d{out};
+    std::size_t i = 0;
+    r.for_each_field([&](const field_view& f) {
+        std::uint64_t u = 0;
+        const bool varlen = f.spec->length == variable_length;
+        if (f.to_u64(u)) d(i, u);
+        else if (!varlen && f.bytes.size() <= 8) d(i, load_be_n(f.bytes.data(), f.bytes.size()));
+        else d(i, f.bytes);
+        ++i;
+    });
+    return out;
+}
+
+constexpr data_type types[] = {
+    data_type::unsigned8,  data_type::unsigned16, data_type::unsigned32, data_type::unsigned64,
+    data_type::signed8,    data_type::signed16,   data_type::signed32,   data_type::signed64,
+    data_type::float32,    data_type::float64,    data_type::boolean,    data_type::macAddress,
+    data_type::string,     data_type::octetArray, data_type::dateTimeSeconds, data_type::dateTimeMilliseconds,
+    data_type::dateTimeMicroseconds, data_type::dateTimeNanoseconds, data_type::ipv4Address, data_type::ipv6Address,
+};
+
+struct case_ {
+    dynamic_template t;
+    std::vector<std::vector<std::byte>> records;
+};
+
+case_ random_case(std::mt19937& rng, bool varlen_allowed, int max_fields) {
+    auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    std::vector<field_spec> fields;
+    const int n = pick(1, max_fields);
+    for (int k = 0; k < n; ++k) {
+        const data_type t = types[pick(0, std::size(types) - 1)];
+        const std::uint16_t nat = natural_length(t);
+        std::uint16_t len = nat;
+        if (is_unsigned(t) || is_signed(t)) len = static_cast<std::uint16_t>(pick(1, nat));
+        else if (t == data_type::float64) len = pick(0, 1) ? 8 : 4;
+        else if (nat == variable_length) len = varlen_allowed && pick(0, 1) ? variable_length : static_cast<std::uint16_t>(pick(1, 12));
+        fields.push_back(field_spec{static_cast<std::uint16_t>(k + 1), 4242, len, t, true});
+    }
+    case_ c;
+    auto t = dynamic_template::from_fields(300, fields, 0, false);
+    EXPECT_TRUE(t);
+    c.t = std::move(*t);
+    for (int r = 0; r < 6; ++r) {
+        std::vector<std::byte> rec;
+        for (const field_spec& f : c.t.fields()) {
+            std::size_t len = f.length;
+            if (len == variable_length) {
+                len = pick(0, 4) == 0 ? static_cast<std::size_t>(pick(255, 300)) : static_cast<std::size_t>(pick(0, 20));
+                if (len < 255 && pick(0, 3) != 0) {
+                    rec.push_back(static_cast<std::byte>(len));
+                } else {
+                    rec.push_back(std::byte{255});
+                    rec.push_back(static_cast<std::byte>(len >> 8));
+                    rec.push_back(static_cast<std::byte>(len));
+                }
+            }
+            for (std::size_t b = 0; b < len; ++b) rec.push_back(static_cast<std::byte>(rng()));
+        }
+        c.records.push_back(std::move(rec));
+    }
+    return c;
+}
+
+void check(const case_& c, std::uint32_t seed) {
+    for (const auto& bytes : c.records) {
+        // An exact-size heap copy, so that a read past the record shows under ASan.
+        std::vector<std::byte> exact(bytes);
+        ASSERT_TRUE(c.t.record_size(exact)) << "seed " << seed;
+        const dynamic_record r{&c.t, exact};
+        std::string got;
+        r.visit(describe{got});
+        EXPECT_EQ(got, expected_visit(r)) << "seed " << seed;
+        std::string got64;
+        r.for_each_u64(describe{got64});
+        EXPECT_EQ(got64, expected_u64(r)) << "seed " << seed;
+    }
+}
+
+TEST(DecodePlan, AgreesWithFieldViewOnRandomFixedTemplates) {
+    for (std::uint32_t seed = 1; seed <= 400; ++seed) {
+        std::mt19937 rng(seed);
+        check(random_case(rng, false, seed % 4 == 0 ? 3 : 24), seed);
+    }
+}
+
+TEST(DecodePlan, AgreesWithFieldViewOnRandomVariableTemplates) {
+    for (std::uint32_t seed = 1; seed <= 400; ++seed) {
+        std::mt19937 rng(seed);
+        check(random_case(rng, true, seed % 4 == 0 ? 3 : 24), seed);
+    }
+}
+
+TEST(DecodePlan, IntegersOnlyTemplatesRunWithoutASwitch) {
+    const field_spec f[] = {{1, 0, 8, data_type::unsigned64, true}, {2, 0, 3, data_type::unsigned32, true},
+                            {8, 0, 4, data_type::ipv4Address, true}, {3, 0, 1, data_type::unsigned8, true}};
+    const auto t = dynamic_template::from_fields(256, f, 0, false).value();
+    EXPECT_TRUE(t.plan().windows_only());
+    const auto rec = make_bytes(0, 0, 0, 0, 0, 0, 1, 2, 0xab, 0xcd, 0xef, 10, 0, 0, 1, 0xff);
+    std::vector<std::uint64_t> v;
+    dynamic_record{&t, rec}.for_each_u64([&](std::size_t, auto x) {
+        if constexpr (std::is_same_v<decltype(x), std::uint64_t>) v.push_back(x);
+    });
+    EXPECT_EQ(v, (std::vector<std::uint64_t>{0x102, 0xabcdef, 0x0a000001, 0xff}));
+}
+
+TEST(DecodePlan, SignedAndShortRecords) {
+    const field_spec f[] = {{1, 0, 1, data_type::signed8, true}, {2, 0, 2, data_type::signed32, true}};
+    const auto t = dynamic_template::from_fields(256, f, 0, false).value();
+    EXPECT_FALSE(t.plan().windows_only()) << "a 3-octet record has no 8-octet window";
+    const auto rec = make_bytes(0xff, 0x80, 0x00);
+    std::vector<std::int64_t> v;
+    dynamic_record{&t, rec}.visit([&](std::size_t, auto x) {
+        if constexpr (std::is_same_v<decltype(x), std::int64_t>) v.push_back(x);
+    });
+    EXPECT_EQ(v, (std::vector<std::int64_t>{-1, -32768}));
+}
+
+}  // namespace
