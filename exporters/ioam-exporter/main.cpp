@@ -78,6 +78,7 @@ struct config {
     unsigned stats_interval = 0;
     int rcvbuf = 32 << 20;
     xp::node_selection nodes = xp::node_selection::all;
+    xp::record_format format = xp::record_format::pen10383;
 };
 
 volatile std::sig_atomic_t g_stop = 0;
@@ -104,6 +105,9 @@ void usage(std::FILE* f) {
         "      --template-refresh SEC   re-send templates every SEC seconds (RFC 6728 default 600)\n"
         "      --observation-domain N   observation domain id (1)\n"
         "      --reporting-node-only    one record per trace event: the emitting node (default: all nodes)\n"
+        "      --format pen10383|rawexport  record layout: pen10383 (default) one record per node, parsed\n"
+        "                               fields; rawexport (draft-spiegel-ippm-ioam-rawexport-07) one record\n"
+        "                               per event, the IOAM option as raw octets\n"
         "Process:\n"
         "      --stats-interval SEC     print statistics to stderr every SEC seconds (0: off);\n"
         "                               also on SIGUSR1 and at exit\n"
@@ -166,6 +170,12 @@ std::uint64_t now_ms() {
     return static_cast<std::uint64_t>(ts.tv_sec) * 1000 + static_cast<std::uint64_t>(ts.tv_nsec) / 1000000;
 }
 
+std::uint64_t now_unix_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000 + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
 struct stats {
     std::uint64_t datagrams = 0, nl_messages = 0, events = 0, malformed = 0, other_messages = 0, truncated = 0;
     std::uint64_t messages = 0, bytes = 0, send_errors = 0, write_errors = 0;
@@ -175,7 +185,7 @@ struct stats {
 
 class exporter_app {
 public:
-    explicit exporter_app(const config& c) : cfg_(c), ex_(xp::exporter_options{c.nodes, 256, ioam::trace::type_policy::lenient}) {}
+    explicit exporter_app(const config& c) : cfg_(c), ex_(xp::exporter_options{c.nodes, 256, ioam::trace::type_policy::lenient, c.format}) {}
 
     int run() {
         if (int rc = open_outputs(); rc != exit_ok) return rc;
@@ -421,6 +431,7 @@ private:
                     }
                     consecutive_errors = 0;
                     const auto t = static_cast<std::uint32_t>(std::time(nullptr));
+                    ex_.set_observation_time(now_unix_ns());
                     for (int i = 0; i < n; ++i) {
                         const auto& h = mmsg_[i];
                         const std::span<const std::byte> d(rx_[i].data(), std::min<std::size_t>(h.msg_len, rx_[i].size()));
@@ -496,6 +507,7 @@ private:
         pcap::record rec;
         while (!g_stop && r.next(rec)) {
             if (rec_file_ && !rec_.record(rec.datagram, rec.sec, rec.usec)) ++st_.write_errors;
+            ex_.set_observation_time((std::uint64_t{rec.sec} * 1000000 + rec.usec) * 1000);  // as recorded
             process_datagram(rec.datagram);
             if (g_stats) {
                 g_stats = 0;
@@ -556,7 +568,7 @@ void on_signal(int sig) {
 int main(int argc, char** argv) {
     config cfg;
     enum : int { o_file = 256, o_mtu, o_flush, o_refresh, o_odid, o_record, o_replay, o_stats, o_rcvbuf, o_user,
-                 o_keep, o_reporting };
+                 o_keep, o_reporting, o_format };
     static const option longopts[] = {
         {"collector", required_argument, nullptr, 'c'},
         {"console", optional_argument, nullptr, 'o'},
@@ -572,6 +584,7 @@ int main(int argc, char** argv) {
         {"user", required_argument, nullptr, o_user},
         {"keep-privileges", no_argument, nullptr, o_keep},
         {"reporting-node-only", no_argument, nullptr, o_reporting},
+        {"format", required_argument, nullptr, o_format},
         {"help", no_argument, nullptr, 'h'},
         {"version", no_argument, nullptr, 'V'},
         {nullptr, 0, nullptr, 0},
@@ -619,6 +632,11 @@ int main(int argc, char** argv) {
         case o_user: cfg.user = optarg; break;
         case o_keep: cfg.drop_privileges = false; break;
         case o_reporting: cfg.nodes = xp::node_selection::reporting_only; break;
+        case o_format:
+            if (std::strcmp(optarg, "pen10383") == 0) cfg.format = xp::record_format::pen10383;
+            else if (std::strcmp(optarg, "rawexport") == 0) cfg.format = xp::record_format::rawexport;
+            else return bad("--format", optarg);
+            break;
         case 'h': usage(stdout); return exit_ok;
         case 'V': std::printf("ioam-exporter %s\n", IOAM_VERSION); return exit_ok;
         default: usage(stderr); return exit_usage;
