@@ -150,6 +150,10 @@ std::string snake(std::string_view camel) {
 // One primitive: pmacct reads integers of 1, 2, 4 or 8 octets (u_int, hex);
 // the reduced-size 3- and 7-octet fields and octetArrays are 'raw' (hex).
 void primitive(std::string_view name, unsigned pen, unsigned id, unsigned length, bool integer) {
+    if (id == 0) {  // pmacct 1.7.7 rejects it: "Invalid NetFlow v9/IPFIX field type"
+        std::printf("! %.*s (%u/0): nfacctd cannot read element id 0\n", static_cast<int>(name.size()), name.data(), pen);
+        return;
+    }
     const bool whole = length == 1 || length == 2 || length == 4 || length == 8;
     std::printf("name=%s\tfield_type=", snake(name).c_str());
     if (pen) std::printf("%u:", pen);
