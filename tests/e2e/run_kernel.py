@@ -24,6 +24,7 @@ import tempfile
 import time
 
 exporter, collector, send_trace = (os.path.abspath(p) for p in sys.argv[1:4])
+FORMAT = sys.argv[4] if len(sys.argv) > 4 else "pen10383"  # ioam-exporter --format
 suffix = str(os.getpid())
 S, T, R = "e2eS" + suffix, "e2eT" + suffix, "e2eR" + suffix
 IOAM_NS = 123
@@ -156,7 +157,7 @@ def main():
                                   ("T", T, ["-c", f"[2001:db8:2::2]:{PORT}", "--observation-domain", "2",
                                             "--reporting-node-only"])):
                 err = open(os.path.join(d, f"exporter{name}.err"), "w")
-                p = subprocess.Popen(["ip", "netns", "exec", n, exporter, *args, "--flush-ms", "20"],
+                p = subprocess.Popen(["ip", "netns", "exec", n, exporter, *args, "--flush-ms", "20", "--format", FORMAT],
                                      stdout=subprocess.DEVNULL, stderr=err)
                 procs.append(p)
                 exps[name] = (p, os.path.join(d, f"exporter{name}.err"))
@@ -205,6 +206,14 @@ def main():
             recs = [json.loads(l) for l in open(os.path.join(d, "collector.jsonl")) if l.strip()]
             check(len(recs) == expected_records, f"{len(recs)} records, expected {expected_records}")
             by_odid = {1: [r for r in recs if r["odid"] == 1], 2: [r for r in recs if r["odid"] == 2]}
+            if FORMAT == "rawexport":
+                # One record per event, no event id: the nodes of an event share its observation time
+                # (the scenarios are sent 0.3 s apart, so each event has a time of its own).
+                check(all(r.get("format") == "rawexport" for r in recs), "rawexport: every record")
+                times = sorted({r["observation_time_ns"] for r in by_odid[1]})
+                for r in by_odid[1]:
+                    r["event"] = times.index(r["observation_time_ns"]) + 1
+                by_odid[2].sort(key=lambda r: r["observation_time_ns"])
             # Domain 1: the receiver's events, every node; domain 2: the transit's, reporting node only.
             events1 = {}
             for r in by_odid[1]:
