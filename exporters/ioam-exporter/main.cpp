@@ -88,7 +88,7 @@ void usage(std::FILE* f) {
     std::fprintf(f,
         "Usage: ioam-exporter [options]\n"
         "Exports the kernel's IOAM events (genl family IOAM6, group ioam6_events) as IPFIX\n"
-        "(PEN 10383 layout, docs/exporter.md).\n\n"
+        "(PEN 10383 layout, or --format rawexport; docs/exporter.md).\n\n"
         "Outputs (any number at once; without one, -o is implied):\n"
         "  -c, --collector ADDR:PORT    IPFIX over UDP to ADDR (IPv4, [IPv6] or a name); repeatable\n"
         "      --file PATH              IPFIX file (RFC 5655); '-' for stdout\n"
