@@ -207,13 +207,13 @@ def main():
             check(len(recs) == expected_records, f"{len(recs)} records, expected {expected_records}")
             by_odid = {1: [r for r in recs if r["odid"] == 1], 2: [r for r in recs if r["odid"] == 2]}
             if FORMAT == "rawexport":
-                # One record per event, no event id: the nodes of an event share its observation time
-                # (the scenarios are sent 0.3 s apart, so each event has a time of its own).
+                # One record per event, no event id: the collector prints a record's nodes in a row from
+                # node 0, and the records of a domain in order, so each node 0 starts the next event.
                 check(all(r.get("format") == "rawexport" for r in recs), "rawexport: every record")
-                times = sorted({r["observation_time_ns"] for r in by_odid[1]})
+                event = 0
                 for r in by_odid[1]:
-                    r["event"] = times.index(r["observation_time_ns"]) + 1
-                by_odid[2].sort(key=lambda r: r["observation_time_ns"])
+                    event += r["node_index"] == 0
+                    r["event"] = event
             # Domain 1: the receiver's events, every node; domain 2: the transit's, reporting node only.
             events1 = {}
             for r in by_odid[1]:
