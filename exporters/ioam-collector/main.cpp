@@ -7,6 +7,7 @@
 
 #include "ioam/export/decode.hpp"
 #include "ioam/export/pen10383.hpp"
+#include "ioam/export/rawexport.hpp"
 #include "ioam/ipfix/iana.hpp"
 #include "ioam/ipfix/message.hpp"
 #include "ioam/ipfix/template_cache.hpp"
@@ -47,8 +48,9 @@ volatile std::sig_atomic_t g_stop = 0;
 void usage(std::FILE* f) {
     std::fprintf(f,
         "Usage: ioam-collector [options] [FILE...]\n"
-        "Decodes IPFIX carrying IOAM records (PEN 10383: ioam-exporter and the seed Go exporter)\n"
-        "and prints one line per record.\n\n"
+        "Decodes IPFIX carrying IOAM records (PEN 10383: ioam-exporter and the seed Go exporter;\n"
+        "rawexport: ioam-exporter --format rawexport) and prints one line per record (rawexport:\n"
+        "one line per node of the raw option, with format, time, flags and encapsulation first).\n\n"
         "  -l, --listen [ADDR:]PORT     receive IPFIX over UDP (default address: all, IPv6 and IPv4)\n"
         "  -t, --listen-tcp [ADDR:]PORT receive IPFIX over TCP (any number of exporters; each\n"
         "                               connection is a session: its templates end with it)\n"
@@ -89,6 +91,7 @@ public:
         ++messages_;
         const auto now = static_cast<std::uint32_t>(std::time(nullptr));
         const auto sum = cache_.process(session, *m, now, [&](const ipfix::dynamic_record& r) {
+            if (raw_record(r, *m)) return;
             const xp::decoded_record d = xp::decode_record(r);
             if (d.pen_fields == 0) {
                 ++other_records_;
@@ -158,29 +161,73 @@ public:
     }
 
     void end_session(std::uint64_t session) { cache_.end_session(session); }
+
+    // A rawexport record: its option decoded with the IOAM decoders, one line
+    // per node as for PEN 10383 records. False when r is not one.
+    bool raw_record(const ipfix::dynamic_record& r, const ipfix::message_view& m) {
+        namespace rx = xp::rawexport;
+        const rx::raw_record raw = rx::decode_record(r);
+        if (raw.raw_fields == 0 || !raw.option_type) return false;
+        auto o = rx::decode_option(*raw.option_type, raw.data);
+        if (!o) {
+            ++raw_errors_;
+            std::fprintf(stderr, "ioam-collector: rawexport option does not decode at offset %zu of %zu octets: %s\n",
+                         o.offset(), raw.data.size(), o.error_code().message().c_str());
+            return true;
+        }
+        char ctx[160];
+        std::snprintf(ctx, sizeof ctx, "\"format\":\"rawexport\",\"observation_time_ns\":%" PRIu64
+                      ",\"report_flags\":%u,\"encapsulation\":%u",
+                      raw.observation_time_ns.value_or(0), static_cast<unsigned>(raw.report_flags.value_or(0)),
+                      static_cast<unsigned>(raw.encapsulation.value_or(0)));
+        char meta[96] = "";
+        if (o_.meta)
+            std::snprintf(meta, sizeof meta, ",\"odid\":%" PRIu32 ",\"template\":%u,\"sequence\":%" PRIu32,
+                          m.observation_domain(), static_cast<unsigned>(r.templ().id()), m.sequence());
+        bool any = false;
+        rx::for_each_node(*o, [&](const xp::decoded_record& d) {
+            any = true;
+            ++records_;
+            if (o_.json) {
+                const std::string prefix = std::string(ctx) + meta;
+                ioam_tools::print_json(stdout, d, prefix.c_str());
+            } else {
+                std::printf("[rawexport time %" PRIu64 " flags 0x%02x encap %u", raw.observation_time_ns.value_or(0),
+                            static_cast<unsigned>(raw.report_flags.value_or(0)),
+                            static_cast<unsigned>(raw.encapsulation.value_or(0)));
+                if (o_.meta) std::printf(" odid %" PRIu32 " template %u", m.observation_domain(), r.templ().id());
+                std::printf("] ");
+                ioam_tools::print_text(stdout, d);
+            }
+        });
+        if (!any) ++other_records_;  // POT and E2E options: nothing to print per node
+        return true;
+    }
+
     void expire() { cache_.expire(static_cast<std::uint32_t>(std::time(nullptr))); }
     [[nodiscard]] bool done() const { return o_.count > 0 && records_ >= o_.count; }
-    [[nodiscard]] bool clean() const { return bad_messages_ == 0 && skipped_sets_ == 0; }
+    [[nodiscard]] bool clean() const { return bad_messages_ == 0 && skipped_sets_ == 0 && raw_errors_ == 0; }
 
     void print_stats() const {
         std::fprintf(stderr,
                      "ioam-collector stats: messages=%" PRIu64 " templates=%" PRIu64 " records=%" PRIu64
                      " other_records=%" PRIu64 " options_records=%" PRIu64 " skipped_sets=%" PRIu64
-                     " sequence_gaps=%" PRIu64 " bad_messages=%" PRIu64 " connections=%" PRIu64 "\n",
+                     " sequence_gaps=%" PRIu64 " bad_messages=%" PRIu64 " raw_errors=%" PRIu64 " connections=%" PRIu64 "\n",
                      messages_, templates_, records_, other_records_, options_records_, skipped_sets_, gaps_,
-                     bad_messages_, connections_);
+                     bad_messages_, raw_errors_, connections_);
     }
 
 private:
     static ipfix::ie_registry make_registry() {
         ipfix::ie_registry r{xp::pen10383::registry()};
+        r.add(xp::rawexport::registry());
         r.add(ipfix::iana_registry);
         return r;
     }
     const options& o_;
     ipfix::template_cache cache_;
     std::uint64_t messages_ = 0, templates_ = 0, records_ = 0, other_records_ = 0, skipped_sets_ = 0, gaps_ = 0,
-                  bad_messages_ = 0, options_records_ = 0;
+                  bad_messages_ = 0, options_records_ = 0, raw_errors_ = 0;
 
 public:
     std::uint64_t connections_ = 0;

@@ -83,6 +83,7 @@ struct config {
     unsigned stats_interval = 0;
     int rcvbuf = 32 << 20;
     xp::node_selection nodes = xp::node_selection::all;
+    xp::record_format format = xp::record_format::pen10383;
 };
 
 volatile std::sig_atomic_t g_stop = 0;
@@ -92,7 +93,7 @@ void usage(std::FILE* f) {
     std::fprintf(f,
         "Usage: ioam-exporter [options]\n"
         "Exports the kernel's IOAM events (genl family IOAM6, group ioam6_events) as IPFIX\n"
-        "(PEN 10383 layout, docs/exporter.md).\n\n"
+        "(PEN 10383 layout, or --format rawexport; docs/exporter.md).\n\n"
         "Outputs (any number at once; without one, -o is implied):\n"
         "  -c, --collector [udp://|tcp://]ADDR:PORT\n"
         "                               IPFIX to a collector (UDP unless tcp://; ADDR: IPv4,\n"
@@ -118,6 +119,9 @@ void usage(std::FILE* f) {
         "      --template-refresh SEC   re-send templates every SEC seconds (RFC 6728 default 600)\n"
         "      --observation-domain N   observation domain id (1)\n"
         "      --reporting-node-only    one record per trace event: the emitting node (default: all nodes)\n"
+        "      --format pen10383|rawexport  record layout: pen10383 (default) one record per node, parsed\n"
+        "                               fields; rawexport (draft-spiegel-ippm-ioam-rawexport-07) one record\n"
+        "                               per event, the IOAM option as raw octets\n"
         "Process:\n"
         "      --stats-interval SEC     statistics every SEC seconds (0: off), also on SIGUSR1\n"
         "                               and at exit: a line on stderr, and an IPFIX options\n"
@@ -181,6 +185,12 @@ std::uint64_t now_ms() {
     return static_cast<std::uint64_t>(ts.tv_sec) * 1000 + static_cast<std::uint64_t>(ts.tv_nsec) / 1000000;
 }
 
+std::uint64_t now_unix_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000 + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
 struct stats {
     std::uint64_t datagrams = 0, nl_messages = 0, events = 0, malformed = 0, other_messages = 0, truncated = 0;
     std::uint64_t messages = 0, bytes = 0, send_errors = 0, write_errors = 0, bytes_not_sent = 0;
@@ -190,7 +200,7 @@ struct stats {
 
 class exporter_app {
 public:
-    explicit exporter_app(const config& c) : cfg_(c), ex_(xp::exporter_options{c.nodes, 256, ioam::trace::type_policy::lenient}) {}
+    explicit exporter_app(const config& c) : cfg_(c), ex_(xp::exporter_options{c.nodes, 256, ioam::trace::type_policy::lenient, c.format}) {}
 
     int run() {
         if (int rc = open_outputs(); rc != exit_ok) return rc;
@@ -410,7 +420,7 @@ private:
                 continue;
             }
             if (export_event(*ev))
-                for (auto& t : tcp_) t->enqueue(d.subspan(m->offset, m->length));
+                for (auto& t : tcp_) t->enqueue(d.subspan(m->offset, m->length), observed_ns_);
         }
     }
 
@@ -562,6 +572,8 @@ private:
                     }
                     consecutive_errors = 0;
                     const auto t = static_cast<std::uint32_t>(std::time(nullptr));
+                    observed_ns_ = now_unix_ns();
+                    ex_.set_observation_time(observed_ns_);
                     for (int i = 0; i < n; ++i) {
                         const auto& h = mmsg_[i];
                         const std::span<const std::byte> d(rx_[i].data(), std::min<std::size_t>(h.msg_len, rx_[i].size()));
@@ -646,6 +658,8 @@ private:
         };
         while (!g_stop && r.next(rec)) {
             if (rec_file_ && !rec_.record(rec.datagram, rec.sec, rec.usec)) ++st_.write_errors;
+            observed_ns_ = (std::uint64_t{rec.sec} * 1000000 + rec.usec) * 1000;  // as recorded
+            ex_.set_observation_time(observed_ns_);
             process_datagram(rec.datagram);
             for (auto& t : tcp_) t->service(0, now_ms());
             if (backlogged()) wait_tcp(now_ms() + cfg_.drain_ms, [&] { return !backlogged(); }, false);
@@ -698,6 +712,7 @@ private:
     pcap::writer rec_;
     bool ipfix_out_ = false;
     bool stats_template_sent_ = false;
+    std::uint64_t observed_ns_ = 0;  // when the current datagram was received (rawexport)
     std::uint64_t started_ms_ = wall_ms();
     tcp::settings tcp_settings_;
     std::vector<std::unique_ptr<tcp::output>> tcp_;
@@ -721,7 +736,7 @@ void on_signal(int sig) {
 int main(int argc, char** argv) {
     config cfg;
     enum : int { o_file = 256, o_mtu, o_flush, o_refresh, o_odid, o_record, o_replay, o_stats, o_rcvbuf, o_user,
-                 o_keep, o_reporting, o_tcp, o_tcp_backlog, o_drain };
+                 o_keep, o_reporting, o_tcp, o_tcp_backlog, o_drain, o_format };
     static const option longopts[] = {
         {"collector", required_argument, nullptr, 'c'},
         {"console", optional_argument, nullptr, 'o'},
@@ -740,6 +755,7 @@ int main(int argc, char** argv) {
         {"tcp", required_argument, nullptr, o_tcp},
         {"tcp-backlog", required_argument, nullptr, o_tcp_backlog},
         {"drain-timeout", required_argument, nullptr, o_drain},
+        {"format", required_argument, nullptr, o_format},
         {"help", no_argument, nullptr, 'h'},
         {"version", no_argument, nullptr, 'V'},
         {nullptr, 0, nullptr, 0},
@@ -800,6 +816,11 @@ int main(int argc, char** argv) {
         case o_user: cfg.user = optarg; break;
         case o_keep: cfg.drop_privileges = false; break;
         case o_reporting: cfg.nodes = xp::node_selection::reporting_only; break;
+        case o_format:
+            if (std::strcmp(optarg, "pen10383") == 0) cfg.format = xp::record_format::pen10383;
+            else if (std::strcmp(optarg, "rawexport") == 0) cfg.format = xp::record_format::rawexport;
+            else return bad("--format", optarg);
+            break;
         case 'h': usage(stdout); return exit_ok;
         case 'V': std::printf("ioam-exporter %s\n", IOAM_VERSION); return exit_ok;
         default: usage(stderr); return exit_usage;

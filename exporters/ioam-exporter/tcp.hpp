@@ -128,9 +128,13 @@ public:
     [[nodiscard]] std::size_t backlog_used() const noexcept { return backlog_.used(); }
     [[nodiscard]] std::size_t backlog_capacity() const noexcept { return backlog_.capacity(); }
 
-    /// Queues one netlink message that holds a valid IOAM6 event.
-    void enqueue(std::span<const std::byte> nlmsg) {
-        if (!backlog_.push(nlmsg)) ++c_.events_dropped;
+    /// Queues one netlink message that holds a valid IOAM6 event, with the
+    /// time it was received (UNIX nanoseconds; rawexport records carry it).
+    void enqueue(std::span<const std::byte> nlmsg, std::uint64_t observed_ns) {
+        entry_.resize(sizeof observed_ns + nlmsg.size());
+        std::memcpy(entry_.data(), &observed_ns, sizeof observed_ns);
+        std::memcpy(entry_.data() + sizeof observed_ns, nlmsg.data(), nlmsg.size());
+        if (!backlog_.push(entry_)) ++c_.events_dropped;
     }
 
     /// The events this poll round should watch; fd -1 when there is none.
@@ -328,7 +332,11 @@ private:
     // Encodes events while the kernel has taken everything encoded so far.
     void pump(std::uint64_t now) {
         while (st_ == state::up && out_pos_ == out_.size() && backlog_.pop(scratch_)) {
-            ioam::netlink::message_reader r(scratch_);
+            std::uint64_t observed_ns = 0;
+            if (scratch_.size() < sizeof observed_ns) continue;
+            std::memcpy(&observed_ns, scratch_.data(), sizeof observed_ns);
+            ex_.set_observation_time(observed_ns);
+            ioam::netlink::message_reader r(std::span<const std::byte>(scratch_).subspan(sizeof observed_ns));
             auto m = r.next();
             if (!m) continue;  // only valid events are queued
             auto ev = ioam::netlink::decode_event(*m);
@@ -358,7 +366,7 @@ private:
     bool pending_ = false;
     std::uint64_t pending_since_ = 0;
     ring backlog_;
-    std::vector<std::byte> scratch_;
+    std::vector<std::byte> scratch_, entry_;
     std::vector<std::byte> out_;  // encoded, not yet taken by the kernel
     std::size_t out_pos_ = 0;
     std::vector<std::pair<std::size_t, std::uint32_t>> out_msgs_;  // (end in out_, records)

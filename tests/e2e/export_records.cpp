@@ -4,6 +4,7 @@
 // decode_record, and every value must equal the input. Also: the wire bytes
 // of 24/56-bit fields, templates per shape, refresh, sequence numbers, MTU.
 #include "events.hpp"
+#include "export_sink.hpp"
 
 #include "ioam/export/decode.hpp"
 #include "ioam/export/event_exporter.hpp"
@@ -27,22 +28,8 @@ using t::value_id;
 
 namespace {
 
-// Collects the messages the exporter flushes, and decodes them.
-struct sink {
-    std::array<std::byte, 65535> buf{};
-    ipfix::message_writer w;
-    std::vector<std::vector<std::byte>> messages;
-    explicit sink(std::size_t mtu) : w(buf, 1, 0, ipfix::writer_options{mtu, ipfix::transport::udp, 0, {}}) {}
-    void flush() {
-        if (w.empty()) return;
-        auto m = w.finish(1700000000);
-        messages.emplace_back(m.begin(), m.end());
-        w.reset();
-    }
-    auto flusher() {
-        return [this](ipfix::message_writer&) { flush(); };
-    }
-};
+using e2e::decode;
+using e2e::sink;
 
 struct decoded {
     x::decoded_record r;
@@ -71,15 +58,6 @@ std::vector<decoded> decode_all(const std::vector<std::vector<std::byte>>& msgs,
         if (gaps && sum.sequence_gap) ++*gaps;
     }
     return out;
-}
-
-nl::event decode(const std::vector<std::byte>& msg) {
-    nl::message_reader r(msg);
-    auto m = r.next();
-    EXPECT_TRUE(m);
-    auto ev = nl::decode_event(*m);
-    EXPECT_TRUE(ev) << ev.error_code().message();
-    return *ev;
 }
 
 // Compares one decoded record with the node it came from.

@@ -15,7 +15,7 @@ Needs root, network namespaces, a kernel with IPv6 IOAM and IOAM6 events
 R's exporter also writes an IPFIX file, which libfixbuf's ipfixDump (with our
 element file) must decode to the same values as ioam-collector.
 
-usage: run_kernel.py IOAM_EXPORTER IOAM_COLLECTOR SEND_TRACE [IOAM_IES_XML]
+usage: run_kernel.py IOAM_EXPORTER IOAM_COLLECTOR SEND_TRACE [FORMAT [IOAM_IES_XML]]
 """
 import json
 import re
@@ -28,7 +28,8 @@ import tempfile
 import time
 
 exporter, collector, send_trace = (os.path.abspath(p) for p in sys.argv[1:4])
-ie_xml = os.path.abspath(sys.argv[4]) if len(sys.argv) > 4 else None
+FORMAT = sys.argv[4] if len(sys.argv) > 4 else "pen10383"  # ioam-exporter --format
+ie_xml = os.path.abspath(sys.argv[5]) if len(sys.argv) > 5 else None  # ipfixDump cross-check
 suffix = str(os.getpid())
 S, T, R = "e2eS" + suffix, "e2eT" + suffix, "e2eR" + suffix
 IOAM_NS = 123
@@ -162,7 +163,7 @@ def main():
                                   ("T", T, ["-c", f"[2001:db8:2::2]:{PORT}", "--observation-domain", "2",
                                             "--reporting-node-only"])):
                 err = open(os.path.join(d, f"exporter{name}.err"), "w")
-                p = subprocess.Popen(["ip", "netns", "exec", n, exporter, *args, "--flush-ms", "20"],
+                p = subprocess.Popen(["ip", "netns", "exec", n, exporter, *args, "--flush-ms", "20", "--format", FORMAT],
                                      stdout=subprocess.DEVNULL, stderr=err)
                 procs.append(p)
                 exps[name] = (p, os.path.join(d, f"exporter{name}.err"))
@@ -211,6 +212,14 @@ def main():
             recs = [json.loads(l) for l in open(os.path.join(d, "collector.jsonl")) if l.strip()]
             check(len(recs) == expected_records, f"{len(recs)} records, expected {expected_records}")
             by_odid = {1: [r for r in recs if r["odid"] == 1], 2: [r for r in recs if r["odid"] == 2]}
+            if FORMAT == "rawexport":
+                # One record per event, no event id: the collector prints a record's nodes in a row from
+                # node 0, and the records of a domain in order, so each node 0 starts the next event.
+                check(all(r.get("format") == "rawexport" for r in recs), "rawexport: every record")
+                event = 0
+                for r in by_odid[1]:
+                    event += r["node_index"] == 0
+                    r["event"] = event
             # Domain 1: the receiver's events, every node; domain 2: the transit's, reporting node only.
             events1 = {}
             for r in by_odid[1]:

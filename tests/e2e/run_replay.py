@@ -8,6 +8,8 @@ installed, it must read the pcap as netlink.
 
 usage: run_replay.py MAKE_REPLAY IOAM_EXPORTER IOAM_COLLECTOR [IOAM_IES_XML]
 With the XML and ipfixDump installed, libfixbuf must decode the same values.
+The same events in the rawexport layout are checked with the collector,
+ipfixDump and tshark.
 """
 import json
 import os
@@ -18,6 +20,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import ioam_raw
 
 make_replay, exporter, collector = sys.argv[1:4]
 ie_xml = sys.argv[4] if len(sys.argv) > 4 else None
@@ -162,8 +166,64 @@ with tempfile.TemporaryDirectory() as d:
     else:
         print("tshark not installed: pcap readability not checked")
 
+    # The rawexport layout (--format rawexport): one record per event, the
+    # IOAM option as raw octets; the collector prints the same nodes, and the
+    # octets that ipfixDump and tshark show parse (ioam_raw.py, from the RFCs)
+    # into the nodes of the inputs.
+    raw_file = os.path.join(d, "raw.ipfix")
+    e = subprocess.run([exporter, "--replay", pcap, "--file", raw_file, "--format", "rawexport", "--mtu", "600"],
+                       capture_output=True, text=True, timeout=60)
+    print(e.stderr, end="")
+    check(e.returncode == 0, f"rawexport: exporter exit status {e.returncode}")
+    check(stat(e.stderr, "records") == int(c["events"]), "rawexport: one record per event")
+    check(stat(e.stderr, "malformed") == int(c["malformed"]), "rawexport: malformed count")
+    check(stat(e.stderr, "templates") == 2, "rawexport: two templates (trace, DEX)")
+    extra = ("format", "observation_time_ns", "report_flags", "encapsulation")
+    r = subprocess.run([collector, "--json", raw_file], capture_output=True, text=True, timeout=60)
+    print(r.stderr, end="")
+    check(r.returncode == 0, f"rawexport: collector exit status {r.returncode}")
+    got = lines(r.stdout)
+    check(all(g.get("format") == "rawexport" and g.get("encapsulation") == 1 and g.get("report_flags") == 0
+              for g in got), "rawexport: format, encapsulation 1, report flags 0")
+    # The replay's pcap times (1700000000 s, the record number in microseconds) become the observation times.
+    times = sorted({g["observation_time_ns"] for g in got})
+    check(len(times) == int(c["events"]) and times[0] == 1700000000 * 10**9, f"rawexport: observation times {times[:3]}")
+    compare("rawexport collector", [{k: v for k, v in g.items() if k not in extra} for g in got],
+            [{k: v for k, v in w.items() if k != "event"} for w in want])
+    by_event = ioam_raw.expected_by_event(want)
+
+    def check_raw(who, options):
+        check(len(options) == len(by_event), f"{who}: {len(options)} raw options, expected {len(by_event)}")
+        for i, (hexdata, w) in enumerate(zip(options, by_event)):
+            try:
+                parsed = ioam_raw.as_records(w[0]["option_type"], bytes.fromhex(hexdata))
+            except (ValueError, IndexError) as ex:
+                check(False, f"{who}: option {i} does not parse: {ex}")
+                continue
+            check(parsed == w, f"{who}: option {i} parses to {parsed[:1]}..., expected {w[:1]}...")
+
+    if ie_xml and shutil.which("ipfixDump"):
+        dump = subprocess.run(["timeout", "20", "ipfixDump", "--in", raw_file, "--element-file", ie_xml,
+                               "--hexdump=65535"], capture_output=True, text=True, timeout=30)
+        check(dump.returncode == 0, f"rawexport: ipfixDump exit status {dump.returncode}: {dump.stderr.strip()}")
+        check_raw("ipfixDump", re.findall(r"\(10383/(?:66|70)\) +ioam(?:PreallocatedTrace|DirectExport)Data : "
+                                         r"\(len: \d+\) 0x([0-9a-f]*)", dump.stdout))
+    if shutil.which("tshark"):
+        # Wireshark reads IPFIX files (RFC 5655) and shows unknown enterprise elements as hex.
+        ts = subprocess.run(["tshark", "-r", raw_file, "-T", "fields", "-E", "occurrence=a",
+                             "-e", "cflow.enterprise_private_entry"], capture_output=True, text=True, timeout=120)
+        check(ts.returncode == 0, f"rawexport: tshark exit status {ts.returncode}: {ts.stderr.strip()}")
+        entries = [x for line in ts.stdout.splitlines() for x in line.split(",") if line]
+        check(len(entries) == 3 * len(by_event), f"rawexport: tshark shows {len(entries)} enterprise fields")
+        check(entries[0::3] == ["00"] * len(by_event) and entries[1::3] == ["01"] * len(by_event),
+              "rawexport: tshark report flags 0, encapsulation 1")
+        check_raw("tshark", entries[2::3])
+    else:
+        print("tshark not installed: rawexport tshark cross-check skipped")
+
     # Usage errors and a missing replay file have their own exit codes.
     check(subprocess.run([exporter, "--mtu", "abc"], capture_output=True).returncode == 2, "usage error exits 2")
+    check(subprocess.run([exporter, "--format", "raw"], capture_output=True).returncode == 2, "unknown --format exits 2")
     check(subprocess.run([exporter, "--replay", os.path.join(d, "missing.pcap")],
                          capture_output=True).returncode == 4, "missing replay file exits 4")
 

@@ -1,5 +1,6 @@
 // From decoded kernel events (ioam/netlink/event.hpp) to IPFIX messages
-// (ioam/ipfix/message.hpp) in the PEN 10383 layout (records.hpp): picks the
+// (ioam/ipfix/message.hpp) in the PEN 10383 layout (records.hpp, the default)
+// or the raw layout of draft-spiegel-ippm-ioam-rawexport-07 (rawexport.hpp): picks the
 // template for each event's shape, puts the template in the message stream
 // before its first record (and again after refresh()), and fills messages up
 // to the writer's capacity, calling the caller's flush when one is full.
@@ -12,6 +13,7 @@
 
 #include "ioam/core/buffer.hpp"
 #include "ioam/core/error.hpp"
+#include "ioam/export/rawexport.hpp"
 #include "ioam/export/records.hpp"
 #include "ioam/ipfix/message.hpp"
 #include "ioam/netlink/event.hpp"
@@ -39,6 +41,9 @@ struct exporter_options {
     /// Bits 12-21 (undefined) are laid out as 4-octet fields as the kernel
     /// fills them (RFC 9197 4.4.1), so a trace with them still decodes.
     trace::type_policy policy = trace::type_policy::lenient;
+    /// pen10383: one record per node (or per event, see nodes); rawexport:
+    /// one record per event holding the rebuilt option octets.
+    record_format format = record_format::pen10383;
 };
 
 struct exporter_counters {
@@ -53,6 +58,11 @@ struct exporter_counters {
     std::uint64_t evictions = 0;       ///< template ids reused for a new shape (table full)
     std::uint64_t withdrawals = 0;     ///< of those, withdrawn first (not over UDP)
 };
+
+/// Smallest record of a shape, whatever its format.
+[[nodiscard]] constexpr std::size_t shape_min_record_size(const record_shape& s) noexcept {
+    return s.format == record_format::rawexport ? rawexport::min_record_size(s) : min_record_size(s);
+}
 
 /// Template ids for record shapes: first-seen order, least recently used
 /// slot reused when full. Tracks which templates went out since the last
@@ -103,7 +113,7 @@ public:
         e.shape = s;
         e.used = true;
         e.sent_epoch = 0;
-        e.min_record_size = static_cast<std::uint16_t>(min_record_size(s));
+        e.min_record_size = static_cast<std::uint16_t>(shape_min_record_size(s));
         mru_ = victim;
         return touch(e);
     }
@@ -153,45 +163,23 @@ public:
     /// (counted as too_big). The event id groups an event's records.
     template <class Flush>
     constexpr result<void> add(const netlink::event& ev, ipfix::message_writer& w, Flush&& flush) noexcept {
+        auto nodes = validate(ev);
+        if (!nodes) return nodes.error();
+        if (opt_.format == record_format::rawexport) return add_raw(ev, *nodes, w, flush);
         const std::uint32_t event_id = next_event_id_;
+        std::array<std::byte, max_record_size> buf{};
         if (ev.type == netlink::ioam6::event_type::dex) {
             const record_shape s = shape_of(ev.dex);
-            if (auto r = trace::check_type(s.type & ~trace::opaque_mask, opt_.policy); !r) {
-                ++c_.malformed;
-                return r.error();
-            }
             record_context ctx{event_id, ev.dex.namespace_id, 0, 1, ev.dex.flow_id, ev.dex.seq_num};
-            std::array<std::byte, max_record_size> buf{};
             byte_writer rw(buf);
             if (auto r = encode_dex_record(s, ctx, ev.dex, rw); !r) return fail_too_big(r.error());
-            ++next_event_id_;
-            ++c_.events;
-            ++c_.dex_events;
+            count(ev, *nodes);
             return put(s, rw.written(), w, flush);
         }
-        if (ev.type != netlink::ioam6::event_type::trace) {
-            ++c_.malformed;
-            return error{errc::bad_message, 0};
-        }
-        auto nodes = ev.trace.nodes(opt_.policy);
-        if (!nodes) {
-            ++c_.malformed;
-            return nodes.error();
-        }
-        // A real trace fits an IPv6 option (255 octets): a node count above
-        // 255 cannot come from a packet.
-        if (nodes->size() > 255) {
-            ++c_.malformed;
-            return error{errc::value_out_of_range, ev.trace.data_offset};
-        }
-        ++next_event_id_;
-        ++c_.events;
-        ++c_.trace_events;
+        count(ev, *nodes);
         const record_shape s = shape_of(ev.trace, nodes->size());
         record_context ctx{event_id, ev.trace.namespace_id, 0, static_cast<std::uint8_t>(nodes->size()), {}, {}};
-        std::array<std::byte, max_record_size> buf{};
         if (nodes->empty()) {
-            ++c_.empty_traces;
             byte_writer rw(buf);
             if (auto r = encode_node_record(s, ctx, nullptr, rw); !r) return fail_too_big(r.error());
             return put(s, rw.written(), w, flush);
@@ -219,8 +207,62 @@ public:
     }
     /// Forget what was sent: templates go out again before their next record.
     constexpr void invalidate_templates() noexcept { table_.refresh(); }
+    /// The time the next events were observed (UNIX nanoseconds): rawexport's
+    /// observationTimeNanoseconds. The kernel's events carry no time.
+    constexpr void set_observation_time(std::uint64_t unix_ns) noexcept { observation_time_ns_ = unix_ns; }
 
 private:
+    /// Checks what every format needs: a DEX event's trace type, a TRACE
+    /// event's node data (returned; empty for DEX). Failures count as malformed.
+    constexpr result<trace::node_list> validate(const netlink::event& ev) noexcept {
+        if (ev.type == netlink::ioam6::event_type::dex) {
+            if (auto r = trace::check_type(shape_of(ev.dex).type & ~trace::opaque_mask, opt_.policy); !r)
+                return fail_malformed(r.error());
+            return trace::node_list{};
+        }
+        if (ev.type != netlink::ioam6::event_type::trace) return fail_malformed(error{errc::bad_message, 0});
+        auto nodes = ev.trace.nodes(opt_.policy);
+        if (!nodes) return fail_malformed(nodes.error());
+        // A real trace fits an IPv6 option (255 octets): a node count above
+        // 255 cannot come from a packet.
+        if (nodes->size() > 255) return fail_malformed(error{errc::value_out_of_range, ev.trace.data_offset});
+        return nodes;
+    }
+
+    /// Counts an event that is being exported.
+    constexpr void count(const netlink::event& ev, const trace::node_list& nodes) noexcept {
+        ++next_event_id_;
+        ++c_.events;
+        if (ev.type == netlink::ioam6::event_type::dex) {
+            ++c_.dex_events;
+            return;
+        }
+        ++c_.trace_events;
+        if (nodes.empty()) ++c_.empty_traces;
+    }
+
+    /// rawexport: one record per event, the option octets rebuilt from it.
+    template <class Flush>
+    constexpr result<void> add_raw(const netlink::event& ev, const trace::node_list& nodes, ipfix::message_writer& w,
+                                   Flush& flush) noexcept {
+        const rawexport::record_context ctx{observation_time_ns_, rawexport::report_flags_none,
+                                            rawexport::encapsulation::ipv6};
+        std::array<std::byte, rawexport::max_record_size> buf{};
+        byte_writer rw(buf);
+        const bool dex = ev.type == netlink::ioam6::event_type::dex;
+        // Fails only when the node data is more than an IOAM option can hold.
+        if (auto r = dex ? rawexport::encode_dex_record(ctx, ev.dex, rw) : rawexport::encode_trace_record(ctx, ev.trace, rw);
+            !r)
+            return fail_malformed(r.error());
+        count(ev, nodes);
+        return put(rawexport::shape_of(dex ? option_dex : option_preallocated_trace), rw.written(), w, flush);
+    }
+
+    constexpr error fail_malformed(error e) noexcept {
+        ++c_.malformed;
+        return e;
+    }
+
     constexpr result<void> fail_too_big(error e) noexcept {
         ++c_.too_big;
         return e;
@@ -229,8 +271,12 @@ private:
     template <class Entry, class Flush>
     constexpr result<void> send_template(Entry& e, ipfix::message_writer& w, Flush& flush) noexcept {
         std::array<std::byte, max_template_record_size> tb{};
+        static_assert(rawexport::max_template_record_size <= max_template_record_size,
+                      "ioam: a rawexport template record must fit the template buffer");
         byte_writer tw(tb);
-        if (auto r = encode_template_record(e.id, e.shape, tw); !r) return r;
+        const auto enc = e.shape.format == record_format::rawexport ? rawexport::encode_template_record(e.id, e.shape, tw)
+                                                                    : encode_template_record(e.id, e.shape, tw);
+        if (!enc) return enc;
         auto r = w.add_template_bytes(tw.written(), false);
         if (!r && !w.empty()) {
             flush(w);
@@ -280,6 +326,7 @@ private:
     template_table<Capacity> table_;
     exporter_counters c_{};
     std::uint32_t next_event_id_ = 1;
+    std::uint64_t observation_time_ns_ = 0;
 };
 
 }  // namespace ioam::exporting
