@@ -4,6 +4,7 @@
 // The files are small and committed; the replay tests run them.
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <tuple>
@@ -14,6 +15,7 @@
 #include "ioam/netlink/message.hpp"
 #include "ioam/trace/ipv6.hpp"
 #include "ipfix_common.hpp"
+#include "pcap.hpp"
 #include "trace_common.hpp"
 
 namespace {
@@ -348,6 +350,41 @@ void netlink_seeds() {
         nl::encode_trace_event(w, family, te, 4);
         put("netlink_event", "dex-padded-and-trace", w.written());
     }
+
+    // The exporter's replay input: a pcap of three datagrams (a trace, a
+    // DEX event, then a padded DEX event, the trace again and a trace
+    // without node data in one datagram), behind the harness's option octet.
+    const tr::trace_shape es = tr::shape_of(0xc00000);
+    const nl::trace_event empty{124, es.node_len, es.type << 8, {}, 0};
+    std::vector<bytes> datagrams;
+    for (int k = 0; k < 3; ++k) {
+        nl::message_writer w(buf);
+        if (k == 0) nl::encode_trace_event(w, family, te, 5);
+        if (k == 1) nl::encode_dex_event(w, family, de, 6, false);
+        if (k == 2) {
+            nl::encode_dex_event(w, family, de, 7, true);
+            nl::encode_trace_event(w, family, te, 8);
+            nl::encode_trace_event(w, family, empty, 9);
+        }
+        datagrams.emplace_back(w.written().begin(), w.written().end());
+    }
+    char* mem = nullptr;
+    std::size_t mem_size = 0;
+    std::FILE* f = open_memstream(&mem, &mem_size);
+    ioam_tools::pcap::writer pw(f);
+    bool ok = f && pw.header();
+    for (std::uint32_t k = 0; k < datagrams.size(); ++k) ok = ok && pw.record(datagrams[k], 1700000000 + k, 1000 * k);
+    ok = ok && std::fclose(f) == 0;
+    if (!ok) {
+        std::fprintf(stderr, "cannot write the replay pcap\n");
+        std::exit(1);
+    }
+    const bytes file(reinterpret_cast<const std::byte*>(mem), reinterpret_cast<const std::byte*>(mem) + mem_size);
+    std::free(mem);
+    // Option octets: see fuzz/exporter_replay.cpp.
+    put("exporter_replay", "all-nodes", with_prefix(0x00, file));
+    put("exporter_replay", "reporting-only-small-mtu-two-templates", with_prefix(0x07, file));
+    put("exporter_replay", "refresh-padded-mtu-400", with_prefix(0x5a, file));
 }
 }  // namespace
 
