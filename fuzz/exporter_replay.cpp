@@ -72,6 +72,11 @@ public:
                                                static_cast<std::uint8_t>(opt & 0x10 ? 4 : 0), {}}),
           cache_(ipfix::ie_registry{xp::pen10383::registry()}) {}
 
+    /// The exporter's flush: finish, decode and check the message, start the next.
+    auto flusher() {
+        return [this](ipfix::message_writer&) { flush(); };
+    }
+
     template <class Exporter>
     void run(Exporter& ex, pcap::reader& r, std::size_t size) {
         pcap::record rec;
@@ -140,10 +145,6 @@ private:
                 FUZZ_CHECK(written + (after.too_big - before.too_big) == most);
             }
         }
-    }
-
-    auto flusher() {
-        return [this](ipfix::message_writer&) { flush(); };
     }
 
     void flush() {
