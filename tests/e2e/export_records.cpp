@@ -73,6 +73,7 @@ std::vector<decoded> decode_all(const std::vector<std::vector<std::byte>>& msgs,
     return out;
 }
 
+// The event borrows msg: keep msg alive while the event is used.
 nl::event decode(const std::vector<std::byte>& msg) {
     nl::message_reader r(msg);
     auto m = r.next();
@@ -167,7 +168,8 @@ TEST(Records, TwentyFourAndFiftySixBitFieldsAreBigEndian) {
     // Node id 0x0a0b0c (24 bits) and wide node id 0x11223344556677 (56 bits).
     e2e::trace_input in{"endianness", 5, 0x808000, {e2e::make_node(0, std::nullopt, 0)}};
     in.nodes[0].data.set(value_id::node_id, 0x0a0b0c).set(value_id::node_id_wide, 0x11223344556677ULL);
-    const auto ev = decode(e2e::trace_message(in));
+    const auto msg = e2e::trace_message(in);  // ev borrows it
+    const auto ev = decode(msg);
     const auto shape = x::shape_of(ev.trace, 1);
     std::array<x::shape_field, x::max_fields> f{};
     const std::size_t n = x::fields_of(shape, f);
