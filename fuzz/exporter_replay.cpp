@@ -9,9 +9,11 @@
 // equal templates learnt.
 //
 // Input: one option octet, then the pcap file.
-//   bit 0: node_selection::reporting_only     bit 1: a small MTU (256-760)
-//   bit 2: a template table of 2 (evictions)  bit 3: resend templates after
-//   each datagram                             bit 4: sets padded to 4 octets
+//   bit 0: node_selection::reporting_only     bit 1: a small MTU (256-760
+//   bit 2: a template table of 2 (evictions)  by bits 5-7), else 1472 and
+//   bit 3: resend templates after each        bits 5-7 pick the first
+//   datagram                                  template id
+//   bit 4: sets padded to 4 octets
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -232,6 +234,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::size_t capacity = opt & 0x02 ? 256 + static_cast<std::size_t>(opt >> 5) * 72 : 1472;
     xp::exporter_options o;
     o.nodes = opt & 0x01 ? xp::node_selection::reporting_only : xp::node_selection::all;
+    // With the large message, bits 5-7 pick the first template id instead,
+    // the edges of the id space included.
+    constexpr std::uint16_t first_ids[8] = {256, 300, 4096, 65279, 65534, 65535, 0, 255};
+    if (!(opt & 0x02)) o.first_template_id = first_ids[opt >> 5];
     harness h(opt, capacity);
     if (opt & 0x04) {
         xp::event_exporter<2> ex(o);
