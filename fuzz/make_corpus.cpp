@@ -4,6 +4,7 @@
 // The files are small and committed; the replay tests run them.
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <tuple>
@@ -14,6 +15,7 @@
 #include "ioam/netlink/message.hpp"
 #include "ioam/trace/ipv6.hpp"
 #include "ipfix_common.hpp"
+#include "pcap.hpp"
 #include "trace_common.hpp"
 
 namespace {
@@ -217,6 +219,18 @@ tr::node_data node(std::uint32_t k, bytes_view snapshot = {}) {
     return d;
 }
 
+/// count nodes of shape s (node k from node(k)), node snap_at with the snapshot.
+bytes encode_nodes(const tr::trace_shape& s, std::uint32_t count, std::uint32_t snap_at, bytes_view snap) {
+    bytes out;
+    for (std::uint32_t k = 0; k < count; ++k) {
+        const tr::node_data d = node(k, k == snap_at ? snap : bytes_view{});
+        std::vector<std::byte> n(tr::encoded_size(s, d));
+        (void)tr::encode_node(s, d, n);
+        out.insert(out.end(), n.begin(), n.end());
+    }
+    return out;
+}
+
 /// Types worth seeding: Linux's common ones, everything defined, wide fields,
 /// snapshot only, and undefined bits (lenient).
 struct seed_type {
@@ -237,13 +251,7 @@ void trace_seeds() {
     for (const seed_type& t : trace_types) {
         const tr::trace_shape s = tr::shape_of(t.type);
         // trace_node: type, policy, three nodes.
-        bytes nodes;
-        for (std::uint32_t k = 0; k < 3; ++k) {
-            const tr::node_data d = node(k, k == 1 ? bytes_view(snap) : bytes_view{});
-            std::vector<std::byte> n(tr::encoded_size(s, d));
-            (void)tr::encode_node(s, d, n);
-            nodes.insert(nodes.end(), n.begin(), n.end());
-        }
+        const bytes nodes = encode_nodes(s, 3, 1, snap);
         bytes head(4);
         store_be24(head.data(), t.type);
         head[3] = std::byte{t.lenient ? std::uint8_t{1} : std::uint8_t{0}};
@@ -306,18 +314,31 @@ void trace_seeds() {
     if (auto m = w.finish()) put("trace_ipv6", "several", bytes_view(hdr).first(*m));
 }
 
+/// A pcap of netlink datagrams, as the exporter's --record writes it.
+bytes replay_pcap(const std::vector<bytes>& datagrams) {
+    char* mem = nullptr;
+    std::size_t mem_size = 0;
+    std::FILE* f = open_memstream(&mem, &mem_size);
+    ioam_tools::pcap::writer pw(f);
+    bool ok = f && pw.header();
+    for (std::uint32_t k = 0; k < datagrams.size(); ++k) ok = ok && pw.record(datagrams[k], 1700000000 + k, 1000 * k);
+    ok = f && std::fclose(f) == 0 && ok;
+    if (!ok) {
+        std::fprintf(stderr, "cannot write a replay pcap\n");
+        std::exit(1);
+    }
+    const auto* p = reinterpret_cast<const std::byte*>(mem);
+    bytes out(p, p + mem_size);
+    std::free(mem);
+    return out;
+}
+
 void netlink_seeds() {
     constexpr std::uint16_t family = 0x1d;
     std::array<std::byte, 2048> buf{};
     const tr::trace_shape s = tr::shape_of(0xfff002);
     const std::array<std::byte, 4> snap{std::byte{0xde}, std::byte{0xad}, std::byte{0xbe}, std::byte{0xef}};
-    bytes data;
-    for (std::uint32_t k = 0; k < 2; ++k) {
-        const tr::node_data d = node(k, k == 0 ? bytes_view(snap) : bytes_view{});
-        std::vector<std::byte> n(tr::encoded_size(s, d));
-        (void)tr::encode_node(s, d, n);
-        data.insert(data.end(), n.begin(), n.end());
-    }
+    const bytes data = encode_nodes(s, 2, 0, snap);
     nl::trace_event te{123, s.node_len, s.type << 8, data, 0};
     {
         nl::message_writer w(buf);
@@ -348,6 +369,38 @@ void netlink_seeds() {
         nl::encode_trace_event(w, family, te, 4);
         put("netlink_event", "dex-padded-and-trace", w.written());
     }
+
+    // The exporter's replay input: a pcap of three datagrams (a trace, a
+    // DEX event, then a padded DEX event, the trace again and a trace
+    // without node data in one datagram), behind the harness's option octet.
+    const tr::trace_shape es = tr::shape_of(0xc00000);
+    const nl::trace_event empty{124, es.node_len, es.type << 8, {}, 0};
+    std::vector<bytes> datagrams;
+    for (int k = 0; k < 3; ++k) {
+        nl::message_writer w(buf);
+        if (k == 0) nl::encode_trace_event(w, family, te, 5);
+        if (k == 1) nl::encode_dex_event(w, family, de, 6, false);
+        if (k == 2) {
+            nl::encode_dex_event(w, family, de, 7, true);
+            nl::encode_trace_event(w, family, te, 8);
+            nl::encode_trace_event(w, family, empty, 9);
+        }
+        datagrams.emplace_back(w.written().begin(), w.written().end());
+    }
+    const bytes file = replay_pcap(datagrams);
+    // Option octets: see fuzz/exporter_replay.cpp.
+    put("exporter_replay", "all-nodes", with_prefix(0x00, file));
+    put("exporter_replay", "reporting-only-small-mtu-two-templates", with_prefix(0x07, file));
+    put("exporter_replay", "refresh-padded-mtu-400", with_prefix(0x5a, file));
+
+    // A node whose snapshot (256 octets) cannot fit a 256-octet message
+    // beside one that can: one record dropped as too big, one written.
+    const tr::trace_shape os = tr::shape_of(0x800002);
+    const bytes big(256, std::byte{0x5c});
+    const bytes nodes = encode_nodes(os, 2, 0, big);
+    nl::message_writer w(buf);
+    nl::encode_trace_event(w, family, nl::trace_event{125, os.node_len, os.type << 8, nodes, 0}, 10);
+    put("exporter_replay", "too-big-mtu-256", with_prefix(0x02, replay_pcap({bytes(w.written().begin(), w.written().end())})));
 }
 }  // namespace
 

@@ -22,10 +22,19 @@ namespace nl = ioam::netlink;
 
 inline constexpr std::uint16_t family_id = 0x1d;  // any genl family id; the exporter learns it or takes all
 
-/// One node's input values and snapshot.
+/// One node's input values and snapshot. The snapshot lives only in the
+/// vector (data.snapshot stays empty), so copies never borrow another
+/// object's storage; node() binds it for encoding.
 struct node_input {
     t::node_data data{};
-    std::vector<std::byte> snapshot;  // kept alive for data.snapshot
+    std::vector<std::byte> snapshot;
+
+    /// data with its snapshot; borrows this object, use it at once.
+    [[nodiscard]] t::node_data node() const {
+        t::node_data d = data;
+        d.snapshot = snapshot;
+        return d;
+    }
 };
 
 /// Distinct, recognisable values: value v of node i. Some are set to the
@@ -44,7 +53,6 @@ inline node_input make_node(std::size_t i, std::optional<std::uint32_t> schema, 
     }
     n.data.schema_id = schema ? *schema : t::no_schema;
     for (std::size_t k = 0; k < snapshot_words * 4; ++k) n.snapshot.push_back(static_cast<std::byte>(0xa0 + i * 16 + k));
-    n.data.snapshot = n.snapshot;
     return n;
 }
 
@@ -61,8 +69,9 @@ inline std::vector<std::byte> encode_data(const trace_input& in) {
     const t::trace_shape s = t::shape_of(in.type);
     std::vector<std::byte> out;
     for (const auto& n : in.nodes) {
-        std::vector<std::byte> b(t::encoded_size(s, n.data));
-        auto r = t::encode_node(s, n.data, b);
+        const t::node_data d = n.node();
+        std::vector<std::byte> b(t::encoded_size(s, d));
+        auto r = t::encode_node(s, d, b);
         if (!r) return {};
         out.insert(out.end(), b.begin(), b.end());
     }
@@ -96,7 +105,7 @@ struct dex_input {
 inline std::vector<std::byte> dex_message(const dex_input& in, std::uint32_t seq = 0) {
     const t::trace_shape s = t::shape_of(in.type & ~t::opaque_mask);
     std::vector<std::byte> node(s.fixed_size() + 8);
-    (void)t::encode_node(s, in.node.data, node);
+    (void)t::encode_node(s, in.node.node(), node);
     nl::dex_event e;
     e.namespace_id = in.namespace_id;
     e.flow_id = in.flow_id;

@@ -145,7 +145,8 @@ TEST(Records, TwentyFourAndFiftySixBitFieldsAreBigEndian) {
     // Node id 0x0a0b0c (24 bits) and wide node id 0x11223344556677 (56 bits).
     e2e::trace_input in{"endianness", 5, 0x808000, {e2e::make_node(0, std::nullopt, 0)}};
     in.nodes[0].data.set(value_id::node_id, 0x0a0b0c).set(value_id::node_id_wide, 0x11223344556677ULL);
-    const auto ev = decode(e2e::trace_message(in));
+    const auto msg = e2e::trace_message(in);  // ev borrows it
+    const auto ev = decode(msg);
     const auto shape = x::shape_of(ev.trace, 1);
     std::array<x::shape_field, x::max_fields> f{};
     const std::size_t n = x::fields_of(shape, f);
@@ -382,4 +383,38 @@ TEST(Records, EvictionWithdrawsBeforeReuseOnStreams) {
         // Every record still decodes to its own trace type.
         for (const auto& d : decode_all(msgs)) EXPECT_NE(d.r.trace_type, std::nullopt);
     }
+}
+
+TEST(Records, TemplateIdsStayAbove255) {
+    // Ids past 65535 go on at 256; a first id below 256 counts as 256.
+    const auto ids = [](std::uint16_t first) {
+        x::template_table<3> tt(first);
+        std::vector<std::uint16_t> v;
+        bool ev = false;
+        for (const std::uint32_t type : {0x800000U, 0x400000U, 0x200000U}) v.push_back(tt.lookup({type}, ev).id);
+        return v;
+    };
+    EXPECT_EQ(ids(300), (std::vector<std::uint16_t>{300, 301, 302}));
+    EXPECT_EQ(ids(65535), (std::vector<std::uint16_t>{65535, 256, 257}));
+    EXPECT_EQ(ids(7), (std::vector<std::uint16_t>{256, 257, 258}));
+
+    // Through the exporter: every record of two shapes is written and decodes.
+    const auto traces = e2e::standard_traces();
+    sink s(1472);
+    x::exporter_options o;
+    o.first_template_id = 65535;
+    x::event_exporter<2> ex(o);
+    std::vector<std::vector<std::byte>> keep;
+    std::size_t expected_records = 0;
+    for (std::size_t i : {0U, 2U}) {
+        keep.push_back(e2e::trace_message(traces[i]));
+        ASSERT_TRUE(ex.add(decode(keep.back()), s.w, s.flusher()));
+        expected_records += traces[i].nodes.size();
+    }
+    s.flush();
+    EXPECT_EQ(ex.counters().records, expected_records);
+    const auto recs = decode_all(s.messages);
+    ASSERT_EQ(recs.size(), expected_records);
+    EXPECT_EQ(recs.front().template_id, 65535);
+    EXPECT_EQ(recs.back().template_id, 256);
 }

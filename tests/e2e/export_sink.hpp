@@ -33,6 +33,7 @@ struct sink {
 };
 
 /// The event of a netlink message (one message, as the events.hpp encoders write).
+/// The event borrows msg: keep msg alive while the event is used.
 inline ioam::netlink::event decode(const std::vector<std::byte>& msg) {
     ioam::netlink::message_reader r(msg);
     auto m = r.next();

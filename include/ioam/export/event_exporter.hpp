@@ -37,6 +37,8 @@ enum class node_selection : std::uint8_t {
 
 struct exporter_options {
     node_selection nodes = node_selection::all;
+    /// Template ids are this one and up; a first id below 256 (reserved,
+    /// RFC 7011 3.4.1) counts as 256, and ids past 65535 go on at 256.
     std::uint16_t first_template_id = 256;
     /// Bits 12-21 (undefined) are laid out as 4-octet fields as the kernel
     /// fills them (RFC 9197 4.4.1), so a trace with them still decodes.
@@ -82,8 +84,13 @@ public:
         bool used = false;
     };
 
+    /// Ids first_id, first_id + 1, ..., kept within 256-65535 (see
+    /// exporter_options::first_template_id): an id that wrapped below 256
+    /// would make every record of its shape unsendable.
     constexpr explicit template_table(std::uint16_t first_id = 256) noexcept {
-        for (std::size_t i = 0; i < Capacity; ++i) slots_[i].id = static_cast<std::uint16_t>(first_id + i);
+        constexpr std::size_t ids = 65536 - 256;
+        const std::size_t first = first_id < 256 ? 0 : first_id - 256U;
+        for (std::size_t i = 0; i < Capacity; ++i) slots_[i].id = static_cast<std::uint16_t>(256 + (first + i) % ids);
     }
 
     /// The entry of a shape, added (or reusing the least recently used slot) when new.
