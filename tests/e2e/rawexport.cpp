@@ -202,8 +202,8 @@ TEST(RawExport, DexEventsRoundTrip) {
         ASSERT_TRUE(n);
         want.resize(*n);
         const t::trace_shape shape = t::shape_of(want_in.type);
-        std::vector<std::byte> node(t::encoded_size(shape, want_in.node.data));
-        ASSERT_TRUE(t::encode_node(shape, want_in.node.data, node));
+        std::vector<std::byte> node(t::encoded_size(shape, want_in.node.node()));
+        ASSERT_TRUE(t::encode_node(shape, want_in.node.node(), node));
         want.insert(want.end(), node.begin(), node.end());
         EXPECT_EQ(r.option, want);
 
