@@ -139,10 +139,8 @@ public:
                 note(sum, d.error());
                 continue;
             }
-            for (const dynamic_record rec : *d) {
-                on_record(rec);
-                ++records;
-            }
+            for (const dynamic_record rec : *d) on_record(rec);
+            records += static_cast<std::uint32_t>(d->size());
         }
         sum.records = records;
         seq.known = true;
