@@ -101,12 +101,12 @@ public:
             const std::size_t after = min_size - start - w;  // least octets after it
             const bool integer = is_unsigned(f.type) || is_signed(f.type);
             if (w <= 8 && start + w + after >= 8) {
-                // The window: starting with the field when 8 octets follow its
-                // start (an unsigned value is then the window shifted right),
-                // else ending with it when 8 precede its end (the window
-                // masked), else as early as the record allows.
-                const std::ptrdiff_t lead = w + after >= 8       ? 0
-                                            : start + w >= 8 ? static_cast<std::ptrdiff_t>(8 - w)
+                // The window: ending with the field when 8 octets precede its
+                // end (an unsigned value is then the window masked), else
+                // starting with it when 8 follow its start (the window shifted
+                // right), else as early as the record allows.
+                const std::ptrdiff_t lead = start + w >= 8 ? static_cast<std::ptrdiff_t>(8 - w)
+                                            : w + after >= 8 ? 0
                                                              : static_cast<std::ptrdiff_t>(start);
                 s.window = static_cast<std::int16_t>(static_cast<std::ptrdiff_t>(seg) - lead);
                 s.left = static_cast<std::uint8_t>(8 * lead);
@@ -127,12 +127,14 @@ public:
         }
         windows_only_ = windows_only_ && !steps_.empty();
         unsigned_only_ = unsigned_only_ && windows_only_;
-        // Unsigned fields whose window starts with them come first (the
-        // octets after a field only shrink along the record); when all the
-        // others end with theirs, each field is a shift or a mask, not both.
+        // Fields whose window cannot end with them (those ending in the
+        // record's first 8 octets) come first; when all of those start
+        // theirs, each field is one shift or one mask, not both.
         if (unsigned_only_) {
-            while (shifted_ < steps_.size() && steps_[shifted_].left == 0) ++shifted_;
-            split_ = std::all_of(steps_.begin() + static_cast<std::ptrdiff_t>(shifted_), steps_.end(),
+            while (shifted_ < steps_.size() && steps_[shifted_].shift != 0) ++shifted_;
+            split_ = std::all_of(steps_.begin(), steps_.begin() + static_cast<std::ptrdiff_t>(shifted_),
+                                 [](const plan_step& s) { return s.left == 0; }) &&
+                     std::all_of(steps_.begin() + static_cast<std::ptrdiff_t>(shifted_), steps_.end(),
                                  [](const plan_step& s) { return s.shift == 0; });
         }
     }
@@ -186,18 +188,18 @@ public:
             // one load, a byte swap and one shift or mask per field.
             const plan_step* s = steps;
             const plan_step* const mid = steps + shifted_;
+            const plan_step* const end = steps + n;
+            for (; s != mid; ++s) fn(static_cast<std::size_t>(s - steps), load_window(seg, *s) >> s->shift);
             const auto at = [&](const plan_step* p) {
-                fn(static_cast<std::size_t>(p - steps), load_window(seg, *p) >> p->shift);
+                fn(static_cast<std::size_t>(p - steps), load_window(seg, *p) & p->mask);
             };
-            for (; mid - s >= 4; s += 4) {
+            for (; end - s >= 4; s += 4) {
                 at(s);
                 at(s + 1);
                 at(s + 2);
                 at(s + 3);
             }
-            for (; s != mid; ++s) at(s);
-            for (s = mid; s != steps + n; ++s)
-                fn(static_cast<std::size_t>(s - steps), load_window(seg, *s) & s->mask);
+            for (; s != end; ++s) at(s);
             return;
         }
         if (unsigned_only_) {
@@ -276,10 +278,10 @@ private:
     }
 
     std::vector<plan_step> steps_;
-    std::size_t shifted_ = 0;  // leading steps whose window starts with the field
+    std::size_t shifted_ = 0;  // leading steps whose window does not end with the field
     bool windows_only_ = true;
     bool unsigned_only_ = true;
-    bool split_ = false;  // unsigned_only_, and every later step's window ends with its field
+    bool split_ = false;  // unsigned_only_, the first shifted_ windows start with their field, the others end with it
 };
 
 }  // namespace ioam::ipfix
