@@ -2,7 +2,12 @@
 // Message Length): templates learnt, redefined, withdrawn and expired at run
 // time, every field of every record read by its type, lists inside records
 // decoded with the cache's templates. Each template learnt also round-trips:
-// dynamic_template::encode -> parse_template_set -> from_record.
+// dynamic_template::encode -> parse_template_set -> from_record. A second
+// cache reads the same stream with the harnesses' compile-time templates
+// named (process<Ts...>, dispatch.hpp) and must see the same records and the
+// same summary.
+#include <type_traits>
+
 #include "ipfix_common.hpp"
 
 namespace {
@@ -38,6 +43,8 @@ void template_round_trip(const dynamic_template& t, const ie_registry& reg) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const auto buf = fuzz::copy_exact(data, size);
     template_cache cache(ie_registry{iana_registry}, cache_options{.template_lifetime = 1800});
+    template_cache typed(ie_registry{iana_registry}, cache_options{.template_lifetime = 1800});
+    std::vector<bytes_view> seen, seen_typed;
     bytes_view rest(buf);
     std::size_t offset = 0;
     for (int i = 0; i < 64 && !rest.empty(); ++i) {
@@ -52,18 +59,33 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             auto t = cache.find(session, m->observation_domain(), id);
             return t ? *t : nullptr;
         };
+        seen.clear();
+        seen_typed.clear();
         const message_summary sum = cache.process(session, *m, m->export_time(), [&](const dynamic_record& r) {
+            seen.push_back(r.bytes());
             fuzz::read_dynamic(r, find);
             if (&r.templ() != last) {
                 template_round_trip(r.templ(), cache.registry());
                 last = &r.templ();
             }
         });
+        const message_summary tsum =
+            typed.process<fuzz::flow_fixed, fuzz::flow_varlen, fuzz::stats, fuzz::list_element>(
+                session, *m, m->export_time(), [&](const auto& r) {
+                    seen_typed.push_back(r.bytes());
+                    if constexpr (!std::is_same_v<std::decay_t<decltype(r)>, dynamic_record>) fuzz::read_record(r);
+                });
+        FUZZ_CHECK(seen_typed.size() == seen.size());
+        for (std::size_t k = 0; k < seen.size(); ++k)
+            FUZZ_CHECK(seen_typed[k].data() == seen[k].data() && seen_typed[k].size() == seen[k].size());
+        FUZZ_CHECK(tsum.records == sum.records && tsum.templates == sum.templates);
+        FUZZ_CHECK(tsum.skipped_sets == sum.skipped_sets && tsum.sequence_gap == sum.sequence_gap);
+        FUZZ_CHECK(tsum.first_error.code == sum.first_error.code && tsum.first_error.offset == sum.first_error.offset);
         fuzz::use(sum.records);
         fuzz::use(sum.templates);
         fuzz::use(sum.skipped_sets);
         if (sum.first_error.code != errc::ok) fuzz::check_error(sum.first_error, size);
-        fuzz::use(cache.expire(m->export_time()));
+        FUZZ_CHECK(cache.expire(m->export_time()) == typed.expire(m->export_time()));
         const std::size_t n = m->bytes().size();
         FUZZ_CHECK(n >= message_header_size && n <= rest.size());
         rest = rest.subspan(n);
@@ -71,5 +93,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     fuzz::use(cache.size());
     cache.end_session(1);
+    typed.end_session(1);
     return 0;
 }

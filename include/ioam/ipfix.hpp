@@ -10,6 +10,7 @@
 #include "ioam/ipfix/record.hpp"
 #include "ioam/ipfix/message.hpp"
 #include "ioam/ipfix/dynamic_template.hpp"
+#include "ioam/ipfix/dispatch.hpp"
 #include "ioam/ipfix/template_cache.hpp"
 #include "ioam/ipfix/list.hpp"
 #include "ioam/ipfix/file.hpp"

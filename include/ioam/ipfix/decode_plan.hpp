@@ -10,6 +10,7 @@
 // field's value (a "segment" start).
 #pragma once
 
+#include <algorithm>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -101,10 +102,12 @@ public:
             const bool integer = is_unsigned(f.type) || is_signed(f.type);
             if (w <= 8 && start + w + after >= 8) {
                 // The window: ending with the field when 8 octets precede its
-                // end (then an unsigned value is the window masked), else as
-                // early as the record allows.
+                // end (an unsigned value is then the window masked), else
+                // starting with it when 8 follow its start (the window shifted
+                // right), else as early as the record allows.
                 const std::ptrdiff_t lead = start + w >= 8 ? static_cast<std::ptrdiff_t>(8 - w)
-                                                           : static_cast<std::ptrdiff_t>(start);
+                                            : w + after >= 8 ? 0
+                                                             : static_cast<std::ptrdiff_t>(start);
                 s.window = static_cast<std::int16_t>(static_cast<std::ptrdiff_t>(seg) - lead);
                 s.left = static_cast<std::uint8_t>(8 * lead);
                 s.right = static_cast<std::uint8_t>(64 - 8 * w);
@@ -124,6 +127,16 @@ public:
         }
         windows_only_ = windows_only_ && !steps_.empty();
         unsigned_only_ = unsigned_only_ && windows_only_;
+        // Fields whose window cannot end with them (those ending in the
+        // record's first 8 octets) come first; when all of those start
+        // theirs, each field is one shift or one mask, not both.
+        if (unsigned_only_) {
+            while (shifted_ < steps_.size() && steps_[shifted_].shift != 0) ++shifted_;
+            split_ = std::all_of(steps_.begin(), steps_.begin() + static_cast<std::ptrdiff_t>(shifted_),
+                                 [](const plan_step& s) { return s.left == 0; }) &&
+                     std::all_of(steps_.begin() + static_cast<std::ptrdiff_t>(shifted_), steps_.end(),
+                                 [](const plan_step& s) { return s.shift == 0; });
+        }
     }
 
     [[nodiscard]] std::span<const plan_step> steps() const noexcept { return steps_; }
@@ -170,8 +183,27 @@ public:
         const std::byte* seg = record.data();
         const plan_step* const steps = steps_.data();
         const std::size_t n = steps_.size();
+        if (split_) {
+            // The common case (no signed field, a record of 8 octets or more):
+            // one load, a byte swap and one shift or mask per field.
+            const plan_step* s = steps;
+            const plan_step* const mid = steps + shifted_;
+            const plan_step* const end = steps + n;
+            for (; s != mid; ++s) fn(static_cast<std::size_t>(s - steps), load_window(seg, *s) >> s->shift);
+            const auto at = [&](const plan_step* p) {
+                fn(static_cast<std::size_t>(p - steps), load_window(seg, *p) & p->mask);
+            };
+            for (; end - s >= 4; s += 4) {
+                at(s);
+                at(s + 1);
+                at(s + 2);
+                at(s + 3);
+            }
+            for (; s != end; ++s) at(s);
+            return;
+        }
         if (unsigned_only_) {
-            // The common case (no signed field): one shift and a mask per field.
+            // No signed field: one shift and a mask per field.
             const plan_step* s = steps;
             const plan_step* const end = steps + n;
             for (; end - s >= 2; s += 2) {
@@ -246,8 +278,10 @@ private:
     }
 
     std::vector<plan_step> steps_;
+    std::size_t shifted_ = 0;  // leading steps whose window does not end with the field
     bool windows_only_ = true;
     bool unsigned_only_ = true;
+    bool split_ = false;  // unsigned_only_, the first shifted_ windows start with their field, the others end with it
 };
 
 }  // namespace ioam::ipfix

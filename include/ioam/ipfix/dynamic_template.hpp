@@ -263,7 +263,8 @@ public:
         using difference_type = std::ptrdiff_t;
         using iterator_concept = std::forward_iterator_tag;
         iterator() = default;
-        iterator(const dynamic_template* t, bytes_view body, std::size_t pos) noexcept : t_(t), body_(body), pos_(pos) {}
+        iterator(const dynamic_template* t, bytes_view body, std::size_t pos) noexcept
+            : t_(t), body_(body), pos_(pos), fixed_(t && t->is_fixed_size() ? t->min_record_size() : 0) {}
         [[nodiscard]] dynamic_record operator*() const noexcept { return {t_, body_.subspan(pos_, size())}; }
         iterator& operator++() noexcept {
             pos_ += size();
@@ -279,11 +280,12 @@ public:
     private:
         // Checked when the set was parsed.
         [[nodiscard]] std::size_t size() const noexcept {
-            return t_->is_fixed_size() ? t_->min_record_size() : t_->record_size(body_.subspan(pos_)).value();
+            return fixed_ ? fixed_ : t_->record_size(body_.subspan(pos_)).value();
         }
         const dynamic_template* t_ = nullptr;
         bytes_view body_{};
         std::size_t pos_ = 0;
+        std::size_t fixed_ = 0;  // the record size of a fixed-size template
     };
 
     dynamic_data_set() = default;
@@ -300,6 +302,10 @@ public:
         d.body_ = s.body();
         const std::size_t base = s.body_offset();
         std::size_t pos = 0;
+        if (t.is_fixed_size() && t.min_record_size() > 0) {
+            d.count_ = d.body_.size() / t.min_record_size();
+            pos = d.count_ * t.min_record_size();
+        }
         while (d.body_.size() - pos >= t.min_record_size()) {
             auto n = t.record_size(d.body_.subspan(pos), base + pos);
             if (!n) return n.error();

@@ -535,17 +535,17 @@ public:
 
 private:
     template <compile_time_template U>
-    friend constexpr result<data_set_view<U>> parse_data_set(const set_view&) noexcept;
+    friend constexpr result<data_set_view<U>> parse_data_set_as(const set_view&) noexcept;
     bytes_view body_{};
     std::size_t end_ = 0;
     std::size_t count_ = 0;
 };
 
-/// Checks a data set against template T: set id, every record's lengths, and
-/// that what follows the last record is zero padding shorter than a record.
+/// Checks a data set against template T whatever the set's id: for a set
+/// whose run-time template has T's fields under another id (dispatch.hpp).
+/// Every record's lengths, and the zero padding after the last one.
 template <compile_time_template T>
-[[nodiscard]] constexpr result<data_set_view<T>> parse_data_set(const set_view& s) noexcept {
-    if (s.id() != T::id) return error{errc::template_mismatch, s.offset()};
+[[nodiscard]] constexpr result<data_set_view<T>> parse_data_set_as(const set_view& s) noexcept {
     data_set_view<T> v;
     v.body_ = s.body();
     const std::size_t base = s.body_offset();
@@ -564,6 +564,14 @@ template <compile_time_template T>
     if (auto p = check_padding(v.body_, pos, base); !p) return p.error();
     v.end_ = pos;
     return v;
+}
+
+/// Checks a data set against template T: set id, every record's lengths, and
+/// that what follows the last record is zero padding shorter than a record.
+template <compile_time_template T>
+[[nodiscard]] constexpr result<data_set_view<T>> parse_data_set(const set_view& s) noexcept {
+    if (s.id() != T::id) return error{errc::template_mismatch, s.offset()};
+    return parse_data_set_as<T>(s);
 }
 
 }  // namespace ioam::ipfix

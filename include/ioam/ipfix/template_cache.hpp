@@ -12,6 +12,7 @@
 #include <tuple>
 
 #include "ioam/core/error.hpp"
+#include "ioam/ipfix/dispatch.hpp"
 #include "ioam/ipfix/dynamic_template.hpp"
 #include "ioam/ipfix/message.hpp"
 
@@ -59,6 +60,7 @@ public:
             entry& e = map_[key{s, odid, r.id()}];
             if (e.present && !e.withdrawn && !same_fields(e.t, *t) && sum) ++sum->redefinitions;
             e.t = std::move(*t);
+            e.match_tag = nullptr;
             e.present = true;
             e.withdrawn = false;
             e.last_seen = now;
@@ -70,10 +72,9 @@ public:
     /// The template for a data set id, or the reason there is none:
     /// unknown_template, or template_withdrawn after a withdrawal.
     [[nodiscard]] result<const dynamic_template*> find(session_id s, std::uint32_t odid, std::uint16_t id) const {
-        auto it = map_.find(key{s, odid, id});
-        if (it == map_.end()) return error{errc::unknown_template, 0};
-        if (it->second.withdrawn) return error{errc::template_withdrawn, 0};
-        return &it->second.t;
+        auto e = find_entry(s, odid, id);
+        if (!e) return e.error();
+        return &(*e)->t;
     }
 
     /// Checks a data set against its template.
@@ -88,7 +89,12 @@ public:
     /// that cannot be decoded is skipped and counted; the first such error is
     /// kept in the summary. Templates learnt here take effect for later sets
     /// of the same message (RFC 7011 8).
-    template <class OnRecord>
+    ///
+    /// With compile-time templates Ts (dispatch.hpp), a set whose template has
+    /// the fields of one of them is read as that T: on_record then gets a
+    /// record_view<T> (read with get<I>, at constant offsets) instead of a
+    /// dynamic_record. Which T, if any, is worked out once per learnt template.
+    template <compile_time_template... Ts, class OnRecord>
     message_summary process(session_id s, const message_view& m, std::uint32_t now, OnRecord&& on_record) {
         message_summary sum;
         const std::uint32_t odid = m.observation_domain();
@@ -104,16 +110,37 @@ public:
                 if (auto r = learn(s, odid, set, now, &sum); !r) note(sum, r.error());
                 continue;
             }
-            auto d = decode(s, odid, set);
+            auto e = find_entry(s, odid, set.id());
+            if (!e) {
+                ++sum.skipped_sets;
+                note(sum, error{e.code(), set.offset()});
+                continue;
+            }
+            if constexpr (sizeof...(Ts) > 0) {
+                const entry& en = **e;
+                if (en.match_tag != &tag_of<Ts...>) {
+                    en.match = match_template<Ts...>(en.t);
+                    en.match_tag = &tag_of<Ts...>;
+                }
+                result<std::size_t> n = std::size_t{0};
+                if (with_template<Ts...>(en.match, [&](auto t) { n = read_as<decltype(t)>(set, on_record); })) {
+                    if (n) {
+                        records += static_cast<std::uint32_t>(*n);
+                    } else {
+                        ++sum.skipped_sets;
+                        note(sum, n.error());
+                    }
+                    continue;
+                }
+            }
+            auto d = dynamic_data_set::parse((*e)->t, set);
             if (!d) {
                 ++sum.skipped_sets;
                 note(sum, d.error());
                 continue;
             }
-            for (const dynamic_record rec : *d) {
-                on_record(rec);
-                ++records;
-            }
+            for (const dynamic_record rec : *d) on_record(rec);
+            records += static_cast<std::uint32_t>(d->size());
         }
         sum.records = records;
         seq.known = true;
@@ -167,6 +194,10 @@ private:
     };
     struct entry {
         dynamic_template t;
+        // A cache: match_template<Ts...>(t), for the Ts of process<Ts...>
+        // whose tag_of is match_tag.
+        mutable const void* match_tag = nullptr;
+        mutable std::size_t match = 0;
         std::uint32_t last_seen = 0;
         bool present = false;
         bool withdrawn = false;
@@ -175,6 +206,23 @@ private:
         std::uint32_t next = 0;
         bool known = false;
     };
+    template <class... Ts>
+    static constexpr char tag_of = 0;  // one address per list of templates
+
+    [[nodiscard]] result<const entry*> find_entry(session_id s, std::uint32_t odid, std::uint16_t id) const {
+        auto it = map_.find(key{s, odid, id});
+        if (it == map_.end()) return error{errc::unknown_template, 0};
+        if (it->second.withdrawn) return error{errc::template_withdrawn, 0};
+        return &it->second;
+    }
+    // The records of `set` as template T (its fields matched), or why not.
+    template <class T, class OnRecord>
+    static result<std::size_t> read_as(const set_view& set, OnRecord& on_record) {
+        auto ds = parse_data_set_as<T>(set);
+        if (!ds) return ds.error();
+        for (const record_view<T> r : *ds) on_record(r);
+        return ds->size();
+    }
     static bool same_fields(const dynamic_template& a, const dynamic_template& b) noexcept {
         return a.scope_count() == b.scope_count() && std::equal(a.fields().begin(), a.fields().end(),
                                                                 b.fields().begin(), b.fields().end());
