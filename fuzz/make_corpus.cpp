@@ -10,6 +10,8 @@
 #include <tuple>
 #include <vector>
 
+#include "ioam/export/event_exporter.hpp"
+#include "ioam/export/rawexport.hpp"
 #include "ioam/ipfix/file.hpp"
 #include "ioam/netlink/event.hpp"
 #include "ioam/netlink/message.hpp"
@@ -401,6 +403,38 @@ void netlink_seeds() {
     nl::message_writer w(buf);
     nl::encode_trace_event(w, family, nl::trace_event{125, os.node_len, os.type << 8, nodes, 0}, 10);
     put("exporter_replay", "too-big-mtu-256", with_prefix(0x02, replay_pcap({bytes(w.written().begin(), w.written().end())})));
+
+    // rawexport (fuzz/rawexport.cpp): rebuilt option octets behind the
+    // selector octet (Option-Type index, lenient), and an IPFIX stream of
+    // rawexport records of the same events (selector bit 7).
+    namespace rx = ioam::exporting::rawexport;
+    std::array<std::byte, rx::max_option_size> opt{};
+    if (auto n = rx::rebuild_trace_option(te, opt)) put("rawexport", "trace-option", with_prefix(0x40, bytes(opt.begin(), opt.begin() + static_cast<std::ptrdiff_t>(*n))));
+    if (auto n = rx::rebuild_trace_option(empty, opt)) put("rawexport", "empty-trace-option", with_prefix(0x40, bytes(opt.begin(), opt.begin() + static_cast<std::ptrdiff_t>(*n))));
+    if (auto n = rx::rebuild_dex_option(de, opt)) put("rawexport", "dex-option", with_prefix(0x44, bytes(opt.begin(), opt.begin() + static_cast<std::ptrdiff_t>(*n))));
+    std::array<std::byte, 65535> mbuf{};
+    ioam::ipfix::message_writer mw(mbuf, 1, 0);
+    ioam::exporting::exporter_options xo;
+    xo.format = ioam::exporting::record_format::rawexport;
+    ioam::exporting::event_exporter<4> ex(xo);
+    bytes ipfix;
+    const auto flush = [&](ioam::ipfix::message_writer& m) {
+        if (m.empty()) return;
+        const auto b = m.finish(1700000000);
+        ipfix.insert(ipfix.end(), b.begin(), b.end());
+        m.reset();
+    };
+    ex.set_observation_time(1700000000123456789ULL);
+    for (const auto& d : datagrams) {
+        nl::message_reader r(d);
+        while (!r.done()) {
+            auto m = r.next();
+            if (!m) break;
+            if (auto ev = nl::decode_event(*m)) (void)ex.add(*ev, mw, flush);
+        }
+    }
+    flush(mw);
+    put("rawexport", "ipfix-stream", with_prefix(0xc0, ipfix));
 }
 }  // namespace
 

@@ -22,7 +22,7 @@ jobs=${FUZZ_JOBS:-1}
 harnesses=("$@")
 if [ ${#harnesses[@]} -eq 0 ]; then
   harnesses=(ipfix_message ipfix_record ipfix_template_cache ipfix_list ipfix_file
-             trace_node trace_option trace_ipv6 netlink_event exporter_replay)
+             trace_node trace_option trace_ipv6 netlink_event exporter_replay rawexport)
 fi
 
 if [ ! -d "$build/meson-private" ]; then
