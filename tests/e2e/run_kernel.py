@@ -157,6 +157,19 @@ def main():
                                      "--meta", "--count", str(expected_records), "--idle-exit", "10"],
                                     stdout=out, stderr=subprocess.PIPE, text=True)
             procs.append(coll)
+            # tshark, a third decoder, on the live IPFIX traffic in R (both exporters' streams).
+            capture = os.path.join(d, "ipfix.pcapng")
+            tshark = None
+            if ie_xml and shutil.which("tshark"):
+                tshark = subprocess.Popen(["ip", "netns", "exec", R, "tshark", "-q", "-i", "any", "-f",
+                                           f"udp port {PORT}", "-w", capture],
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                procs.append(tshark)
+                # Capturing once the file exists (tshark starts slowly on a loaded machine).
+                deadline = time.time() + 30
+                while not os.path.exists(capture) and time.time() < deadline:
+                    time.sleep(0.1)
+                time.sleep(0.5)
             exps = {}
             ipfix_file = os.path.join(d, "R.ipfix")
             for name, n, args in (("R", R, ["-c", f"[::1]:{PORT}", "--observation-domain", "1", "--file", ipfix_file]),
@@ -198,6 +211,10 @@ def main():
                 coll.terminate()
                 coll.wait()
             cerr = coll.stderr.read()
+            if tshark:
+                time.sleep(0.3)
+                tshark.send_signal(signal.SIGINT)
+                tshark.wait(timeout=20)
             print(cerr, end="")
             for k, (p, f) in exps.items():
                 p.send_signal(signal.SIGTERM)
@@ -260,6 +277,21 @@ def main():
                     check(got == want and len(want) > 0, f"ipfixDump: {ie} {got} = collector's {want}")
             else:
                 print("ipfixDump or the element file missing: libfixbuf cross-check not run")
+            if tshark:
+                ts = subprocess.run(["tshark", "-n", "-r", capture, "-d", f"udp.port=={PORT},cflow", "-T", "pdml"],
+                                    capture_output=True, text=True, timeout=120)
+                check(ts.returncode == 0, f"tshark reads the capture ({ts.stderr.strip()[-300:]})")
+
+                def pen_values(elem):  # enterprise elements unknown to tshark: "Type N: Value (hex bytes): .."
+                    return sorted(int(v.replace(" ", ""), 16) for v in re.findall(
+                        r'showname="Enterprise Private entry: [^"]*\bType ' + str(elem) +
+                        r': Value \(hex bytes\): ([0-9a-f ]+)"', ts.stdout))
+                for key, elem in (("node_id", 2), ("trace_type", 21), ("ingress_id", 3), ("node_id_wide", 9),
+                                  ("namespace_data", 7), ("schema_id", 13)):
+                    want = sorted(r[key] for r in recs if key in r)
+                    check(pen_values(elem) == want and len(want) > 0,
+                          f"tshark: PEN 10383 element {elem} ({key}) in every record: {pen_values(elem)[:6]}... "
+                          f"= collector's {want[:6]}...")
         except RuntimeError as e:
             check(False, str(e))
         finally:

@@ -182,7 +182,11 @@ def case_udp_restart(d):
     if shutil.which("tshark"):
         tshark = subprocess.Popen(["ip", "netns", "exec", R, "tshark", "-q", "-i", "lo", "-f", f"udp port {port}",
                                    "-w", cap], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        time.sleep(2)  # tshark needs a moment to start capturing
+        # Capturing once the file exists (tshark starts slowly on a loaded machine).
+        deadline = time.time() + 30
+        while not os.path.exists(cap) and time.time() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)
     c2 = start_collector(d, "udp-c2", ["--listen", f"[::1]:{port}"])
     t0 = time.time()
     send(5, rate=200)  # before the next refresh: may arrive without templates (skipped, counted)
