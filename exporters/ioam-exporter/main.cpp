@@ -146,21 +146,24 @@ bool parse_uint(const char* s, unsigned long long max, unsigned long long& out) 
 }
 
 // "addr:port", "[v6addr]:port" or "v6addr:port" (the last colon separates the port).
-bool resolve(const std::string& spec, sockaddr_storage& out, socklen_t& len, std::string& err) {
+// On failure says why on stderr, naming `what` (e.g. "collector").
+bool resolve(const std::string& spec, const char* what, sockaddr_storage& out, socklen_t& len) {
+    const auto fail = [&](const char* why) {
+        std::fprintf(stderr, "ioam-exporter: %s %s: %s\n", what, spec.c_str(), why);
+        return false;
+    };
     std::string host, port;
     if (!spec.empty() && spec[0] == '[') {
         const auto close = spec.find(']');
         if (close == std::string::npos || close + 1 >= spec.size() || spec[close + 1] != ':') {
-            err = "expected [ADDR]:PORT";
-            return false;
+            return fail("expected [ADDR]:PORT");
         }
         host = spec.substr(1, close - 1);
         port = spec.substr(close + 2);
     } else {
         const auto colon = spec.rfind(':');
         if (colon == std::string::npos) {
-            err = "expected ADDR:PORT";
-            return false;
+            return fail("expected ADDR:PORT");
         }
         host = spec.substr(0, colon);
         port = spec.substr(colon + 1);
@@ -169,10 +172,7 @@ bool resolve(const std::string& spec, sockaddr_storage& out, socklen_t& len, std
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_DGRAM;
     addrinfo* res = nullptr;
-    if (const int rc = getaddrinfo(host.c_str(), port.c_str(), &hints, &res); rc != 0) {
-        err = gai_strerror(rc);
-        return false;
-    }
+    if (const int rc = getaddrinfo(host.c_str(), port.c_str(), &hints, &res); rc != 0) return fail(gai_strerror(rc));
     std::memcpy(&out, res->ai_addr, res->ai_addrlen);
     len = res->ai_addrlen;
     freeaddrinfo(res);
@@ -223,11 +223,7 @@ private:
         for (const auto& c : cfg_.collectors) {
             sockaddr_storage ss{};
             socklen_t len = 0;
-            std::string err;
-            if (!resolve(c, ss, len, err)) {
-                std::fprintf(stderr, "ioam-exporter: collector %s: %s\n", c.c_str(), err.c_str());
-                return exit_usage;
-            }
+            if (!resolve(c, "collector", ss, len)) return exit_usage;
             const int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
             if (fd < 0 || connect(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
                 std::fprintf(stderr, "ioam-exporter: collector %s: %s\n", c.c_str(), std::strerror(errno));
@@ -250,11 +246,7 @@ private:
         for (const auto& c : cfg_.tcp_collectors) {
             sockaddr_storage ss{};
             socklen_t len = 0;
-            std::string err;
-            if (!resolve(c, ss, len, err)) {
-                std::fprintf(stderr, "ioam-exporter: TCP collector %s: %s\n", c.c_str(), err.c_str());
-                return exit_usage;
-            }
+            if (!resolve(c, "TCP collector", ss, len)) return exit_usage;
             tcp_.push_back(std::make_unique<tcp::output>(c, ss, len, tcp_settings_));
         }
         if (!cfg_.file.empty()) {
@@ -323,7 +315,7 @@ private:
             const std::uint64_t now = now_ms();
             if (now >= deadline) return;
             fds.clear();
-            for (const auto& t : tcp_) fds.push_back(pollfd{t->poll_events() ? t->fd() : -1, t->poll_events(), 0});
+            for (const auto& t : tcp_) fds.push_back(t->poll_entry());
             std::uint64_t wait = std::min<std::uint64_t>(deadline - now, 20);
             for (const auto& t : tcp_) wait = t->timeout(now, wait);
             (void)poll(fds.data(), fds.size(), static_cast<int>(wait));
@@ -378,16 +370,7 @@ private:
     void send_stats_record() {
         const auto v = collect_stats();
         if (ipfix_out_) {
-            auto& w = *writer_;
-            const auto add = [&] {
-                if (!stats_template_sent_ && !w.add_template<xp::stats_template>()) return false;
-                stats_template_sent_ = true;
-                return static_cast<bool>(w.add_record<xp::stats_template>(v));
-            };
-            if (!add()) {
-                flush();
-                (void)add();
-            }
+            (void)xp::add_stats_record(*writer_, stats_template_sent_, v, [this](ipfix::message_writer&) { flush(); });
             flush();
         }
         for (auto& t : tcp_) t->add_stats(v, now_ms());
@@ -534,7 +517,7 @@ private:
         std::vector<pollfd> fds;
         while (!g_stop) {
             fds.assign(1, pollfd{sub_.fd, POLLIN, 0});
-            for (const auto& t : tcp_) fds.push_back(pollfd{t->poll_events() ? t->fd() : -1, t->poll_events(), 0});
+            for (const auto& t : tcp_) fds.push_back(t->poll_entry());
             const int pr = poll(fds.data(), fds.size(), poll_timeout(now_ms()));
             if (pr < 0 && errno != EINTR) {
                 std::fprintf(stderr, "ioam-exporter: poll: %s\n", std::strerror(errno));

@@ -47,14 +47,17 @@ public:
     [[nodiscard]] std::size_t used() const noexcept { return used_; }
     [[nodiscard]] std::size_t capacity() const noexcept { return buf_.size(); }
     [[nodiscard]] std::size_t entries() const noexcept { return entries_; }
-    /// False (nothing stored) when there is no room.
-    bool push(std::span<const std::byte> d) {
-        const std::uint32_t n = static_cast<std::uint32_t>(d.size());
-        if (d.size() > 0xffffffffU || buf_.size() - used_ < sizeof n + d.size()) return false;
+    /// Stores head and tail as one entry; false (nothing stored) when there
+    /// is no room.
+    bool push(std::span<const std::byte> head, std::span<const std::byte> tail) {
+        const std::size_t size = head.size() + tail.size();
+        const std::uint32_t n = static_cast<std::uint32_t>(size);
+        if (size > 0xffffffffU || buf_.size() - used_ < sizeof n + size) return false;
         std::byte len[sizeof n];
         std::memcpy(len, &n, sizeof n);
         put(len, sizeof n);
-        put(d.data(), d.size());
+        put(head.data(), head.size());
+        put(tail.data(), tail.size());
         ++entries_;
         return true;
     }
@@ -131,19 +134,16 @@ public:
     /// Queues one netlink message that holds a valid IOAM6 event, with the
     /// time it was received (UNIX nanoseconds; rawexport records carry it).
     void enqueue(std::span<const std::byte> nlmsg, std::uint64_t observed_ns) {
-        entry_.resize(sizeof observed_ns + nlmsg.size());
-        std::memcpy(entry_.data(), &observed_ns, sizeof observed_ns);
-        std::memcpy(entry_.data() + sizeof observed_ns, nlmsg.data(), nlmsg.size());
-        if (!backlog_.push(entry_)) ++c_.events_dropped;
+        if (!backlog_.push(std::as_bytes(std::span(&observed_ns, 1)), nlmsg)) ++c_.events_dropped;
     }
 
-    /// The events this poll round should watch; fd -1 when there is none.
-    [[nodiscard]] short poll_events() const noexcept {
-        if (st_ == state::connecting) return POLLOUT;
-        if (st_ == state::up) return static_cast<short>(POLLIN | (out_pos_ < out_.size() ? POLLOUT : 0));
-        return 0;
+    /// What this poll round should watch (fd -1: nothing).
+    [[nodiscard]] pollfd poll_entry() const noexcept {
+        short events = 0;
+        if (st_ == state::connecting) events = POLLOUT;
+        if (st_ == state::up) events = static_cast<short>(POLLIN | (out_pos_ < out_.size() ? POLLOUT : 0));
+        return pollfd{events ? fd_ : -1, events, 0};
     }
-    [[nodiscard]] int fd() const noexcept { return fd_; }
 
     /// Milliseconds until this output needs attention without I/O (a
     /// reconnection or a partly filled message), at most `cap`.
@@ -201,16 +201,8 @@ public:
     /// Adds the statistics options record (its template first on a new session).
     void add_stats(const ioam::exporting::exporter_stats& v, std::uint64_t now) {
         if (st_ != state::up) return;
-        auto& w = *w_;
-        const auto add = [&] {
-            if (!stats_template_sent_ && !w.add_template<ioam::exporting::stats_template>()) return false;
-            stats_template_sent_ = true;
-            return static_cast<bool>(w.add_record<ioam::exporting::stats_template>(v));
-        };
-        if (!add()) {
-            finish_message();
-            (void)add();
-        }
+        (void)ioam::exporting::add_stats_record(*w_, stats_template_sent_, v,
+                                                [this](ioam::ipfix::message_writer&) { finish_message(); });
         finish_message();
         (void)send_out(now);
     }
@@ -366,7 +358,7 @@ private:
     bool pending_ = false;
     std::uint64_t pending_since_ = 0;
     ring backlog_;
-    std::vector<std::byte> scratch_, entry_;
+    std::vector<std::byte> scratch_;
     std::vector<std::byte> out_;  // encoded, not yet taken by the kernel
     std::size_t out_pos_ = 0;
     std::vector<std::pair<std::size_t, std::uint32_t>> out_msgs_;  // (end in out_, records)

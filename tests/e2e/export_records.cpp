@@ -10,6 +10,7 @@
 #include "ioam/export/event_exporter.hpp"
 #include "ioam/export/pen10383.hpp"
 #include "ioam/export/records.hpp"
+#include "ioam/export/stats.hpp"
 #include "ioam/ipfix/iana.hpp"
 #include "ioam/ipfix/message.hpp"
 #include "ioam/ipfix/template_cache.hpp"
@@ -417,4 +418,46 @@ TEST(Records, TemplateIdsStayAbove255) {
     ASSERT_EQ(recs.size(), expected_records);
     EXPECT_EQ(recs.front().template_id, 65535);
     EXPECT_EQ(recs.back().template_id, 256);
+}
+
+// The statistics options record: its template once per stream (again after
+// the caller resets the flag), the record in the next message when the
+// current one is full, every value as given.
+TEST(Stats, TemplateOnceRecordsInOrderAcrossMessages) {
+    sink s(256);  // room for the template and one record, not for three records
+    bool sent = false;
+    std::vector<std::uint64_t> want;
+    for (std::uint64_t k = 1; k <= 4; ++k) {
+        x::exporter_stats v;
+        v.process_id = 4711;
+        v.started = ipfix::date_time_milliseconds{1000};
+        v.now = ipfix::date_time_milliseconds{1000 + k};
+        v.records = 100 * k;
+        v.lost_events = k;
+        if (k == 4) sent = false;  // a template refresh
+        ASSERT_TRUE(x::add_stats_record(s.w, sent, v, s.flusher()));
+        EXPECT_TRUE(sent);
+        want.push_back(100 * k);
+    }
+    s.flush();
+    ASSERT_GT(s.messages.size(), 1U) << "the small message overflowed into the next";
+    std::size_t templates = 0;
+    std::vector<std::uint64_t> got;
+    ipfix::template_cache cache(ipfix::ie_registry{ipfix::iana_registry});
+    for (const auto& m : s.messages) {
+        const auto v = ipfix::parse_message(m).value();
+        const auto sum = cache.process(1, v, 0, [&](const ipfix::dynamic_record& r) {
+            EXPECT_TRUE(r.templ().is_options());
+            EXPECT_EQ(r.templ().id(), x::stats_template_id);
+            std::uint64_t u = 0;
+            ASSERT_TRUE(r.find(ipfix::ie::exportedFlowRecordTotalCount::info.id).to_u64(u));
+            got.push_back(u);
+            ASSERT_TRUE(r.find(ipfix::ie::exportingProcessId::info.id).to_u64(u));
+            EXPECT_EQ(u, 4711U);
+        });
+        templates += sum.templates;
+        EXPECT_EQ(sum.skipped_sets, 0U);
+    }
+    EXPECT_EQ(got, want);
+    EXPECT_EQ(templates, 2U) << "once, and once more after the refresh";
 }

@@ -20,7 +20,9 @@
 
 #include <cstdint>
 
+#include "ioam/core/error.hpp"
 #include "ioam/ipfix/iana.hpp"
+#include "ioam/ipfix/message.hpp"
 #include "ioam/ipfix/template.hpp"
 #include "ioam/ipfix/types.hpp"
 
@@ -49,5 +51,27 @@ struct exporter_stats {
     std::uint64_t octets = 0;
     std::uint64_t octets_not_sent = 0;
 };
+
+/// Adds the statistics record to `w`, with its template first when
+/// `template_sent` is false (a new stream, or after a template refresh).
+/// When the message has no room, `flush(w)` must send and reset it, and the
+/// record goes into the next one.
+template <class Flush>
+constexpr result<void> add_stats_record(ipfix::message_writer& w, bool& template_sent, const exporter_stats& v,
+                                        Flush&& flush) noexcept {
+    const auto add = [&]() -> result<void> {
+        if (!template_sent) {
+            if (auto r = w.add_template<stats_template>(); !r) return r;
+            template_sent = true;
+        }
+        return w.add_record<stats_template>(v);
+    };
+    auto r = add();
+    if (!r && !w.empty()) {
+        flush(w);
+        r = add();
+    }
+    return r;
+}
 
 }  // namespace ioam::exporting
