@@ -19,20 +19,10 @@ import sys
 import tempfile
 import time
 
+from checks import check, finish, skip
+
 unit_in, defaults, exporter = sys.argv[1:4]
 exporter = os.path.abspath(exporter)
-failures = []
-
-
-def check(cond, what):
-    print(("ok:   " if cond else "FAIL: ") + what)
-    if not cond:
-        failures.append(what)
-
-
-def skip(why):
-    print("SKIP:", why)
-    sys.exit(77)
 
 
 def main():
@@ -59,11 +49,11 @@ def main():
 
     if os.geteuid() != 0 or not shutil.which("setpriv"):
         print("not root or no setpriv: the unprivileged run is not checked")
-        return finish()
+        return finish("systemd unit")
     netns = f"unit{os.getpid()}"
     if subprocess.run(["ip", "netns", "add", netns], capture_output=True).returncode != 0:
         print("cannot create a network namespace: the unprivileged run is not checked")
-        return finish()
+        return finish("systemd unit")
     try:
         subprocess.run(["ip", "netns", "exec", netns, "ip", "link", "set", "lo", "up"], check=True)
         base = ["ip", "netns", "exec", netns, "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
@@ -78,7 +68,7 @@ def main():
         if p.poll() is not None:
             err = open(errf.name).read()
             check(False, f"exporter exited {p.returncode} under the unit's privileges: {err.strip()}")
-            return finish()
+            return finish("systemd unit")
         status = open(f"/proc/{p.pid}/status").read()
         uid = re.search(r"^Uid:\s*(\d+)", status, re.M)
         check(uid is not None and uid.group(1) == "65534", "runs as the unprivileged user")
@@ -95,15 +85,7 @@ def main():
         check(q.returncode == 3, f"without CAP_NET_ADMIN: exit status 3 ({q.returncode}: {q.stderr.strip()})")
     finally:
         subprocess.run(["ip", "netns", "del", netns], capture_output=True)
-    return finish()
-
-
-def finish():
-    if failures:
-        print(f"{len(failures)} check(s) failed")
-        return 1
-    print("systemd unit: all checks passed")
-    return 0
+    return finish("systemd unit")
 
 
 if __name__ == "__main__":

@@ -27,6 +27,8 @@ import sys
 import tempfile
 import time
 
+from checks import check, finish, ns, require_ioam_netns, sh, skip
+
 exporter, collector, send_trace = (os.path.abspath(p) for p in sys.argv[1:4])
 FORMAT = sys.argv[4] if len(sys.argv) > 4 else "pen10383"  # ioam-exporter --format
 ie_xml = os.path.abspath(sys.argv[5]) if len(sys.argv) > 5 else None  # ipfixDump cross-check
@@ -44,22 +46,6 @@ SENT_HOPS = 64
 scenarios = [("short fields", 0xf40000, 2 * 5, True), ("wide fields", 0x00f000, 2 * 7, True),
              ("namespace data", 0x842000, 2 * 4, True), ("opaque state", 0x800002, 4 + 2, True),
              ("overflow", 0xc00000, 2, False)]
-
-
-def skip(why):
-    print("SKIP:", why)
-    sys.exit(77)
-
-
-def sh(cmd, check=True):
-    p = subprocess.run(cmd, shell=True, capture_output=True, text=True)
-    if check and p.returncode != 0:
-        raise RuntimeError(f"{cmd}: {p.stderr.strip()}")
-    return p
-
-
-def ns(n, cmd, check=True):
-    return sh(f"ip netns exec {n} {cmd}", check)
 
 
 def setup():
@@ -90,16 +76,7 @@ def setup():
 
 def teardown():
     for n in (S, T, R):
-        sh(f"ip netns del {n}", check=False)
-
-
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
+        sh(f"ip netns del {n}", check_rc=False)
 
 
 def expect_node(rec, cfg, hops, local, type_, with_schema, where):
@@ -132,15 +109,7 @@ def expect_node(rec, cfg, hops, local, type_, with_schema, where):
 
 
 def main():
-    if os.geteuid() != 0:
-        skip("needs root (network namespaces, CAP_NET_ADMIN for ioam6_events)")
-    if not os.path.exists("/proc/sys/net/ipv6/ioam6_id"):
-        skip("this kernel has no IPv6 IOAM (net.ipv6.ioam6_id missing)")
-    if not shutil.which("ip") or sh("ip ioam namespace show", check=False).returncode != 0:
-        skip("iproute2 with 'ip ioam' is missing")
-    if sh(f"ip netns add {S}", check=False).returncode != 0:
-        skip("cannot create network namespaces")
-    sh(f"ip netns del {S}")
+    require_ioam_netns(S)
     try:
         setup()
     except RuntimeError as e:
@@ -300,11 +269,7 @@ def main():
                     p.kill()
                     p.wait()
             teardown()
-    if failures:
-        print(f"{len(failures)} check(s) failed")
-        return 1
-    print("kernel end-to-end: all checks passed")
-    return 0
+    return finish("kernel end-to-end")
 
 
 if __name__ == "__main__":

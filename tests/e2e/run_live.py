@@ -31,6 +31,8 @@ import tempfile
 import threading
 import time
 
+from checks import check, finish, ns, require_ioam_netns, sh, skip
+
 if sys.argv[1:2] != ["--receiver"]:
     exporter, collector, inject = (os.path.abspath(p) for p in sys.argv[1:4])
     cases = sys.argv[4:] or ["udp-restart", "tcp-restart", "burst"]
@@ -38,29 +40,6 @@ suffix = str(os.getpid())
 S, R = "liveS" + suffix, "liveR" + suffix
 IOAM_NS, NODE_ID = 77, 4242
 DST, RECV_PORT = "2001:db8:9::2", 9000
-failures = []
-
-
-def skip(why):
-    print("SKIP:", why)
-    sys.exit(77)
-
-
-def check(cond, what):
-    print(("ok:   " if cond else "FAIL: ") + what)
-    if not cond:
-        failures.append(what)
-
-
-def sh(cmd, check_rc=True):
-    p = subprocess.run(cmd, shell=True, capture_output=True, text=True)
-    if check_rc and p.returncode != 0:
-        raise RuntimeError(f"{cmd}: {p.stderr.strip()}")
-    return p
-
-
-def ns(n, cmd, check_rc=True):
-    return sh(f"ip netns exec {n} {cmd}", check_rc)
 
 
 def setup():
@@ -324,15 +303,7 @@ def main():
         t.join()
         print(counter["n"], flush=True)
         return 0
-    if os.geteuid() != 0:
-        skip("needs root (network namespaces, CAP_NET_ADMIN for ioam6_events)")
-    if not os.path.exists("/proc/sys/net/ipv6/ioam6_id"):
-        skip("this kernel has no IPv6 IOAM (net.ipv6.ioam6_id missing)")
-    if not shutil.which("ip") or sh("ip ioam namespace show", check_rc=False).returncode != 0:
-        skip("iproute2 with 'ip ioam' is missing")
-    if sh(f"ip netns add {S}", check_rc=False).returncode != 0:
-        skip("cannot create network namespaces")
-    sh(f"ip netns del {S}")
+    require_ioam_netns(S)
     with tempfile.TemporaryDirectory() as d:
         os.chmod(d, 0o777)  # the exporter drops to nobody and writes its file here
         for case in cases:
@@ -344,11 +315,7 @@ def main():
                 check(False, f"{case}: {e}")
             finally:
                 teardown()
-    if failures:
-        print(f"{len(failures)} check(s) failed")
-        return 1
-    print("live transports: all checks passed")
-    return 0
+    return finish("live transports")
 
 
 if __name__ == "__main__":

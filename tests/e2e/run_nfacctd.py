@@ -17,21 +17,13 @@ import tempfile
 import time
 
 import ioam_raw
+from checks import check, finish
 
 make_replay, exporter, prim_pen, prim_raw = sys.argv[1:5]
 nfacctd = shutil.which("nfacctd") or (os.path.exists("/usr/sbin/nfacctd") and "/usr/sbin/nfacctd")
 if not nfacctd:
     print("SKIP: nfacctd (pmacct) is not installed")
     sys.exit(77)
-
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-
 
 def free_udp_port():
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
@@ -136,7 +128,4 @@ with tempfile.TemporaryDirectory() as d:
             continue
         check(parsed == w, f"rawexport: event {i}: {parsed[:1]}..., expected {w[:1]}...")
 
-if failures:
-    print(f"{len(failures)} check(s) failed")
-    sys.exit(1)
-print("nfacctd: all checks passed")
+sys.exit(finish("nfacctd"))

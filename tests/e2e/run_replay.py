@@ -22,16 +22,10 @@ import tempfile
 import time
 
 import ioam_raw
+from checks import check, finish
 
 make_replay, exporter, collector = sys.argv[1:4]
 ie_xml = sys.argv[4] if len(sys.argv) > 4 else None
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
 
 
 def lines(text):
@@ -227,7 +221,4 @@ with tempfile.TemporaryDirectory() as d:
     check(subprocess.run([exporter, "--replay", os.path.join(d, "missing.pcap")],
                          capture_output=True).returncode == 4, "missing replay file exits 4")
 
-if failures:
-    print(f"{len(failures)} check(s) failed")
-    sys.exit(1)
-print("replay: all checks passed")
+sys.exit(finish("replay"))
