@@ -1,0 +1,307 @@
+// The collector's decoding side: one IPFIX message of a transport session
+// through the template cache, each record printed as text or a JSON line,
+// and every count the statistics report. Transports (network.cpp) and files
+// (main.cpp) hand it whole messages.
+#pragma once
+
+#include "log_limit.hpp"
+#include "print.hpp"
+#include "quirks.hpp"
+
+#include "ioam/export/decode.hpp"
+#include "ioam/export/pen10383.hpp"
+#include "ioam/export/rawexport.hpp"
+#include "ioam/ipfix/iana.hpp"
+#include "ioam/ipfix/message.hpp"
+#include "ioam/ipfix/template_cache.hpp"
+
+#include <cinttypes>
+#include <cstdint>
+#include <cstdio>
+#include <ctime>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace ioam_collector {
+
+namespace ipfix = ioam::ipfix;
+
+struct options {
+    std::string listen, listen_tcp, listen_tls;
+    std::string tls_cert, tls_key, tls_ca;
+    std::vector<std::string> files;
+    bool json = false, meta = false, quirks_go = false;
+    std::uint64_t count = 0;
+    unsigned idle_exit = 0;
+    unsigned lifetime = 1800;
+    unsigned idle_timeout = 600;   ///< TCP/TLS: close after this long without a byte
+    unsigned stall_timeout = 30;   ///< TCP/TLS: close when a message or handshake is incomplete this long
+    unsigned max_connections = 256;
+    unsigned max_udp_sessions = 4096;
+    int rcvbuf = 32 << 20;
+};
+
+/// Transport-side counts (network.cpp fills them; printed with the rest).
+struct transport_stats {
+    std::uint64_t connections = 0, refused_connections = 0, accept_failures = 0, idle_closed = 0,
+                  stalled_closed = 0, framing_errors = 0, tls_refused = 0, udp_sessions = 0,
+                  udp_sessions_evicted = 0, udp_sessions_expired = 0, udp_truncated = 0;
+    std::uint64_t socket_drops = 0;
+    bool socket_drops_known = false;
+    int rcvbuf = 0;
+    /// Per certificate subject of TLS peers: connections, messages (bounded).
+    struct peer {
+        std::uint64_t connections = 0, messages = 0, records = 0;
+    };
+    std::map<std::string, peer> tls_peers;
+    std::uint64_t tls_peers_untracked = 0;
+    static constexpr std::size_t max_tls_peers = 256;
+    peer* tls_peer(const std::string& subject) {
+        if (auto it = tls_peers.find(subject); it != tls_peers.end()) return &it->second;
+        if (tls_peers.size() >= max_tls_peers) {
+            ++tls_peers_untracked;
+            return nullptr;
+        }
+        return &tls_peers[subject];
+    }
+};
+
+class collector {
+public:
+    explicit collector(const options& o)
+        : o_(o), cache_(make_registry(), ipfix::cache_options{o.lifetime}) {}
+
+    /// Decodes one message of a session; false when it does not parse.
+    /// `base`: its offset in a file, for error messages.
+    bool message(std::uint64_t session, ioam::bytes_view bytes, std::size_t base = 0) {
+        auto m = ipfix::parse_message(bytes, base);
+        if (!m) {
+            ++bad_messages_;
+            bad_log_("message does not parse at offset %zu: %s", m.offset(), m.error_code().message().c_str());
+            return false;
+        }
+        ++messages_;
+        last_records_ = records_;
+        bool seed_records = false;
+        const auto now = static_cast<std::uint32_t>(std::time(nullptr));
+        const auto sum = cache_.process(session, *m, now, [&](const ipfix::dynamic_record& r) {
+            if (raw_record(r, *m)) return;
+            xp::decoded_record d = xp::decode_record(r);
+            if (d.pen_fields == 0) {
+                ++other_records_;
+                if (r.templ().is_options()) print_options(*m, r);
+                return;
+            }
+            ++records_;
+            std::string prefix, unreliable;
+            if (o_.quirks_go && seed_shaped(d)) {
+                seed_records = true;
+                ++quirk_records_;
+                const quirk_result q = quirks(r, d);
+                quirk_swaps_ += q.swapped;
+                quirk_schema_none_ += q.schema_none;
+                unreliable = q.unreliable;
+                if (!unreliable.empty()) prefix = "\"unreliable\":[" + unreliable + "]";
+            }
+            if (o_.meta) {
+                char meta[96];
+                std::snprintf(meta, sizeof meta, "%s\"odid\":%" PRIu32 ",\"template\":%u,\"sequence\":%" PRIu32,
+                              prefix.empty() ? "" : ",", m->observation_domain(), static_cast<unsigned>(r.templ().id()),
+                              m->sequence());
+                prefix += meta;
+            }
+            if (o_.json) {
+                ioam_tools::print_json(stdout, d, prefix.c_str());
+            } else {
+                if (o_.meta) std::printf("[odid %" PRIu32 " template %u] ", m->observation_domain(), r.templ().id());
+                if (!unreliable.empty()) std::printf("[unreliable: %s] ", unreliable.c_str());
+                ioam_tools::print_text(stdout, d);
+            }
+        });
+        templates_ += sum.templates;
+        withdrawals_ += sum.withdrawals;
+        skipped_sets_ += sum.skipped_sets;
+        if (sum.sequence_gap) {
+            if (seed_records) {
+                // The seed advances its sequence number by the field count:
+                // not a loss, counted apart and never logged per message.
+                ++quirk_sequence_;
+            } else {
+                gap_log_("sequence gap in domain %" PRIu32 ": got %" PRIu32 ", expected %" PRIu32 " (%" PRIu32
+                         " record(s) missing or duplicated)",
+                         m->observation_domain(), m->sequence(), sum.expected_sequence,
+                         m->sequence() - sum.expected_sequence);
+            }
+        }
+        if (sum.first_error.code != ioam::errc::ok) {
+            // A set-level error without a skipped data set was a template set
+            // (one or more template records that are not valid).
+            if (sum.skipped_sets == 0) ++invalid_template_sets_;
+            set_log_("domain %" PRIu32 ": %zu data set(s) skipped, first problem: %s at offset %zu",
+                     m->observation_domain(), sum.skipped_sets,
+                     ioam::make_error_code(sum.first_error.code).message().c_str(), sum.first_error.offset);
+        }
+        if (!o_.json || flush_each_) std::fflush(stdout);
+        return true;
+    }
+
+    /// Records decoded by the last message() (for per-peer counts).
+    [[nodiscard]] std::uint64_t last_records() const noexcept { return records_ - last_records_; }
+
+    void end_session(std::uint64_t session) { cache_.end_session(session); }
+
+    /// Template expiry; at most once a second whatever the caller's rate.
+    void expire() {
+        const auto now = static_cast<std::uint32_t>(std::time(nullptr));
+        if (now == last_expire_) return;
+        last_expire_ = now;
+        expired_templates_ += cache_.expire(now);
+    }
+    [[nodiscard]] bool done() const { return o_.count > 0 && records_ >= o_.count; }
+    /// A file run fails when anything in it could not be used.
+    [[nodiscard]] bool clean() const {
+        return bad_messages_ == 0 && skipped_sets_ == 0 && raw_errors_ == 0 && invalid_template_sets_ == 0;
+    }
+    /// Output flushed after each message even in JSON mode (the network
+    /// transports, where a reader waits for lines).
+    void flush_each_message(bool on) { flush_each_ = on; }
+
+    void print_stats(const transport_stats* t) {
+        gap_log_.flush();
+        set_log_.flush();
+        bad_log_.flush();
+        std::fprintf(stderr,
+                     "ioam-collector stats: messages=%" PRIu64 " templates=%" PRIu64 " records=%" PRIu64
+                     " other_records=%" PRIu64 " options_records=%" PRIu64 " skipped_sets=%" PRIu64
+                     " invalid_template_sets=%" PRIu64 " withdrawals=%" PRIu64 " templates_cached=%zu"
+                     " templates_expired=%" PRIu64 " sequence_gaps=%" PRIu64 " gap_lines_suppressed=%" PRIu64
+                     " bad_messages=%" PRIu64 " raw_errors=%" PRIu64 "\n",
+                     messages_, templates_, records_, other_records_, options_records_, skipped_sets_,
+                     invalid_template_sets_, withdrawals_, cache_.size(), expired_templates_, gap_log_.total(),
+                     gap_log_.suppressed(), bad_messages_, raw_errors_);
+        if (o_.quirks_go)
+            std::fprintf(stderr,
+                         "ioam-collector stats: quirks go-ioam-exporter: records=%" PRIu64 " fields_byte_swapped=%" PRIu64
+                         " schema_0_as_none=%" PRIu64 " sequence_by_field_count=%" PRIu64 "\n",
+                         quirk_records_, quirk_swaps_, quirk_schema_none_, quirk_sequence_);
+        if (!t) return;
+        std::fprintf(stderr,
+                     "ioam-collector stats: connections=%" PRIu64 " refused_connections=%" PRIu64
+                     " accept_failures=%" PRIu64 " idle_closed=%" PRIu64 " stalled_closed=%" PRIu64
+                     " framing_errors=%" PRIu64 " tls_refused=%" PRIu64 " udp_sessions=%" PRIu64
+                     " udp_sessions_evicted=%" PRIu64 " udp_sessions_expired=%" PRIu64 " udp_truncated=%" PRIu64,
+                     t->connections, t->refused_connections, t->accept_failures, t->idle_closed, t->stalled_closed,
+                     t->framing_errors, t->tls_refused, t->udp_sessions, t->udp_sessions_evicted,
+                     t->udp_sessions_expired, t->udp_truncated);
+        if (t->rcvbuf > 0) std::fprintf(stderr, " udp_rcvbuf=%d", t->rcvbuf);
+        if (t->socket_drops_known) std::fprintf(stderr, " udp_socket_drops=%" PRIu64, t->socket_drops);
+        std::fputc('\n', stderr);
+        for (const auto& [subject, p] : t->tls_peers)
+            std::fprintf(stderr,
+                         "ioam-collector stats: tls peer \"%s\": connections=%" PRIu64 " messages=%" PRIu64
+                         " records=%" PRIu64 "\n",
+                         subject.c_str(), p.connections, p.messages, p.records);
+        if (t->tls_peers_untracked > 0)
+            std::fprintf(stderr, "ioam-collector stats: tls peers beyond %zu not listed: %" PRIu64 " connections\n",
+                         transport_stats::max_tls_peers, t->tls_peers_untracked);
+    }
+
+private:
+    // An options record (the exporter's statistics, or anyone's), field by field.
+    void print_options(const ipfix::message_view& m, const ipfix::dynamic_record& r) {
+        ++options_records_;
+        std::string line = o_.json ? "{\"options\":{" : "options";
+        char buf[64];
+        bool first = true;
+        r.for_each_field([&](const ipfix::field_view& f) {
+            std::string name = f.info ? std::string(f.info->name) : "ie" + std::to_string(f.spec->id);
+            std::string value;
+            std::uint64_t u = 0;
+            if (f.to_u64(u)) {
+                std::snprintf(buf, sizeof buf, "%" PRIu64, u);
+                value = buf;
+            } else if (f.type() == ipfix::data_type::dateTimeMilliseconds) {
+                std::snprintf(buf, sizeof buf, "%" PRIu64, f.as<ipfix::data_type::dateTimeMilliseconds>().milliseconds);
+                value = buf;
+            } else {
+                if (o_.json) value = "\"";
+                for (const auto b : f.bytes) {
+                    std::snprintf(buf, sizeof buf, "%02x", static_cast<unsigned>(b));
+                    value += buf;
+                }
+                if (o_.json) value += "\"";
+            }
+            if (o_.json) line += (first ? "\"" : ",\"") + name + "\":" + value;
+            else line += " " + name + "=" + value;
+            first = false;
+        });
+        if (o_.json) {
+            std::snprintf(buf, sizeof buf, "},\"odid\":%" PRIu32 ",\"template\":%u}", m.observation_domain(),
+                          static_cast<unsigned>(r.templ().id()));
+            line += buf;
+        }
+        std::printf("%s\n", line.c_str());
+    }
+
+    // A rawexport record: its option decoded with the IOAM decoders, one line
+    // per node as for PEN 10383 records. False when r is not one.
+    bool raw_record(const ipfix::dynamic_record& r, const ipfix::message_view& m) {
+        namespace rx = xp::rawexport;
+        const rx::raw_record raw = rx::decode_record(r);
+        if (raw.raw_fields == 0 || !raw.option_type) return false;
+        auto o = rx::decode_option(*raw.option_type, raw.data);
+        if (!o) {
+            ++raw_errors_;
+            bad_log_("rawexport option does not decode at offset %zu of %zu octets: %s", o.offset(), raw.data.size(),
+                     o.error_code().message().c_str());
+            return true;
+        }
+        char ctx[160];
+        std::snprintf(ctx, sizeof ctx, "\"format\":\"rawexport\",\"observation_time_ns\":%" PRIu64
+                      ",\"report_flags\":%u,\"encapsulation\":%u",
+                      raw.observation_time_ns.value_or(0), static_cast<unsigned>(raw.report_flags.value_or(0)),
+                      static_cast<unsigned>(raw.encapsulation.value_or(0)));
+        char meta[96] = "";
+        if (o_.meta)
+            std::snprintf(meta, sizeof meta, ",\"odid\":%" PRIu32 ",\"template\":%u,\"sequence\":%" PRIu32,
+                          m.observation_domain(), static_cast<unsigned>(r.templ().id()), m.sequence());
+        bool any = false;
+        rx::for_each_node(*o, [&](const xp::decoded_record& d) {
+            any = true;
+            ++records_;
+            if (o_.json) {
+                const std::string prefix = std::string(ctx) + meta;
+                ioam_tools::print_json(stdout, d, prefix.c_str());
+            } else {
+                std::printf("[rawexport time %" PRIu64 " flags 0x%02x encap %u", raw.observation_time_ns.value_or(0),
+                            static_cast<unsigned>(raw.report_flags.value_or(0)),
+                            static_cast<unsigned>(raw.encapsulation.value_or(0)));
+                if (o_.meta) std::printf(" odid %" PRIu32 " template %u", m.observation_domain(), r.templ().id());
+                std::printf("] ");
+                ioam_tools::print_text(stdout, d);
+            }
+        });
+        if (!any) ++other_records_;  // POT and E2E options: nothing to print per node
+        return true;
+    }
+
+    static ipfix::ie_registry make_registry() {
+        ipfix::ie_registry r{xp::pen10383::registry()};
+        r.add(xp::rawexport::registry());
+        r.add(ipfix::iana_registry);
+        return r;
+    }
+
+    const options& o_;
+    ipfix::template_cache cache_;
+    log_limit gap_log_{"sequence gap"}, set_log_{"skipped set"}, bad_log_{"bad message"};
+    bool flush_each_ = false;
+    std::uint32_t last_expire_ = 0;
+    std::uint64_t messages_ = 0, templates_ = 0, records_ = 0, other_records_ = 0, skipped_sets_ = 0,
+                  bad_messages_ = 0, options_records_ = 0, raw_errors_ = 0, invalid_template_sets_ = 0,
+                  withdrawals_ = 0, expired_templates_ = 0, last_records_ = 0;
+    std::uint64_t quirk_records_ = 0, quirk_swaps_ = 0, quirk_schema_none_ = 0, quirk_sequence_ = 0;
+};
+
+}  // namespace ioam_collector
