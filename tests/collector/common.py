@@ -1,0 +1,163 @@
+"""What the collector tests share: IPFIX messages built field by field
+(RFC 7011 3), the collector started and measured from /proc (RSS, CPU), its
+statistics parsed, and named checks (tests/e2e/checks.py)."""
+import os
+import re
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "e2e"))
+from checks import check, failures, finish, skip  # noqa: E402,F401
+
+PEN = 10383
+# Our exporter's trace layout (docs/exporter.md): PEN 10383 id, length.
+OURS = [(21, 4), (22, 1), (23, 1), (24, 4), (25, 1), (0, 2), (1, 1), (2, 4), (5, 4)]
+# The seed Go exporter's template 293: ids 0-16 (DESIGN.md), 24/56-bit fields reduced.
+SEED = [(0, 2), (1, 1), (2, 3), (3, 2), (4, 2), (5, 4), (6, 4), (7, 4), (8, 4), (9, 7), (10, 4), (11, 4),
+        (12, 8), (13, 3), (14, 0xFFFF), (15, 4), (16, 4)]
+
+
+def header(body_len, seq, odid, export_time=None):
+    t = int(time.time()) if export_time is None else export_time
+    return struct.pack("!HHIII", 10, 16 + body_len, t, seq, odid)
+
+
+def template_set(tid, fields, set_id=2):
+    rec = struct.pack("!HH", tid, len(fields))
+    for ie, length in fields:
+        rec += struct.pack("!HHI", 0x8000 | ie, length, PEN)
+    return struct.pack("!HH", set_id, 4 + len(rec)) + rec
+
+
+def withdraw_all_set(count=1):
+    """`count` withdraw-all records (template id 2, field count 0)."""
+    recs = struct.pack("!HH", 2, 0) * count
+    return struct.pack("!HH", 2, 4 + len(recs)) + recs
+
+
+def data_set(tid, records):
+    body = b"".join(records)
+    return struct.pack("!HH", tid, 4 + len(body)) + body
+
+
+def message(sets, seq=0, odid=1):
+    body = b"".join(sets)
+    return header(len(body), seq, odid) + body
+
+
+def our_record(event, node_id, index=0, count=1, ns=7, hop=63, ts=1000):
+    """One record of the OURS layout: trace type bits 0 and 2."""
+    tt = (1 << 23) | (1 << 21)
+    return struct.pack("!IBBIBHBII", tt, index, count, event, 0, ns, hop, node_id, ts)
+
+
+def good_message(seq, first_event, n, odid=1, tid=300, node_base=1000):
+    """A template and n records (events first_event..): seq advances by n."""
+    recs = [our_record(first_event + i, node_base + i) for i in range(n)]
+    return message([template_set(tid, OURS), data_set(tid, recs)], seq=seq, odid=odid)
+
+
+class Collector:
+    """ioam-collector started with args (JSON lines on stdout to a file);
+    RSS and CPU read from /proc; stop() returns (rc, stdout lines, stderr)."""
+
+    def __init__(self, exe, args, workdir, name="collector", prefix=()):
+        self.out_path = os.path.join(workdir, name + ".out")
+        self.err_path = os.path.join(workdir, name + ".err")
+        self.out = open(self.out_path, "wb")
+        self.err = open(self.err_path, "wb")
+        self.p = subprocess.Popen(list(prefix) + [exe, "--json"] + list(args), stdout=self.out, stderr=self.err)
+        self.ticks = os.sysconf("SC_CLK_TCK")
+
+    def wait_listening(self, what, timeout=10):
+        end = time.time() + timeout
+        while time.time() < end:
+            if what in self.stderr():
+                return True
+            if self.p.poll() is not None:
+                return False
+            time.sleep(0.05)
+        return False
+
+    def stderr(self):
+        with open(self.err_path, "r", errors="replace") as f:
+            return f.read()
+
+    def lines(self):
+        with open(self.out_path, "r", errors="replace") as f:
+            return [line for line in f.read().splitlines() if line.strip()]
+
+    def rss_kb(self):
+        with open(f"/proc/{self.p.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return -1
+
+    def cpu_s(self):
+        with open(f"/proc/{self.p.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / self.ticks
+
+    def fds(self):
+        return len(os.listdir(f"/proc/{self.p.pid}/fd"))
+
+    def dump_stats(self):
+        """SIGUSR1: the statistics now (parsed)."""
+        before = self.stderr().count("ioam-collector stats: messages=")
+        self.p.send_signal(signal.SIGUSR1)
+        end = time.time() + 5
+        while time.time() < end and self.stderr().count("ioam-collector stats: messages=") == before:
+            time.sleep(0.05)
+        return stats(self.stderr())
+
+    def wait_records(self, n, timeout=10):
+        end = time.time() + timeout
+        while time.time() < end:
+            if len(self.lines()) >= n:
+                return True
+            time.sleep(0.05)
+        return False
+
+    def stop(self):
+        if self.p.poll() is None:
+            self.p.send_signal(signal.SIGTERM)
+        try:
+            rc = self.p.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            rc = self.p.wait()
+        self.out.close()
+        self.err.close()
+        return rc, self.lines(), self.stderr()
+
+
+def stats(err):
+    """The last value of every key=value of the 'ioam-collector stats:' lines."""
+    out = {}
+    for line in err.splitlines():
+        if line.startswith("ioam-collector stats:") and "tls peer" not in line:
+            for k, v in re.findall(r"(\w+)=(\d+)", line):
+                out[k] = int(v)
+    return out
+
+
+def udp_sender(port, host="127.0.0.1", sport=0):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((host, sport))
+    s.connect((host, port))
+    return s
+
+
+def send_good_udp(port, n_messages=20, per=5, odid=1, seq0=0, first_event=1):
+    s = udp_sender(port)
+    seq = seq0
+    for i in range(n_messages):
+        s.send(good_message(seq, first_event + i * per, per, odid=odid))
+        seq += per
+    s.close()
+    return n_messages * per
