@@ -161,3 +161,79 @@ def send_good_udp(port, n_messages=20, per=5, odid=1, seq0=0, first_event=1):
         seq += per
     s.close()
     return n_messages * per
+
+
+class Certs:
+    """Certificates made with the openssl command in `work`: a CA and another
+    CA; server (localhost, 127.0.0.1) and client ("CN=exporter-1") signed by
+    the CA; wrong(-server) signed by the other CA; selfsigned(-server);
+    expired(-server) signed by the CA, valid in January 2020 only."""
+    SERVER_EXT = "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n"
+    CLIENT_EXT = "extendedKeyUsage=clientAuth\n"
+
+    def __init__(self, work):
+        self.work = work
+
+    def run(self, cmd, **kw):
+        return subprocess.run(cmd, cwd=self.work, capture_output=True, text=True, timeout=30, **kw)
+
+    def req(self, name, subj):
+        self.run(["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                  "-keyout", name + ".key", "-out", name + ".csr", "-subj", subj]).check_returncode()
+
+    def self_signed(self, name, subj, ext=None):
+        extra = ["-addext", ext] if ext else []
+        self.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                  "-keyout", name + ".key", "-out", name + ".pem", "-days", "3", "-subj", subj,
+                  *extra]).check_returncode()
+
+    def sign(self, name, by, ext):
+        with open(os.path.join(self.work, name + ".ext"), "w") as f:
+            f.write(ext)
+        self.run(["openssl", "x509", "-req", "-in", name + ".csr", "-CA", by + ".pem", "-CAkey", by + ".key",
+                  "-CAcreateserial", "-days", "3", "-out", name + ".pem", "-extfile",
+                  name + ".ext"]).check_returncode()
+
+    def make_all(self):
+        w = self.work
+        self.self_signed("ca", "/CN=co test CA")
+        self.self_signed("other-ca", "/CN=co other CA")
+        self.req("server", "/CN=localhost")
+        self.sign("server", "ca", self.SERVER_EXT)
+        self.req("client", "/O=ioam-ipfix/CN=exporter-1")
+        self.sign("client", "ca", self.CLIENT_EXT)
+        self.req("wrong", "/CN=exporter-wrong-ca")
+        self.sign("wrong", "other-ca", self.CLIENT_EXT)
+        self.req("wrong-server", "/CN=localhost")
+        self.sign("wrong-server", "other-ca", self.SERVER_EXT)
+        # Self-signed: its own issuer, not the CA.
+        self.self_signed("selfsigned", "/CN=localhost", self.CLIENT_EXT.strip())
+        self.self_signed("selfsigned-server", "/CN=localhost", self.SERVER_EXT.split("\n")[0])
+        # Expired, signed by the right CA: `openssl ca` sets the validity dates.
+        os.makedirs(os.path.join(w, "db"), exist_ok=True)
+        open(os.path.join(w, "db", "index.txt"), "w").close()
+        with open(os.path.join(w, "db", "serial"), "w") as f:
+            f.write("1000\n")
+        with open(os.path.join(w, "ca.cnf"), "w") as f:
+            f.write(f"""[ca]
+default_ca = co
+[co]
+database = {w}/db/index.txt
+new_certs_dir = {w}/db
+serial = {w}/db/serial
+default_md = sha256
+policy = any
+unique_subject = no
+[any]
+commonName = supplied
+[client]
+extendedKeyUsage = clientAuth
+[server]
+subjectAltName = DNS:localhost,IP:127.0.0.1
+extendedKeyUsage = serverAuth
+""")
+        for n, ext in (("expired", "client"), ("expired-server", "server")):
+            self.req(n, "/CN=localhost" if ext == "server" else "/CN=exporter-expired")
+            self.run(["openssl", "ca", "-batch", "-config", "ca.cnf", "-cert", "ca.pem", "-keyfile", "ca.key", "-in",
+                      n + ".csr", "-out", n + ".pem", "-startdate", "20200101000000Z", "-enddate",
+                      "20200201000000Z", "-extensions", ext, "-notext"]).check_returncode()

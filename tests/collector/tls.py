@@ -16,7 +16,7 @@ import sys
 import tempfile
 import time
 
-from common import Collector, check, failures, finish, good_message, skip, stats
+from common import Certs, Collector, check, failures, finish, good_message, skip, stats
 
 collector, tls_client = sys.argv[1], sys.argv[2]
 PORT_SERVER, PORT_CLIENT = 47210, 47211
@@ -27,73 +27,10 @@ if not shutil.which("openssl"):
 work = tempfile.mkdtemp(prefix="co-tls-")
 
 
-def run(cmd, **kw):
-    return subprocess.run(cmd, cwd=work, capture_output=True, text=True, timeout=30, **kw)
+certs = Certs(work)
+certs.make_all()
+run = certs.run
 
-
-def req(name, subj, extra=()):
-    run(["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-         "-keyout", name + ".key", "-out", name + ".csr", "-subj", subj, *extra]).check_returncode()
-
-
-def ca(name, subj):
-    run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-         "-keyout", name + ".key", "-out", name + ".pem", "-days", "3", "-subj", subj]).check_returncode()
-
-
-def sign(name, by, ext, days="3"):
-    with open(os.path.join(work, name + ".ext"), "w") as f:
-        f.write(ext)
-    run(["openssl", "x509", "-req", "-in", name + ".csr", "-CA", by + ".pem", "-CAkey", by + ".key",
-         "-CAcreateserial", "-days", days, "-out", name + ".pem", "-extfile", name + ".ext"]).check_returncode()
-
-
-SERVER_EXT = "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n"
-CLIENT_EXT = "extendedKeyUsage=clientAuth\n"
-
-ca("ca", "/CN=co test CA")
-ca("other-ca", "/CN=co other CA")
-req("server", "/CN=localhost")
-sign("server", "ca", SERVER_EXT)
-req("client", "/O=ioam-ipfix/CN=exporter-1")
-sign("client", "ca", CLIENT_EXT)
-req("wrong", "/CN=exporter-wrong-ca")
-sign("wrong", "other-ca", CLIENT_EXT)
-req("wrong-server", "/CN=localhost")
-sign("wrong-server", "other-ca", SERVER_EXT)
-# Self-signed: its own issuer, not the CA.
-for n, ext in (("selfsigned", CLIENT_EXT), ("selfsigned-server", SERVER_EXT)):
-    run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-         "-keyout", n + ".key", "-out", n + ".pem", "-days", "3", "-subj", "/CN=localhost",
-         "-addext", ext.split("\n")[0]]).check_returncode()
-# Expired, signed by the right CA: `openssl ca` sets the validity dates.
-os.makedirs(os.path.join(work, "db"), exist_ok=True)
-open(os.path.join(work, "db", "index.txt"), "w").close()
-with open(os.path.join(work, "ca.cnf"), "w") as f:
-    f.write(f"""[ca]
-default_ca = co
-[co]
-database = {work}/db/index.txt
-new_certs_dir = {work}/db
-serial = {work}/db/serial
-default_md = sha256
-policy = any
-unique_subject = no
-[any]
-commonName = supplied
-[client]
-extendedKeyUsage = clientAuth
-[server]
-subjectAltName = DNS:localhost,IP:127.0.0.1
-extendedKeyUsage = serverAuth
-""")
-with open(os.path.join(work, "db", "serial"), "w") as f:
-    f.write("1000\n")
-for n, ext in (("expired", "client"), ("expired-server", "server")):
-    req(n, "/CN=localhost" if ext == "server" else "/CN=exporter-expired")
-    run(["openssl", "ca", "-batch", "-config", "ca.cnf", "-cert", "ca.pem", "-keyfile", "ca.key", "-in", n + ".csr",
-         "-out", n + ".pem", "-startdate", "20200101000000Z", "-enddate", "20200201000000Z", "-extensions", ext,
-         "-notext"]).check_returncode()
 
 # IPFIX to send: 3 messages of 4 records (12 records) per connection.
 payload = b"".join(good_message(seq=i * 4, first_event=1 + i * 4, n=4) for i in range(3))

@@ -1,0 +1,284 @@
+"""ioam-collector under hostile input (issue 11 item 6). Each case runs a
+fresh collector, asserts bounded memory (VmRSS from /proc) and CPU (utime +
+stime from /proc/PID/stat, generous bounds), that what it dropped or refused
+is counted, and that good traffic is decoded afterwards. Each case is bounded
+to a few seconds.
+Usage: hostile.py COLLECTOR CASE...  (cases: template_flood withdraw_storm
+sessions fd_limit conn_limit slow_peers tls_flood)"""
+import os
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+from common import (OURS, Certs, Collector, check, data_set, failures, finish, good_message, message, our_record,
+                    send_good_udp, template_set, udp_sender, withdraw_all_set)
+
+collector, cases = sys.argv[1], sys.argv[2:]
+work = tempfile.mkdtemp(prefix="co-hostile-")
+RSS_BOUND_KB = 64 * 1024  # the issue: under 64 MB whatever arrives
+UDP, TCP, TLS = 47220, 47221, 47222
+
+
+def start(args, name, prefix=()):
+    c = Collector(collector, args, work, name, prefix)
+    check(c.wait_listening("listening on"), f"{name}: collector listening")
+    return c
+
+
+def good_after(c, port, name, expect_total):
+    """Good traffic from a fresh exporter is decoded at once."""
+    t0 = time.time()
+    n = send_good_udp(port, n_messages=10, per=5, odid=4242)
+    ok = c.wait_records(expect_total + n, timeout=10)
+    check(ok, f"{name}: good traffic decoded afterwards ({len(c.lines()) - expect_total} of {n} records, "
+              f"{time.time() - t0:.2f} s)")
+
+
+def bounded(c, name, cpu0, cpu_bound):
+    rss, cpu = c.rss_kb(), c.cpu_s() - cpu0
+    check(0 < rss < RSS_BOUND_KB, f"{name}: RSS {rss} KB < {RSS_BOUND_KB} KB")
+    check(cpu < cpu_bound, f"{name}: CPU {cpu:.2f} s < {cpu_bound} s")
+
+
+def template_records(first_id, n, fields=((0, 2), (2, 4))):
+    """n template records with ids first_id.. (wrapping inside 256-65535)."""
+    out = b""
+    for i in range(n):
+        tid = 256 + (first_id + i) % (65536 - 256)
+        out += struct.pack("!HH", tid, len(fields)) + b"".join(
+            struct.pack("!HHI", 0x8000 | ie, ln, 10383) for ie, ln in fields)
+    return out
+
+
+def template_flood():
+    """2 M... no: 400,000 distinct templates over UDP across ids, 64 domains
+    and 64 source ports, then data for them; the cache's caps hold."""
+    name = "template flood"
+    c = start(["--listen", f"127.0.0.1:{UDP}"], name)
+    cpu0 = c.cpu_s()
+    socks = [udp_sender(UDP) for _ in range(64)]
+    per = 3000  # template records per message (20 octets each)
+    sent = 0
+    for k in range(100):
+        recs = template_records(k * per, per)
+        m = message([struct.pack("!HH", 2, 4 + len(recs)) + recs], seq=0, odid=k % 64)
+        socks[k % 64].send(m)
+        sent += per
+        if k % 16 == 15:
+            time.sleep(0.01)  # the receive buffer is large, not endless
+    for s in socks:
+        s.close()
+    time.sleep(1.5)
+    st = c.dump_stats()
+    check(st.get("templates", 0) >= sent // 2, f"{name}: {st.get('templates')} of {sent} template records read")
+    check(st.get("templates_cached", 0) < sent,
+          f"{name}: the cache holds {st.get('templates_cached')} of {sent} (capped), evictions counted "
+          f"({st.get('templates_evicted', 'n/a')})")
+    bounded(c, name, cpu0, 20)
+    good_after(c, UDP, name, 0)
+    c.stop()
+
+
+def withdraw_storm():
+    """30,000 templates cached in one UDP session, then datagrams of 16,000
+    'withdraw all' records each (RFC 7011 8: no withdrawals over UDP)."""
+    name = "withdraw-all storm"
+    c = start(["--listen", f"127.0.0.1:{UDP}"], name)
+    s = udp_sender(UDP)
+    for k in range(10):
+        recs = template_records(k * 3000, 3000)
+        s.send(message([struct.pack("!HH", 2, 4 + len(recs)) + recs], seq=0, odid=1))
+    time.sleep(0.5)
+    cpu0 = c.cpu_s()
+    for _ in range(20):
+        s.send(message([withdraw_all_set(16000)], seq=0, odid=1))
+    time.sleep(1.0)
+    st = c.dump_stats()
+    check(st.get("withdrawals", 0) + st.get("withdrawals_ignored", 0) >= 20 * 16000 or
+          st.get("udp_withdrawals_ignored", 0) >= 20 * 16000,
+          f"{name}: the withdrawals counted ({st.get('withdrawals')}, ignored {st.get('udp_withdrawals_ignored')})")
+    bounded(c, name, cpu0, 3)
+    s.close()
+    good_after(c, UDP, name, 0)
+    c.stop()
+
+
+def sessions():
+    """Header-only messages from 6,000 source addresses and new domains: UDP
+    sessions bounded (--max-udp-sessions 1000), evictions counted."""
+    name = "sessions"
+    c = start(["--listen", f"127.0.0.1:{UDP}", "--max-udp-sessions", "1000"], name)
+    cpu0 = c.cpu_s()
+    for k in range(6000):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind((f"127.1.{k >> 8}.{k & 255}", 0))  # a distinct exporter each
+        s.sendto(message([], seq=k, odid=k), ("127.0.0.1", UDP))
+        s.close()
+    time.sleep(1.0)
+    st = c.dump_stats()
+    check(st.get("udp_sessions") == 6000 and st.get("udp_sessions_evicted") == 5000,
+          f"{name}: 6000 sessions seen, 5000 evicted ({st.get('udp_sessions')}, {st.get('udp_sessions_evicted')})")
+    bounded(c, name, cpu0, 5)
+    good_after(c, UDP, name, 0)
+    c.stop()
+
+
+def tcp_connect(port=TCP):
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    return s
+
+
+def fd_limit():
+    """At the descriptor limit (ulimit -n 24) accept() fails: the collector
+    backs off and counts, never spins; once peers leave it accepts again."""
+    name = "descriptor limit"
+    c = start(["--listen", f"127.0.0.1:{UDP}", "--listen-tcp", f"127.0.0.1:{TCP}"], name,
+              prefix=("prlimit", "--nofile=24"))
+    conns = []
+    for _ in range(40):
+        try:
+            conns.append(tcp_connect())
+        except OSError:
+            break
+    t0 = time.time()
+    cpu0 = c.cpu_s()
+    time.sleep(3)
+    cpu = c.cpu_s() - cpu0
+    st = c.dump_stats()
+    check(st.get("accept_failures", 0) > 0, f"{name}: accept failures counted ({st.get('accept_failures')})")
+    check(cpu < 0.5, f"{name}: no spinning: {cpu:.2f} s CPU in {time.time() - t0:.1f} s at the limit")
+    check(c.fds() <= 24, f"{name}: {c.fds()} descriptors open")
+    good_after(c, UDP, name, 0)
+    for s in conns:
+        s.close()
+    time.sleep(1.5)
+    s = tcp_connect()
+    s.sendall(good_message(0, 1, 7, odid=99))
+    check(c.wait_records(50 + 7, timeout=10), f"{name}: TCP served again once the peers left ({len(c.lines())})")
+    s.close()
+    c.stop()
+
+
+def conn_limit():
+    """--max-connections 5: the sixth and later are refused and counted."""
+    name = "connection limit"
+    c = start(["--listen-tcp", f"127.0.0.1:{TCP}", "--max-connections", "5"], name)
+    conns = [tcp_connect() for _ in range(12)]
+    time.sleep(1.0)
+    st = c.dump_stats()
+    check(st.get("refused_connections") == 7 and st.get("connections") == 5,
+          f"{name}: 5 accepted, 7 refused ({st.get('connections')}, {st.get('refused_connections')})")
+    conns[0].sendall(good_message(0, 1, 6))
+    check(c.wait_records(6), f"{name}: an accepted peer is decoded ({len(c.lines())})")
+    for s in conns:
+        s.close()
+    c.stop()
+
+
+def slow_peers():
+    """Idle, slow (a byte every 0.2 s: slowloris), half-open (half a message,
+    then silence) TCP peers and a TLS peer that never handshakes are closed
+    by --idle-timeout 2 and --stall-timeout 2 and counted; a good peer beside
+    them keeps being decoded."""
+    name = "slow peers"
+    c = start(["--listen-tcp", f"127.0.0.1:{TCP}", "--idle-timeout", "2", "--stall-timeout", "2"], name)
+    cpu0 = c.cpu_s()
+    idle = tcp_connect()
+    half = tcp_connect()
+    half.sendall(good_message(0, 1, 5)[:40])
+    slow = tcp_connect()
+    good = tcp_connect()
+    msg = good_message(0, 1, 5)
+    t0 = time.time()
+    sent_slow, slow_closed_at = 0, None
+    seq = 0
+    while time.time() - t0 < 4.5:
+        try:
+            slow.send(msg[sent_slow % len(msg):sent_slow % len(msg) + 1])
+            sent_slow += 1
+        except OSError:
+            if slow_closed_at is None:
+                slow_closed_at = time.time() - t0
+        good.sendall(good_message(seq, 100 + seq, 5))
+        seq += 5
+        time.sleep(0.2)
+    st = c.dump_stats()
+    check(st.get("stalled_closed") == 2, f"{name}: slow and half-open peers closed as stalled ({st.get('stalled_closed')})")
+    check(st.get("idle_closed") == 1, f"{name}: the idle peer closed ({st.get('idle_closed')})")
+    check(slow_closed_at is not None or sent_slow < 25,
+          f"{name}: the slow peer was cut off (after {slow_closed_at} s, {sent_slow} octets sent)")
+    check(c.wait_records(seq), f"{name}: the good peer decoded throughout ({len(c.lines())} of {seq})")
+    bounded(c, name, cpu0, 2)
+    for s in (idle, half, slow, good):
+        s.close()
+    c.stop()
+
+
+def tls_flood():
+    """60 TLS peers with bad certificates (other CA, self-signed, expired,
+    none) and 40 that never finish the handshake: refused and counted,
+    log lines bounded, then a valid peer is decoded."""
+    name = "TLS flood"
+    if not shutil.which("openssl"):
+        check(False, f"{name}: the openssl command is missing")
+        return
+    certs = Certs(work)
+    certs.make_all()
+    c = start(["--listen-tls", f"127.0.0.1:{TLS}", "--listen", f"127.0.0.1:{UDP}", "--tls-cert",
+               f"{work}/server.pem", "--tls-key", f"{work}/server.key", "--tls-ca", f"{work}/ca.pem",
+               "--stall-timeout", "2"], name)
+    cpu0 = c.cpu_s()
+    silent = [tcp_connect(TLS) for _ in range(40)]
+    procs = []
+    bad = ["wrong", "selfsigned", "expired", None] * 15
+    for cert in bad:
+        cmd = ["openssl", "s_client", "-connect", f"127.0.0.1:{TLS}", "-CAfile", "ca.pem", "-quiet", "-no_ign_eof"]
+        if cert:
+            cmd += ["-cert", cert + ".pem", "-key", cert + ".key"]
+        procs.append(subprocess.Popen(cmd, cwd=work, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.DEVNULL))
+        if len(procs) % 10 == 0:
+            for p in procs[-10:]:
+                try:
+                    p.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+    for p in procs:
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+    time.sleep(2.5)
+    st = c.dump_stats()
+    err = c.stderr()
+    check(st.get("tls_refused") == 60, f"{name}: 60 bad certificates refused ({st.get('tls_refused')})")
+    check(st.get("stalled_closed") == 40, f"{name}: 40 silent handshakes closed ({st.get('stalled_closed')})")
+    lines = sum(1 for x in err.splitlines() if "refused:" in x)
+    check(lines <= 40, f"{name}: refusal lines bounded ({lines} for 60 refusals)")
+    bounded(c, name, cpu0, 10)
+    for s in silent:
+        s.close()
+    with open(os.path.join(work, "m.ipfix"), "wb") as f:
+        f.write(good_message(0, 1, 8))
+    with open(os.path.join(work, "m.ipfix"), "rb") as f:
+        subprocess.run(["openssl", "s_client", "-connect", f"127.0.0.1:{TLS}", "-CAfile", "ca.pem", "-quiet",
+                        "-no_ign_eof", "-cert", "client.pem", "-key", "client.key"], cwd=work, stdin=f,
+                       capture_output=True, timeout=20)
+    check(c.wait_records(8), f"{name}: a valid TLS peer decoded afterwards ({len(c.lines())})")
+    c.stop()
+
+
+ALL = {f.__name__: f for f in (template_flood, withdraw_storm, sessions, fd_limit, conn_limit, slow_peers, tls_flood)}
+for case in cases or ALL:
+    t0 = time.time()
+    ALL[case]()
+    print(f"info: {case}: {time.time() - t0:.1f} s")
+if not failures:
+    shutil.rmtree(work, ignore_errors=True)
+else:
+    print("logs kept in", work)
+sys.exit(finish("collector/hostile " + " ".join(cases)))
