@@ -77,7 +77,7 @@ struct options {
 class collector {
 public:
     explicit collector(const options& o)
-        : o_(o), cache_(make_registry(), ipfix::cache_options{o.lifetime}) {}
+        : o_(o), cache_(make_registry(), ipfix::cache_options{o.lifetime, ipfix::transport_kind::datagram}) {}
 
     // Decodes one message of a session; false when it does not parse.
     bool message(std::uint64_t session, ioam::bytes_view bytes, std::size_t base = 0) {
@@ -161,6 +161,7 @@ public:
     }
 
     void end_session(std::uint64_t session) { cache_.end_session(session); }
+    void open_stream(std::uint64_t session) { cache_.open_session(session, ipfix::transport_kind::stream); }
 
     // A rawexport record: its option decoded with the IOAM decoders, one line
     // per node as for PEN 10383 records. False when r is not one.
@@ -239,6 +240,7 @@ int read_file(collector& c, const std::string& path, std::uint64_t session) {
         std::fprintf(stderr, "ioam-collector: %s: %s\n", path.c_str(), std::strerror(errno));
         return exit_open;
     }
+    c.open_stream(session);  // a file's templates never expire (RFC 7011 8.4)
     std::vector<std::byte> data;
     std::array<std::byte, 65536> chunk{};
     for (std::size_t n; (n = std::fread(chunk.data(), 1, chunk.size(), f)) > 0;)
@@ -391,6 +393,7 @@ int serve(collector& c, const options& o) {
                 auto k = std::make_unique<connection>();
                 k->fd = fd;
                 k->session = next_tcp_session++;
+                c.open_stream(k->session);
                 k->peer = peer_name(from, fl);
                 ++c.connections_;
                 std::fprintf(stderr, "ioam-collector: TCP %s: connected\n", k->peer.c_str());
