@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <ctime>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -38,7 +39,7 @@ struct options {
     unsigned idle_timeout = 600;   ///< TCP/TLS: close after this long without a byte
     unsigned stall_timeout = 30;   ///< TCP/TLS: close when a message or handshake is incomplete this long
     unsigned max_connections = 256;
-    unsigned max_udp_sessions = 4096;
+    unsigned max_sessions = 4096;  ///< transport sessions (UDP exporters, connections, files) in the cache
     int rcvbuf = 32 << 20;
 };
 
@@ -46,7 +47,8 @@ struct options {
 struct transport_stats {
     std::uint64_t connections = 0, refused_connections = 0, accept_failures = 0, idle_closed = 0,
                   stalled_closed = 0, framing_errors = 0, tls_refused = 0, udp_sessions = 0,
-                  udp_sessions_evicted = 0, udp_sessions_expired = 0, udp_truncated = 0;
+                  udp_sessions_dropped = 0, udp_truncated = 0;
+    std::size_t udp_sessions_now = 0;
     std::uint64_t socket_drops = 0;
     bool socket_drops_known = false;
     int rcvbuf = 0;
@@ -70,7 +72,7 @@ struct transport_stats {
 class collector {
 public:
     explicit collector(const options& o)
-        : o_(o), cache_(make_registry(), ipfix::cache_options{o.lifetime}) {}
+        : o_(o), cache_(make_registry(), cache_options(o)) {}
 
     /// Decodes one message of a session; false when it does not parse.
     /// `base`: its offset in a file, for error messages.
@@ -119,9 +121,6 @@ public:
                 ioam_tools::print_text(stdout, d);
             }
         });
-        templates_ += sum.templates;
-        withdrawals_ += sum.withdrawals;
-        skipped_sets_ += sum.skipped_sets;
         if (sum.sequence_gap) {
             if (seed_records) {
                 // The seed advances its sequence number by the field count:
@@ -134,14 +133,11 @@ public:
                          m->sequence() - sum.expected_sequence);
             }
         }
-        if (sum.first_error.code != ioam::errc::ok) {
-            // A set-level error without a skipped data set was a template set
-            // (one or more template records that are not valid).
-            if (sum.skipped_sets == 0) ++invalid_template_sets_;
-            set_log_("domain %" PRIu32 ": %zu data set(s) skipped, first problem: %s at offset %zu",
-                     m->observation_domain(), sum.skipped_sets,
+        if (sum.first_error.code != ioam::errc::ok)
+            set_log_("domain %" PRIu32 ": %zu data set(s) skipped, %zu invalid template record(s), first problem: "
+                     "%s at offset %zu",
+                     m->observation_domain(), sum.skipped_sets, sum.invalid_templates,
                      ioam::make_error_code(sum.first_error.code).message().c_str(), sum.first_error.offset);
-        }
         if (!o_.json || flush_each_) std::fflush(stdout);
         return true;
     }
@@ -149,19 +145,25 @@ public:
     /// Records decoded by the last message() (for per-peer counts).
     [[nodiscard]] std::uint64_t last_records() const noexcept { return records_ - last_records_; }
 
-    void end_session(std::uint64_t session) { cache_.end_session(session); }
+    /// A TCP or TLS connection, or a file: its templates live with it and
+    /// may be withdrawn (RFC 7011 8); sessions not opened are UDP's.
+    void open_stream(std::uint64_t session) { cache_.open_session(session, ipfix::transport_kind::stream); }
+    void end_session(std::uint64_t session) { cache_.close_session(session); }
+    /// Sessions the cache frees by itself (a cap, or a UDP session expired).
+    void on_session_end(std::function<void(std::uint64_t)> fn) { cache_.on_session_end(std::move(fn)); }
 
     /// Template expiry; at most once a second whatever the caller's rate.
     void expire() {
         const auto now = static_cast<std::uint32_t>(std::time(nullptr));
         if (now == last_expire_) return;
         last_expire_ = now;
-        expired_templates_ += cache_.expire(now);
+        (void)cache_.expire(now);
     }
     [[nodiscard]] bool done() const { return o_.count > 0 && records_ >= o_.count; }
     /// A file run fails when anything in it could not be used.
     [[nodiscard]] bool clean() const {
-        return bad_messages_ == 0 && skipped_sets_ == 0 && raw_errors_ == 0 && invalid_template_sets_ == 0;
+        const ipfix::cache_statistics cs = cache_.statistics();
+        return bad_messages_ == 0 && cs.skipped_sets == 0 && raw_errors_ == 0 && cs.invalid_templates == 0;
     }
     /// Output flushed after each message even in JSON mode (the network
     /// transports, where a reader waits for lines).
@@ -171,15 +173,22 @@ public:
         gap_log_.flush();
         set_log_.flush();
         bad_log_.flush();
+        const ipfix::cache_statistics cs = cache_.statistics();
         std::fprintf(stderr,
-                     "ioam-collector stats: messages=%" PRIu64 " templates=%" PRIu64 " records=%" PRIu64
-                     " other_records=%" PRIu64 " options_records=%" PRIu64 " skipped_sets=%" PRIu64
-                     " invalid_template_sets=%" PRIu64 " withdrawals=%" PRIu64 " templates_cached=%zu"
-                     " templates_expired=%" PRIu64 " sequence_gaps=%" PRIu64 " gap_lines_suppressed=%" PRIu64
-                     " bad_messages=%" PRIu64 " raw_errors=%" PRIu64 "\n",
-                     messages_, templates_, records_, other_records_, options_records_, skipped_sets_,
-                     invalid_template_sets_, withdrawals_, cache_.size(), expired_templates_, gap_log_.total(),
-                     gap_log_.suppressed(), bad_messages_, raw_errors_);
+                     "ioam-collector stats: messages=%" PRIu64 " records=%" PRIu64 " other_records=%" PRIu64
+                     " options_records=%" PRIu64 " skipped_sets=%" PRIu64 " bad_messages=%" PRIu64
+                     " raw_errors=%" PRIu64 " sequence_gaps=%" PRIu64 " gap_lines_suppressed=%" PRIu64 "\n",
+                     messages_, records_, other_records_, options_records_, cs.skipped_sets, bad_messages_,
+                     raw_errors_, cs.sequence_gaps, gap_log_.suppressed());
+        std::fprintf(stderr,
+                     "ioam-collector stats: templates=%" PRIu64 " invalid_templates=%" PRIu64 " redefinitions=%" PRIu64
+                     " withdrawals=%" PRIu64 " withdrawals_ignored=%" PRIu64 " templates_expired=%" PRIu64
+                     " templates_evicted=%" PRIu64 " domains_evicted=%" PRIu64 " sessions_evicted=%" PRIu64
+                     " sessions_expired=%" PRIu64 " sessions_closed=%" PRIu64 " sessions_now=%zu templates_now=%zu"
+                     " template_bytes_now=%zu\n",
+                     cs.templates_learnt, cs.invalid_templates, cs.redefinitions, cs.withdrawals,
+                     cs.withdrawals_ignored, cs.templates_expired, cs.templates_evicted, cs.domains_evicted,
+                     cs.sessions_evicted, cs.sessions_expired, cs.sessions_closed, cs.sessions, cs.templates, cs.bytes);
         if (o_.quirks_go)
             std::fprintf(stderr,
                          "ioam-collector stats: quirks go-ioam-exporter: records=%" PRIu64 " fields_byte_swapped=%" PRIu64
@@ -190,10 +199,10 @@ public:
                      "ioam-collector stats: connections=%" PRIu64 " refused_connections=%" PRIu64
                      " accept_failures=%" PRIu64 " idle_closed=%" PRIu64 " stalled_closed=%" PRIu64
                      " framing_errors=%" PRIu64 " tls_refused=%" PRIu64 " udp_sessions=%" PRIu64
-                     " udp_sessions_evicted=%" PRIu64 " udp_sessions_expired=%" PRIu64 " udp_truncated=%" PRIu64,
+                     " udp_sessions_dropped=%" PRIu64 " udp_sessions_now=%zu udp_truncated=%" PRIu64,
                      t->connections, t->refused_connections, t->accept_failures, t->idle_closed, t->stalled_closed,
-                     t->framing_errors, t->tls_refused, t->udp_sessions, t->udp_sessions_evicted,
-                     t->udp_sessions_expired, t->udp_truncated);
+                     t->framing_errors, t->tls_refused, t->udp_sessions, t->udp_sessions_dropped,
+                     t->udp_sessions_now, t->udp_truncated);
         if (t->rcvbuf > 0) std::fprintf(stderr, " udp_rcvbuf=%d", t->rcvbuf);
         if (t->socket_drops_known) std::fprintf(stderr, " udp_socket_drops=%" PRIu64, t->socket_drops);
         std::fputc('\n', stderr);
@@ -286,6 +295,13 @@ private:
         return true;
     }
 
+    static ipfix::cache_options cache_options(const options& o) {
+        ipfix::cache_options c;
+        c.template_lifetime = o.lifetime;
+        c.default_transport = ipfix::transport_kind::datagram;
+        c.limits.sessions = o.max_sessions;
+        return c;
+    }
     static ipfix::ie_registry make_registry() {
         ipfix::ie_registry r{xp::pen10383::registry()};
         r.add(xp::rawexport::registry());
@@ -298,9 +314,8 @@ private:
     log_limit gap_log_{"sequence gap"}, set_log_{"skipped set"}, bad_log_{"bad message"};
     bool flush_each_ = false;
     std::uint32_t last_expire_ = 0;
-    std::uint64_t messages_ = 0, templates_ = 0, records_ = 0, other_records_ = 0, skipped_sets_ = 0,
-                  bad_messages_ = 0, options_records_ = 0, raw_errors_ = 0, invalid_template_sets_ = 0,
-                  withdrawals_ = 0, expired_templates_ = 0, last_records_ = 0;
+    std::uint64_t messages_ = 0, records_ = 0, other_records_ = 0, bad_messages_ = 0, options_records_ = 0,
+                  raw_errors_ = 0, last_records_ = 0;
     std::uint64_t quirk_records_ = 0, quirk_swaps_ = 0, quirk_schema_none_ = 0, quirk_sequence_ = 0;
 };
 

@@ -55,8 +55,9 @@ void usage(std::FILE* f) {
         "      --stall-timeout SEC      close a TCP/TLS connection whose message or handshake stays\n"
         "                               incomplete for SEC seconds (30; 0: never)\n"
         "      --max-connections N      TCP and TLS connections at once; more are refused (256)\n"
-        "      --max-udp-sessions N     UDP exporters (address and port) remembered; the least\n"
-        "                               recently heard is forgotten first (4096)\n"
+        "      --max-sessions N         transport sessions (UDP exporter address and port, connection,\n"
+        "                               file) with template state; the least recently heard is\n"
+        "                               forgotten first, and counted (4096)\n"
         "      --rcvbuf BYTES           UDP receive buffer (33554432; forced when privileged)\n"
         "  -h, --help, -V, --version\n\n"
         "Statistics go to stderr at exit and on SIGUSR1. Exit status: 0 success; 1 a file did\n"
@@ -124,7 +125,7 @@ int main(int argc, char** argv) {
         {"idle-timeout", required_argument, nullptr, o_idle_timeout},
         {"stall-timeout", required_argument, nullptr, o_stall_timeout},
         {"max-connections", required_argument, nullptr, o_max_conn},
-        {"max-udp-sessions", required_argument, nullptr, o_max_udp},
+        {"max-sessions", required_argument, nullptr, o_max_udp},
         {"rcvbuf", required_argument, nullptr, o_rcvbuf},
         {"help", no_argument, nullptr, 'h'},
         {"version", no_argument, nullptr, 'V'},
@@ -160,7 +161,7 @@ int main(int argc, char** argv) {
         case o_idle_timeout: ok = number(optarg, 0, 86400, o.idle_timeout); break;
         case o_stall_timeout: ok = number(optarg, 0, 86400, o.stall_timeout); break;
         case o_max_conn: ok = number(optarg, 1, 1000000, o.max_connections); break;
-        case o_max_udp: ok = number(optarg, 1, 10000000, o.max_udp_sessions); break;
+        case o_max_udp: ok = number(optarg, 1, 10000000, o.max_sessions); break;
         case o_rcvbuf: ok = number(optarg, 0, 1ULL << 30, o.rcvbuf); break;
         case 'h': usage(stdout); return exit_ok;
         case 'V': std::printf("ioam-collector %s\n", IOAM_VERSION); return exit_ok;
@@ -196,6 +197,7 @@ int main(int argc, char** argv) {
     if (!o.files.empty()) {
         std::uint64_t session = 1;
         for (const auto& f : o.files) {
+            c.open_stream(session);  // a file's templates never expire (RFC 7011 8.4)
             if (int r = read_file(c, f, session++); r != exit_ok && rc == exit_ok) rc = r;
             if (g_stop) break;
         }

@@ -90,14 +90,15 @@ bool socket_drops(int fd, std::uint64_t& out) {
 }
 
 // UDP transport sessions: one per exporter address and port (address only
-// with the seed's quirks: it opens a new socket per message), least recently
-// used evicted beyond the cap, and ended once silent for the template lifetime.
+// with the seed's quirks: it opens a new socket per message). The cache
+// frees sessions by itself (its caps, idle expiry) and says so through
+// forget(); the least recently heard beyond the cap (exporters whose
+// messages never parsed, say) are dropped here.
 class udp_sessions {
 public:
-    udp_sessions(collector& c, transport_stats& st, std::size_t cap, unsigned lifetime)
-        : c_(c), st_(st), cap_(cap), lifetime_ms_(std::int64_t{lifetime} * 1000) {}
+    udp_sessions(collector& c, transport_stats& st, std::size_t cap) : c_(c), st_(st), cap_(cap) {}
 
-    std::uint64_t lookup(const sockaddr_storage& a, bool address_only, std::int64_t now) {
+    std::uint64_t lookup(const sockaddr_storage& a, bool address_only) {
         std::string key(reinterpret_cast<const char*>(&a), sizeof(sockaddr_in6));
         if (address_only) {
             if (a.ss_family == AF_INET6) key.replace(offsetof(sockaddr_in6, sin6_port), 2, 2, '\0');
@@ -105,45 +106,41 @@ public:
         }
         if (auto it = index_.find(key); it != index_.end()) {
             lru_.splice(lru_.begin(), lru_, it->second);
-            it->second->last = now;
             return it->second->id;
         }
         if (index_.size() >= cap_) {
-            ++st_.udp_sessions_evicted;
-            drop_back();
+            ++st_.udp_sessions_dropped;
+            const std::uint64_t id = lru_.back().id;
+            forget(id);
+            c_.end_session(id);
         }
-        lru_.push_front(entry{key, next_id_++, now});
+        lru_.push_front(entry{key, next_id_++});
         index_.emplace(std::move(key), lru_.begin());
+        by_id_.emplace(lru_.front().id, lru_.begin());
         ++st_.udp_sessions;
         return lru_.front().id;
     }
 
-    // Proportional to the sessions that end.
-    void expire(std::int64_t now) {
-        if (lifetime_ms_ == 0) return;
-        while (!lru_.empty() && now - lru_.back().last >= lifetime_ms_) {
-            ++st_.udp_sessions_expired;
-            drop_back();
-        }
+    void forget(std::uint64_t id) {
+        auto it = by_id_.find(id);
+        if (it == by_id_.end()) return;
+        index_.erase(it->second->key);
+        lru_.erase(it->second);
+        by_id_.erase(it);
     }
+    [[nodiscard]] std::size_t size() const noexcept { return index_.size(); }
 
 private:
     struct entry {
         std::string key;
         std::uint64_t id;
-        std::int64_t last;
     };
-    void drop_back() {
-        c_.end_session(lru_.back().id);
-        index_.erase(lru_.back().key);
-        lru_.pop_back();
-    }
     collector& c_;
     transport_stats& st_;
     std::size_t cap_;
-    std::int64_t lifetime_ms_;
     std::list<entry> lru_;
     std::unordered_map<std::string, std::list<entry>::iterator> index_;
+    std::unordered_map<std::uint64_t, std::list<entry>::iterator> by_id_;
     std::uint64_t next_id_ = 1;
 };
 
@@ -167,7 +164,9 @@ struct connection {
 class server {
 public:
     server(collector& c, const options& o, transport_stats& st)
-        : c_(c), o_(o), st_(st), udp_sessions_(c, st, o.max_udp_sessions, o.lifetime) {}
+        : c_(c), o_(o), st_(st), udp_sessions_(c, st, o.max_sessions) {
+        c_.on_session_end([this](std::uint64_t id) { udp_sessions_.forget(id); });
+    }
 
     ~server() {
         for (auto& k : conns_) close_connection(*k, nullptr);
@@ -238,14 +237,13 @@ public:
             }
             const std::int64_t now = now_ms();
             c_.expire();
-            udp_sessions_.expire(now);
             if (pr > 0 || buffered) last_input = now;
             if (pr <= 0 && !buffered) {
                 timeouts(now);
                 if (o_.idle_exit > 0 && now - last_input >= std::int64_t{o_.idle_exit} * 1000) break;
                 continue;
             }
-            if (fds[0].revents & POLLIN) read_udp(now);
+            if (fds[0].revents & POLLIN) read_udp();
             for (std::size_t i = 0; i < conns_.size() && !c_.done(); ++i) {
                 connection& k = *conns_[i];
                 bool ready = fds[3 + i].revents != 0;
@@ -267,11 +265,12 @@ public:
 
 private:
     void refresh() {
+        st_.udp_sessions_now = udp_sessions_.size();
         std::uint64_t d = 0;
         if (udp_ >= 0 && st_.socket_drops_known && socket_drops(udp_, d)) st_.socket_drops = d - drops_base_;
     }
 
-    void read_udp(std::int64_t now) {
+    void read_udp() {
         // A bounded batch per wake-up, so streams are served in turn.
         for (int i = 0; i < 256 && !c_.done(); ++i) {
             sockaddr_storage from{};
@@ -283,7 +282,7 @@ private:
                 ++st_.udp_truncated;
                 continue;
             }
-            const std::uint64_t s = udp_sessions_.lookup(from, o_.quirks_go, now);
+            const std::uint64_t s = udp_sessions_.lookup(from, o_.quirks_go);
             c_.message(s, ioam::bytes_view(scratch_.data(), static_cast<std::size_t>(n)));
         }
     }
@@ -327,6 +326,7 @@ private:
             }
             k->is_tls = tls;
             k->session = next_session_++;
+            c_.open_stream(k->session);
             k->last_rx = now;
             k->stall_since = tls ? now : 0;  // the handshake must complete within the stall timeout
             ++st_.connections;
@@ -429,6 +429,7 @@ private:
     }
 
     void deliver(connection& k, ioam::bytes_view m) {
+        c_.open_stream(k.session);  // again if a cap evicted it meanwhile: a hash lookup
         c_.message(k.session, m);
         if (!k.subject.empty())
             if (auto* p = st_.tls_peer(k.subject)) {

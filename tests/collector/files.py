@@ -78,8 +78,8 @@ with open(bad, "wb") as f:
 rc, out, err, _, _ = run(["--json"], bad)
 st = stats(err)
 check(rc == 1, f"all template records invalid: exit 1 (got {rc})")
-check(st.get("invalid_template_sets") == 3 and st.get("templates") == 0,
-      f"invalid template sets counted: {st.get('invalid_template_sets')} (templates learnt {st.get('templates')})")
+check(st.get("invalid_templates") == 3 and st.get("templates") == 0,
+      f"invalid template records counted: {st.get('invalid_templates')} (templates learnt {st.get('templates')})")
 trunc = os.path.join(work, "trunc.ipfix")
 with open(trunc, "wb") as f:
     f.write(good_message(0, 1, 4) + good_message(4, 5, 4)[:50])

@@ -4,9 +4,40 @@
 #include "ioam/ipfix/iana.hpp"
 
 #include <gtest/gtest.h>
+#include <malloc.h>
 
+#include <atomic>
+#include <cstdlib>
+#include <new>
 #include <string>
 #include <vector>
+
+// Live heap octets of this process (every operator new), and their peak: the
+// bounds below are checked against what was really allocated, not only
+// against the cache's own accounting.
+namespace {
+std::atomic<std::int64_t> g_live{0};
+std::atomic<std::int64_t> g_peak{0};
+void count_alloc(void* p) noexcept {
+    const auto now = g_live.fetch_add(static_cast<std::int64_t>(malloc_usable_size(p))) +
+                     static_cast<std::int64_t>(malloc_usable_size(p));
+    auto peak = g_peak.load();
+    while (now > peak && !g_peak.compare_exchange_weak(peak, now)) {
+    }
+}
+}  // namespace
+void* operator new(std::size_t n) {
+    void* p = std::malloc(n ? n : 1);
+    if (!p) throw std::bad_alloc();
+    count_alloc(p);
+    return p;
+}
+void operator delete(void* p) noexcept {
+    if (!p) return;
+    g_live.fetch_sub(static_cast<std::int64_t>(malloc_usable_size(p)));
+    std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept { operator delete(p); }
 
 namespace {
 using namespace ioam;
@@ -157,6 +188,7 @@ TEST(TemplateCache, SessionsAndDomainsAreSeparate) {
 
 TEST(TemplateCache, UdpTemplatesExpire) {
     template_cache c(iana(), cache_options{1800});
+    c.open_session(1, transport_kind::datagram);
     msg m;
     ASSERT_TRUE(m.w.add_template<t_a>());
     (void)c.process(1, m.view(), 1000, [](const dynamic_record&) {});
@@ -223,4 +255,287 @@ TEST(TemplateCache, VariableLengthPastTheEndOfTheSet) {
     EXPECT_EQ(sum.first_error.code, errc::length_past_end);
     EXPECT_EQ(sum.first_error.offset, len_at);
 }
+
+// --- Bounds, eviction and the transport rules (issue 11) ---
+
+// A message of `n` template records (ids first_id...), each one field
+// (octetDeltaCount, 8 octets): the cheapest distinct templates there are.
+std::vector<std::byte> template_flood(std::uint32_t odid, std::uint16_t first_id, std::size_t n) {
+    const std::size_t len = 16 + 4 + 8 * n;
+    std::vector<std::byte> b(len);
+    store_be16(b.data(), 10);
+    store_be16(b.data() + 2, static_cast<std::uint16_t>(len));
+    store_be32(b.data() + 12, odid);
+    store_be16(b.data() + 16, template_set_id);
+    store_be16(b.data() + 18, static_cast<std::uint16_t>(4 + 8 * n));
+    for (std::size_t i = 0; i < n; ++i) {
+        std::byte* r = b.data() + 20 + 8 * i;
+        store_be16(r, static_cast<std::uint16_t>(first_id + i));
+        store_be16(r + 2, 1);
+        store_be16(r + 4, ie::octetDeltaCount::info.id);
+        store_be16(r + 6, 8);
+    }
+    return b;
+}
+
+std::size_t learn_all(template_cache& c, template_cache::session_id s, const std::vector<std::byte>& b,
+                      std::uint32_t now = 0) {
+    const auto sum = c.process(s, parse_message(b).value(), now, [](const dynamic_record&) {});
+    return sum.templates;
+}
+
+// Two million distinct templates over ids, domains and sessions (datagram
+// sessions as from new source ports, and a stream session): the cache stays
+// within its caps and its memory, evictions are counted, and a good exporter
+// that keeps sending is decoded throughout. Expiry then frees the flood.
+TEST(TemplateCacheBounds, FloodOfTwoMillionTemplates) {
+    cache_options o;
+    o.template_lifetime = 1800;
+    o.default_transport = transport_kind::datagram;
+    template_cache c(iana(), o);
+    std::size_t ended = 0;
+    c.on_session_end([&](template_cache::session_id) { ++ended; });
+    const template_cache::session_id good = 1;
+    c.open_session(good, transport_kind::stream);
+    {
+        msg m(0, 7, transport::tcp);
+        ASSERT_TRUE(m.w.add_template<t_a>());
+        ASSERT_EQ(octets_of(c, m.view(), nullptr, good), std::vector<std::uint64_t>{});
+    }
+    const std::int64_t base = g_live.load();
+    g_peak.store(base);
+    std::uint32_t good_seq = 0, now = 1000;
+    std::size_t good_ok = 0, good_sent = 0, flood = 0;
+    const auto good_message = [&] {
+        msg m(good_seq, 7, transport::tcp);
+        ASSERT_TRUE(m.w.add_record<t_a>(std::tuple{80, good_sent}));
+        ASSERT_TRUE(m.w.add_record<t_a>(std::tuple{81, good_sent + 1}));
+        message_summary s;
+        if (octets_of(c, m.view(), &s, good) == std::vector<std::uint64_t>{good_sent, good_sent + 1} &&
+            !s.sequence_gap)
+            ++good_ok;
+        ++good_sent;
+        good_seq += 2;
+    };
+    c.open_session(3, transport_kind::stream);
+    std::size_t k = 0;
+    while (flood < 2'000'000) {
+        if (k % 50 == 0) good_message();
+        if (k < 512) {  // one datagram session: 512 domains of 1,000 ids
+            flood += learn_all(c, 2, template_flood(static_cast<std::uint32_t>(k), 256, 1000), now);
+        } else if (k < 1024) {  // one stream session, the same
+            flood += learn_all(c, 3, template_flood(static_cast<std::uint32_t>(k), 256, 1000), now);
+        } else {  // a new datagram session per message, 100 ids each
+            flood += learn_all(c, 1000 + k, template_flood(0, static_cast<std::uint16_t>(256 + k % 60000), 100), now);
+        }
+        ++k;
+        if (k % 1000 == 0) ++now;
+    }
+    good_message();
+    const cache_statistics st = c.statistics();
+    const cache_limits lim = o.limits;
+    EXPECT_EQ(good_ok, good_sent) << "the good exporter's records decode during the flood";
+    EXPECT_GE(st.templates_learnt, 2'000'000U);
+    EXPECT_LE(st.bytes, lim.total_bytes);
+    EXPECT_LE(st.sessions, lim.sessions);
+    EXPECT_GT(st.templates_evicted, 1'000'000U) << "evictions counted";
+    EXPECT_GT(st.sessions_evicted, 0U);
+    EXPECT_GT(st.domains_evicted, 0U);
+    EXPECT_EQ(ended, st.sessions_evicted) << "the caller hears of each session evicted";
+    EXPECT_LE(c.size(), lim.total_bytes / 200) << "templates held";
+    const std::int64_t live = g_live.load() - base, peak = g_peak.load() - base;
+    EXPECT_LE(live, static_cast<std::int64_t>(st.bytes + st.bytes / 4 + (2 << 20)))
+        << "the accounting covers what is allocated";
+    EXPECT_LE(peak, std::int64_t{40} << 20) << "peak heap of the flood";
+    std::printf("flood: %zu templates, %zu held in %zu sessions, %zu accounted octets, %lld live, %lld peak\n",
+                static_cast<std::size_t>(st.templates_learnt), st.templates, st.sessions, st.bytes,
+                static_cast<long long>(live), static_cast<long long>(peak));
+
+    // After the lifetime, every datagram session is gone; the stream ones stay.
+    (void)c.expire(now + 1800);
+    const cache_statistics after = c.statistics();
+    EXPECT_EQ(after.sessions, c.has_session(3) ? 2U : 1U) << "the stream sessions (3 may have been evicted)";
+    EXPECT_TRUE(c.has_session(good));
+    EXPECT_TRUE(c.find(good, 7, 256));
+    good_message();
+    EXPECT_EQ(good_ok, good_sent) << "stream templates do not expire";
+    c.close_session(3);
+    EXPECT_EQ(ended, st.sessions_evicted + (st.sessions - after.sessions)) << "and of each session expired";
+    const cache_statistics closed = c.statistics();
+    EXPECT_EQ(closed.sessions, 1U);
+    EXPECT_EQ(closed.templates, 1U);
+    EXPECT_LE(g_live.load() - base, std::int64_t{3} << 20) << "freed, but for hash buckets";
+}
+
+TEST(TemplateCacheBounds, LeastRecentlyUsedTemplateIsEvicted) {
+    cache_options o;
+    o.limits.templates_per_session = 4;
+    template_cache c(iana(), o);
+    (void)learn_all(c, 1, template_flood(0, 256, 4));  // 256..259
+    // Data for 256 makes it the most recently used.
+    msg d(0, 0);
+    ASSERT_TRUE(d.w.add_record_bytes(256, make_bytes(0, 0, 0, 0, 0, 0, 0, 9), 8));
+    EXPECT_EQ(octets_of(c, d.view()), std::vector<std::uint64_t>{9});
+    (void)learn_all(c, 1, template_flood(0, 300, 1));
+    EXPECT_TRUE(c.find(1, 0, 256)) << "used recently: kept";
+    EXPECT_EQ(c.find(1, 0, 257).code(), errc::unknown_template) << "least recently used: evicted";
+    EXPECT_TRUE(c.find(1, 0, 300));
+    EXPECT_EQ(c.statistics().templates_evicted, 1U);
+    EXPECT_EQ(c.size(), 4U);
+}
+
+TEST(TemplateCacheBounds, SessionCapEvictsTheLeastRecentlyUsedSession) {
+    cache_options o;
+    o.limits.sessions = 2;
+    template_cache c(iana(), o);
+    std::vector<template_cache::session_id> ended;
+    c.on_session_end([&](template_cache::session_id s) { ended.push_back(s); });
+    (void)learn_all(c, 1, template_flood(0, 256, 1));
+    (void)learn_all(c, 2, template_flood(0, 256, 1));
+    (void)learn_all(c, 1, template_flood(0, 257, 1));  // 1 used again
+    (void)learn_all(c, 3, template_flood(0, 256, 1));
+    EXPECT_EQ(ended, std::vector<template_cache::session_id>{2});
+    EXPECT_FALSE(c.has_session(2));
+    EXPECT_TRUE(c.find(1, 0, 257));
+    EXPECT_EQ(c.statistics().sessions_evicted, 1U);
+    EXPECT_EQ(c.statistics().templates_evicted, 1U);
+    c.close_session(1);
+    EXPECT_EQ(ended.size(), 1U) << "close_session is the caller's own doing: no call";
+    EXPECT_EQ(c.statistics().sessions_closed, 1U);
+}
+
+TEST(TemplateCacheBounds, DomainCapAndHeaderOnlyMessages) {
+    cache_options o;
+    o.limits.domains_per_session = 3;
+    o.template_lifetime = 60;
+    o.default_transport = transport_kind::datagram;
+    template_cache c(iana(), o);
+    // Header-only messages from many domains and sessions leave bounded state...
+    for (std::uint32_t d = 0; d < 1000; ++d) {
+        msg m(0, d);
+        (void)octets_of(c, m.view(), nullptr, 1 + d % 10);
+    }
+    auto st = c.statistics();
+    EXPECT_EQ(st.sessions, 10U);
+    EXPECT_EQ(st.domains, 30U);
+    EXPECT_EQ(st.domains_evicted, 970U);
+    // ...and idle datagram sessions are freed after the lifetime.
+    (void)c.expire(60);
+    EXPECT_EQ(c.statistics().sessions, 0U);
+    EXPECT_EQ(c.statistics().bytes, 0U);
+    EXPECT_EQ(c.statistics().sessions_expired, 10U);
+}
+
+TEST(TemplateCacheBounds, DatagramSessionFreedWithItsLastTemplate) {
+    template_cache c(iana(), cache_options{100});
+    c.open_session(5, transport_kind::datagram);
+    std::vector<template_cache::session_id> ended;
+    c.on_session_end([&](template_cache::session_id s) { ended.push_back(s); });
+    (void)learn_all(c, 5, template_flood(0, 256, 2), 10);
+    (void)learn_all(c, 5, template_flood(0, 256, 1), 50);  // 256 refreshed
+    EXPECT_EQ(c.expire(109), 0U);
+    EXPECT_EQ(c.expire(110), 1U) << "257 only";
+    EXPECT_TRUE(c.has_session(5));
+    EXPECT_EQ(c.expire(150), 1U);
+    EXPECT_FALSE(c.has_session(5)) << "its last template expired";
+    EXPECT_EQ(ended, std::vector<template_cache::session_id>{5});
+    EXPECT_EQ(c.statistics().templates_expired, 2U);
+    EXPECT_EQ(c.statistics().bytes, 0U);
+    // A clock that goes back does not expire anything early.
+    (void)learn_all(c, 6, template_flood(0, 256, 1), 20);
+    EXPECT_EQ(c.expire(30), 0U);
+}
+
+TEST(TemplateCacheBounds, StreamTemplatesNeverExpire) {
+    template_cache c(iana(), cache_options{100});
+    c.open_session(1, transport_kind::stream);
+    (void)learn_all(c, 1, template_flood(0, 256, 3), 10);
+    EXPECT_EQ(c.expire(1'000'000), 0U);
+    EXPECT_EQ(c.size(), 3U);
+    EXPECT_TRUE(c.find(1, 0, 258));
+}
+
+TEST(TemplateCacheBounds, UdpWithdrawalsAreIgnoredAndCounted) {
+    template_cache c(iana());
+    c.open_session(1, transport_kind::datagram);
+    msg m(0, 1, transport::tcp);  // the writer refuses withdrawals over UDP; the bytes are the same
+    ASSERT_TRUE(m.w.add_template<t_a>());
+    ASSERT_TRUE(m.w.withdraw<t_a>());
+    ASSERT_TRUE(m.w.withdraw_all(false));
+    ASSERT_TRUE(m.w.add_record<t_a>(std::tuple{1, 5}));
+    message_summary s;
+    EXPECT_EQ(octets_of(c, m.view(), &s), std::vector<std::uint64_t>{5});
+    EXPECT_EQ(s.withdrawals, 0U);
+    EXPECT_EQ(s.withdrawals_ignored, 2U);
+    EXPECT_EQ(s.first_error.code, errc::ok);
+    EXPECT_EQ(c.statistics().withdrawals_ignored, 2U);
+    // The same over a stream is honoured.
+    c.open_session(1, transport_kind::stream);
+    EXPECT_EQ(c.size(), 0U) << "re-opened with another kind: state forgotten";
+    EXPECT_EQ(octets_of(c, m.view(), &s), std::vector<std::uint64_t>{});
+    EXPECT_EQ(s.withdrawals, 2U);
+    EXPECT_EQ(s.first_error.code, errc::template_withdrawn);
+}
+
+// A storm of withdraw-all records: each drops what the domain still holds
+// (nothing, after the first), whatever other sessions hold.
+TEST(TemplateCacheBounds, WithdrawAllStorm) {
+    template_cache c(iana());
+    for (template_cache::session_id s = 10; s < 60; ++s) (void)learn_all(c, s, template_flood(0, 256, 1000));
+    (void)learn_all(c, 1, template_flood(0, 256, 1000));
+    (void)learn_all(c, 1, template_flood(1, 256, 10));  // another domain of the session
+    const std::size_t held = c.size();
+    const std::size_t n = 16000;
+    std::vector<std::byte> b(16 + 4 + 4 * n);
+    store_be16(b.data(), 10);
+    store_be16(b.data() + 2, static_cast<std::uint16_t>(b.size()));
+    store_be16(b.data() + 16, template_set_id);
+    store_be16(b.data() + 18, static_cast<std::uint16_t>(4 + 4 * n));
+    for (std::size_t i = 0; i < n; ++i) store_be16(b.data() + 20 + 4 * i, template_set_id);
+    message_summary s;
+    (void)octets_of(c, parse_message(b).value(), &s);
+    EXPECT_EQ(s.withdrawals, n);
+    EXPECT_EQ(c.size(), held - 1000) << "the templates of that session and domain only";
+    EXPECT_EQ(c.find(1, 0, 300).code(), errc::template_withdrawn);
+    EXPECT_TRUE(c.find(1, 1, 260));
+    EXPECT_TRUE(c.find(10, 0, 300));
+}
+
+TEST(TemplateCacheBounds, InvalidTemplateRecordsAreCountedAndSkipped) {
+    // Three records: 256 good, 257 with a 3-octet sourceTransportPort, 258 good.
+    auto m = make_bytes(0, 10, 0, 44, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,  // header, length 44
+                        0, 2, 0, 28,                                       // template set
+                        1, 0, 0, 1, 0, 1, 0, 8,                            // 256: octetDeltaCount
+                        1, 1, 0, 1, 0, 7, 0, 3,                            // 257: bad length
+                        1, 2, 0, 1, 0, 1, 0, 8);                           // 258
+    template_cache c(iana());
+    auto sum = c.process(1, parse_message(m).value(), 0, [](const dynamic_record&) {});
+    EXPECT_EQ(sum.invalid_templates, 1U);
+    EXPECT_EQ(sum.templates, 2U);
+    EXPECT_EQ(sum.first_error.code, errc::bad_field_length);
+    EXPECT_TRUE(c.find(1, 1, 258));
+    EXPECT_EQ(c.statistics().invalid_templates, 1U);
+}
+
+TEST(TemplateCacheBounds, SequencePerSessionAndDomain) {
+    template_cache c(iana());
+    for (template_cache::session_id s : {1, 2}) {
+        msg m(100, 1);
+        ASSERT_TRUE(m.w.add_template<t_a>());
+        ASSERT_TRUE(m.w.add_record<t_a>(std::tuple{1, 1}));
+        message_summary sum;
+        (void)octets_of(c, m.view(), &sum, s);
+        EXPECT_FALSE(sum.sequence_gap) << "a session's first message";
+    }
+    msg m(101, 1);  // in order for session 1; session 2 then sees 101 as well: both in order
+    message_summary sum;
+    (void)octets_of(c, m.view(), &sum, 1);
+    EXPECT_FALSE(sum.sequence_gap);
+    msg m2(105, 1);
+    (void)octets_of(c, m2.view(), &sum, 2);
+    EXPECT_TRUE(sum.sequence_gap);
+    EXPECT_EQ(sum.expected_sequence, 101U);
+    EXPECT_EQ(c.statistics().sequence_gaps, 1U);
+}
 }  // namespace
+

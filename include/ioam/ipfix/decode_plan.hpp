@@ -141,6 +141,7 @@ public:
 
     [[nodiscard]] std::span<const plan_step> steps() const noexcept { return steps_; }
     [[nodiscard]] std::size_t size() const noexcept { return steps_.size(); }
+    [[nodiscard]] std::size_t heap_bytes() const noexcept { return steps_.capacity() * sizeof(plan_step); }
     /// Whether every field is read through a window (fixed-length fields of
     /// at most 8 octets in a record of at least 8): for_each_u64 then runs
     /// without a switch.

@@ -115,6 +115,11 @@ public:
     /// The template compiled for reading records (decode_plan.hpp), built
     /// once when the template is made.
     [[nodiscard]] const decode_plan& plan() const noexcept { return plan_; }
+    /// Heap octets this template holds (what a cache accounts for it).
+    [[nodiscard]] std::size_t heap_bytes() const noexcept {
+        return fields_.capacity() * sizeof(field_spec) + info_.capacity() * sizeof(const ie_info*) +
+               offsets_.capacity() * sizeof(std::size_t) + plan_.heap_bytes();
+    }
     /// Index of the first field naming (id, enterprise), or fields().size().
     [[nodiscard]] std::size_t index_of(std::uint16_t id, std::uint32_t enterprise = 0) const noexcept {
         for (std::size_t i = 0; i < fields_.size(); ++i)
