@@ -29,7 +29,6 @@ work = tempfile.mkdtemp(prefix="co-tls-")
 
 certs = Certs(work)
 certs.make_all()
-run = certs.run
 
 
 # IPFIX to send: 3 messages of 4 records (12 records) per connection.
