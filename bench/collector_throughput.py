@@ -14,7 +14,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "collector"))
-from common import OURS, data_set, message, our_record, stats, template_set  # noqa: E402
+from common import OURS, data_set, message, our_record, run_measured, stats, template_set  # noqa: E402
 
 collector = sys.argv[1]
 quick = "--quick" in sys.argv
@@ -36,26 +36,19 @@ def messages(n, odid=1, tid=300):
 
 def run(args, feed=None):
     """The collector to completion; feed() (if any) runs once it listens.
-    Returns (stats, CPU s, peak RSS KB as VmHWM sampled, wall s)."""
+    Returns (stats, CPU s, peak RSS KB, wall s)."""
     err_path = os.path.join(work, "err")
-    with open(os.devnull, "wb") as out, open(err_path, "wb") as err:
-        p = subprocess.Popen([collector, "--json", *args], stdout=out, stderr=err)
+
+    def started(_pid):
+        while feed and "listening" not in open(err_path).read():
+            time.sleep(0.02)
         if feed:
-            while "listening" not in open(err_path).read():
-                time.sleep(0.02)
             feed()
-        hwm, t0 = 0, time.time()
-        while True:
-            try:
-                with open(f"/proc/{p.pid}/status") as f:
-                    hwm = max([hwm] + [int(x.split()[1]) for x in f if x.startswith("VmHWM:")])
-            except OSError:
-                pass
-            pid, status, ru = os.wait4(p.pid, os.WNOHANG)
-            if pid:
-                break
-            time.sleep(0.01)
-    return stats(open(err_path).read()), ru.ru_utime + ru.ru_stime, hwm, time.time() - t0
+
+    t0 = time.time()
+    with open(os.devnull, "wb") as out, open(err_path, "wb") as err:
+        _, hwm, cpu = run_measured([collector, "--json", *args], out, err, started)
+    return stats(open(err_path).read()), cpu, hwm, time.time() - t0
 
 
 rows = []

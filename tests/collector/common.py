@@ -136,6 +136,28 @@ class Collector:
         return rc, self.lines(), self.stderr()
 
 
+def run_measured(cmd, out, err, started=None):
+    """Runs cmd to its end with stdout/stderr to the open files out/err;
+    started(pid) (if given) runs once it is up. Returns (exit status, peak RSS
+    in KB, CPU s). The peak is VmHWM sampled while it runs: wait4's ru_maxrss
+    would count the Python process the child was forked from."""
+    p = subprocess.Popen(cmd, stdout=out, stderr=err)
+    if started:
+        started(p.pid)
+    hwm = 0
+    while True:
+        try:
+            with open(f"/proc/{p.pid}/status") as f:
+                hwm = max([hwm] + [int(x.split()[1]) for x in f if x.startswith("VmHWM:")])
+        except OSError:
+            pass
+        pid, status, ru = os.wait4(p.pid, os.WNOHANG)
+        if pid:
+            p.returncode = os.waitstatus_to_exitcode(status)
+            return p.returncode, hwm, ru.ru_utime + ru.ru_stime
+        time.sleep(0.01)
+
+
 def stats(err):
     """The last value of every key=value of the 'ioam-collector stats:' lines."""
     out = {}

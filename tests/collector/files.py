@@ -12,42 +12,26 @@ import json
 import os
 import shutil
 import struct
-import subprocess
 import sys
 import tempfile
 import time
 
-from common import (SEED, check, data_set, failures, finish, good_message, message, stats, template_set)
+from common import (SEED, check, data_set, failures, finish, good_message, message, run_measured, stats,
+                    template_set)
 
 collector = sys.argv[1]
 work = tempfile.mkdtemp(prefix="co-files-")
 
 
 def run(args, path):
-    """Runs the collector to completion: (rc, stdout, stderr, peak RSS in KB, CPU s).
-    The peak is VmHWM sampled while it runs (wait4's ru_maxrss would count the
-    Python process the child was forked from)."""
-    hwm = 0
+    """Runs the collector to completion: (rc, stdout, stderr, peak RSS in KB, CPU s)."""
     with open(os.path.join(work, "out"), "wb") as out, open(os.path.join(work, "err"), "wb") as err:
-        p = subprocess.Popen([collector, *args, path], stdout=out, stderr=err)
-        while True:
-            try:
-                with open(f"/proc/{p.pid}/status") as f:
-                    for line in f:
-                        if line.startswith("VmHWM:"):
-                            hwm = max(hwm, int(line.split()[1]))
-            except OSError:
-                pass
-            pid, status, ru = os.wait4(p.pid, os.WNOHANG)
-            if pid:
-                break
-            time.sleep(0.02)
-        p.returncode = os.waitstatus_to_exitcode(status)
+        rc, hwm, cpu = run_measured([collector, *args, path], out, err)
     with open(os.path.join(work, "out"), "rb") as f:
         out = f.read().decode(errors="replace")
     with open(os.path.join(work, "err")) as f:
         err = f.read()
-    return p.returncode, out, err, hwm, ru.ru_utime + ru.ru_stime
+    return rc, out, err, hwm, cpu
 
 
 # ---- a large file in constant memory -------------------------------------------
