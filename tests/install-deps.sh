@@ -12,6 +12,8 @@ pkgs=(
   iproute2 procps kmod util-linux
   # systemd-analyze checks the exporter's unit file
   systemd
+  # IPFIX over TLS (OpenSSL 3), and the openssl command as the collector's peer in tests
+  libssl-dev openssl
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -408,18 +408,19 @@ private:
                 k.stall_since = now;
                 return true;
             }
-            // Complete the kept header, then the kept message.
-            std::size_t want = ipfix::message_header_size;
-            if (k.partial.size() >= want) {
-                auto len = ipfix::peek_message_length(k.partial);
-                if (!len) return bad_framing(k, len.error_code().message().c_str());
-                want = *len;
+            // Complete the kept message: its header first, then the rest.
+            if (k.partial.size() < ipfix::message_header_size) {
+                const std::size_t take = std::min(ipfix::message_header_size - k.partial.size(), in.size());
+                k.partial.insert(k.partial.end(), in.begin(), in.begin() + static_cast<std::ptrdiff_t>(take));
+                in = in.subspan(take);
+                if (k.partial.size() < ipfix::message_header_size) break;
             }
-            const std::size_t take = std::min(want - k.partial.size(), in.size());
+            auto len = ipfix::peek_message_length(k.partial);
+            if (!len) return bad_framing(k, len.error_code().message().c_str());
+            const std::size_t take = std::min(*len - k.partial.size(), in.size());
             k.partial.insert(k.partial.end(), in.begin(), in.begin() + static_cast<std::ptrdiff_t>(take));
             in = in.subspan(take);
-            if (k.partial.size() == ipfix::message_header_size && want == ipfix::message_header_size) continue;
-            if (k.partial.size() < want) break;
+            if (k.partial.size() < *len) break;
             deliver(k, k.partial);
             k.partial.clear();
             if (k.partial.capacity() > 4096) k.partial.shrink_to_fit();

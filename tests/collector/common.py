@@ -21,6 +21,13 @@ SEED = [(0, 2), (1, 1), (2, 3), (3, 2), (4, 2), (5, 4), (6, 4), (7, 4), (8, 4), 
         (12, 8), (13, 3), (14, 0xFFFF), (15, 4), (16, 4)]
 
 
+def sanitized(exe):
+    """True for an AddressSanitizer build (fuzz/run-sanitizers.sh): its
+    shadow memory and quarantine, and its slower code, need wider bounds."""
+    with open(exe, "rb") as f:
+        return b"__asan_init" in f.read()
+
+
 def header(body_len, seq, odid, export_time=None):
     t = int(time.time()) if export_time is None else export_time
     return struct.pack("!HHIII", 10, 16 + body_len, t, seq, odid)

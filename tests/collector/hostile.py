@@ -14,12 +14,16 @@ import sys
 import tempfile
 import time
 
-from common import (OURS, Certs, Collector, check, data_set, failures, finish, good_message, message, our_record,
-                    send_good_udp, template_set, udp_sender, withdraw_all_set)
+from common import (Certs, Collector, check, failures, finish, good_message, message, sanitized,
+                    send_good_udp, udp_sender, withdraw_all_set)
 
 collector, cases = sys.argv[1], sys.argv[2:]
 work = tempfile.mkdtemp(prefix="co-hostile-")
-RSS_BOUND_KB = 64 * 1024  # the issue: under 64 MB whatever arrives
+# The issue: under 64 MB whatever arrives. Under ASan (shadow memory, a
+# 256 MB quarantine) and its slower code the bounds widen; they stay bounds.
+ASAN = sanitized(collector)
+RSS_BOUND_KB = (512 if ASAN else 64) * 1024
+CPU_SCALE = 5 if ASAN else 1
 UDP, TCP, TLS = 47220, 47221, 47222
 
 
@@ -41,7 +45,7 @@ def good_after(c, port, name, expect_total):
 def bounded(c, name, cpu0, cpu_bound):
     rss, cpu = c.rss_kb(), c.cpu_s() - cpu0
     check(0 < rss < RSS_BOUND_KB, f"{name}: RSS {rss} KB < {RSS_BOUND_KB} KB")
-    check(cpu < cpu_bound, f"{name}: CPU {cpu:.2f} s < {cpu_bound} s")
+    check(cpu < cpu_bound * CPU_SCALE, f"{name}: CPU {cpu:.2f} s < {cpu_bound * CPU_SCALE} s")
 
 
 def template_records(first_id, n, fields=((0, 2), (2, 4))):
@@ -153,7 +157,7 @@ def fd_limit():
     cpu = c.cpu_s() - cpu0
     st = c.dump_stats()
     check(st.get("accept_failures", 0) > 0, f"{name}: accept failures counted ({st.get('accept_failures')})")
-    check(cpu < 0.5, f"{name}: no spinning: {cpu:.2f} s CPU in {time.time() - t0:.1f} s at the limit")
+    check(cpu < 0.5 * CPU_SCALE, f"{name}: no spinning: {cpu:.2f} s CPU in {time.time() - t0:.1f} s at the limit")
     check(c.fds() <= 24, f"{name}: {c.fds()} descriptors open")
     good_after(c, UDP, name, 0)
     for s in conns:
@@ -177,6 +181,14 @@ def conn_limit():
           f"{name}: 5 accepted, 7 refused ({st.get('connections')}, {st.get('refused_connections')})")
     conns[0].sendall(good_message(0, 1, 6))
     check(c.wait_records(6), f"{name}: an accepted peer is decoded ({len(c.lines())})")
+    # Messages cut anywhere by the stream: a header-only message in two
+    # pieces, then one of 5 records in pieces of 3, 20 and the rest.
+    conns[1].setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    stream = message([], seq=0) + good_message(0, 1, 5)
+    for a, b in ((0, 7), (7, 16), (16, 19), (19, 39), (39, len(stream))):
+        conns[1].sendall(stream[a:b])
+        time.sleep(0.05)
+    check(c.wait_records(11), f"{name}: messages split across reads are framed ({len(c.lines())} of 11)")
     for s in conns:
         s.close()
     c.stop()
