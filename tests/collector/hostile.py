@@ -48,6 +48,12 @@ def bounded(c, name, cpu0, cpu_bound):
     check(cpu < cpu_bound * CPU_SCALE, f"{name}: CPU {cpu:.2f} s < {cpu_bound * CPU_SCALE} s")
 
 
+def stopped(c, name):
+    rc, _, err = c.stop()
+    check(rc == 0, f"{name}: the collector exits 0 on SIGTERM, statistics printed (got {rc})")
+    check("ioam-collector stats: connections=" in err, f"{name}: transport statistics at exit")
+
+
 def template_records(first_id, n, fields=((0, 2), (2, 4))):
     """n template records with ids first_id.. (wrapping inside 256-65535)."""
     out = b""
@@ -85,7 +91,7 @@ def template_flood():
           f"evicted and counted ({st.get('templates_evicted')})")
     bounded(c, name, cpu0, 20)
     good_after(c, UDP, name, 0)
-    c.stop()
+    stopped(c, name)
 
 
 def withdraw_storm():
@@ -110,7 +116,7 @@ def withdraw_storm():
     bounded(c, name, cpu0, 3)
     s.close()
     good_after(c, UDP, name, 0)
-    c.stop()
+    stopped(c, name)
 
 
 def sessions():
@@ -131,7 +137,7 @@ def sessions():
           f"{name}: 6000 sessions seen, 5000 evicted and counted, 1000 kept ({st})")
     bounded(c, name, cpu0, 5)
     good_after(c, UDP, name, 0)
-    c.stop()
+    stopped(c, name)
 
 
 def tcp_connect(port=TCP):
@@ -167,7 +173,7 @@ def fd_limit():
     s.sendall(good_message(0, 1, 7, odid=99))
     check(c.wait_records(50 + 7, timeout=10), f"{name}: TCP served again once the peers left ({len(c.lines())})")
     s.close()
-    c.stop()
+    stopped(c, name)
 
 
 def conn_limit():
@@ -191,7 +197,7 @@ def conn_limit():
     check(c.wait_records(11), f"{name}: messages split across reads are framed ({len(c.lines())} of 11)")
     for s in conns:
         s.close()
-    c.stop()
+    stopped(c, name)
 
 
 def slow_peers():
@@ -230,7 +236,7 @@ def slow_peers():
     bounded(c, name, cpu0, 2)
     for s in (idle, half, slow, good):
         s.close()
-    c.stop()
+    stopped(c, name)
 
 
 def tls_flood():
@@ -284,7 +290,7 @@ def tls_flood():
                         "-no_ign_eof", "-cert", "client.pem", "-key", "client.key"], cwd=work, stdin=f,
                        capture_output=True, timeout=20)
     check(c.wait_records(8), f"{name}: a valid TLS peer decoded afterwards ({len(c.lines())})")
-    c.stop()
+    stopped(c, name)
 
 
 ALL = {f.__name__: f for f in (template_flood, withdraw_storm, sessions, fd_limit, conn_limit, slow_peers, tls_flood)}
