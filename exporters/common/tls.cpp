@@ -222,7 +222,10 @@ status session::progress() {
 
 status session::read(void* buf, std::size_t len, std::size_t& n) {
     n = 0;
-    if (state_ != state::established) return progress() == status::failed ? status::failed : status::again;
+    if (state_ != state::established) {
+        const status p = progress();  // still connecting or handshaking: advance that
+        if (p != status::ok) return p;
+    }
     ERR_clear_error();
     const int rc = SSL_read_ex(ssl_, buf, len, &n);
     if (rc == 1) {
@@ -234,7 +237,10 @@ status session::read(void* buf, std::size_t len, std::size_t& n) {
 
 status session::write(const void* buf, std::size_t len, std::size_t& n) {
     n = 0;
-    if (state_ != state::established) return progress() == status::failed ? status::failed : status::again;
+    if (state_ != state::established) {
+        const status p = progress();  // still connecting or handshaking: advance that
+        if (p != status::ok) return p;
+    }
     if (len == 0) return status::ok;
     ERR_clear_error();
     const int rc = SSL_write_ex(ssl_, buf, len, &n);

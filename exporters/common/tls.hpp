@@ -84,11 +84,13 @@ public:
     status progress();
     [[nodiscard]] bool established() const noexcept { return state_ == state::established; }
 
-    /// Reads decrypted octets; ok with n > 0, again, closed or failed.
+    /// Reads decrypted octets; ok with n > 0, again, closed or failed. Before
+    /// the session is established it advances the handshake first (as progress()).
     /// OpenSSL may hold decrypted octets that poll() does not show: call
     /// read() until it returns again (pending() says whether more is buffered).
     status read(void* buf, std::size_t len, std::size_t& n);
-    /// Writes octets (all or part: n); again when nothing could be written.
+    /// Writes octets (all or part: n); again when nothing could be written
+    /// (or the handshake is still in progress). The caller ignores SIGPIPE.
     status write(const void* buf, std::size_t len, std::size_t& n);
     [[nodiscard]] bool pending() const;
 

@@ -1,6 +1,7 @@
 """What the collector tests share: IPFIX messages built field by field
 (RFC 7011 3), the collector started and measured from /proc (RSS, CPU), its
 statistics parsed, and named checks (tests/e2e/checks.py)."""
+import atexit
 import os
 import re
 import signal
@@ -68,6 +69,18 @@ def good_message(seq, first_event, n, odid=1, tid=300, node_base=1000):
     return message([template_set(tid, OURS), data_set(tid, recs)], seq=seq, odid=odid)
 
 
+_started = []
+
+
+@atexit.register
+def _stop_left_over():
+    """A test that raised leaves no collector running."""
+    for p in _started:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
 class Collector:
     """ioam-collector started with args (JSON lines on stdout to a file);
     RSS and CPU read from /proc; stop() returns (rc, stdout lines, stderr)."""
@@ -78,6 +91,7 @@ class Collector:
         self.out = open(self.out_path, "wb")
         self.err = open(self.err_path, "wb")
         self.p = subprocess.Popen(list(prefix) + [exe, "--json"] + list(args), stdout=self.out, stderr=self.err)
+        _started.append(self.p)
         self.ticks = os.sysconf("SC_CLK_TCK")
 
     def wait_listening(self, what, timeout=10):

@@ -29,7 +29,9 @@ UDP, TCP, TLS = 47220, 47221, 47222
 
 def start(args, name, prefix=()):
     c = Collector(collector, args, work, name, prefix)
-    check(c.wait_listening("listening on"), f"{name}: collector listening")
+    # The listeners open in the order UDP, TCP, TLS: wait for the last one.
+    last = "TLS" if "--listen-tls" in args else "TCP" if "--listen-tcp" in args else "UDP"
+    check(c.wait_listening("listening on " + last), f"{name}: collector listening")
     return c
 
 
