@@ -1,6 +1,6 @@
 // template_cache::process over a stream of messages (the input split at each
-// Message Length): templates learnt, redefined, withdrawn and expired at run
-// time, every field of every record read by its type, lists inside records
+// Message Length): templates learnt, redefined, withdrawn, expired and
+// evicted (small caps; session 0 a datagram session, 1 a stream) at run time, every field of every record read by its type, lists inside records
 // decoded with the cache's templates. Each template learnt also round-trips:
 // dynamic_template::encode -> parse_template_set -> from_record. A second
 // cache reads the same stream with the harnesses' compile-time templates
@@ -42,8 +42,15 @@ void template_round_trip(const dynamic_template& t, const ie_registry& reg) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const auto buf = fuzz::copy_exact(data, size);
-    template_cache cache(ie_registry{iana_registry}, cache_options{.template_lifetime = 1800});
-    template_cache typed(ie_registry{iana_registry}, cache_options{.template_lifetime = 1800});
+    cache_options opt{.template_lifetime = 1800};
+    opt.limits = {.templates_per_session = 16, .domains_per_session = 4, .sessions = 2,
+                  .session_bytes = 64 << 10, .total_bytes = 96 << 10};
+    template_cache cache(ie_registry{iana_registry}, opt);
+    template_cache typed(ie_registry{iana_registry}, opt);
+    for (template_cache* c : {&cache, &typed}) {
+        c->open_session(0, transport_kind::datagram);
+        c->open_session(1, transport_kind::stream);
+    }
     std::vector<bytes_view> seen, seen_typed;
     bytes_view rest(buf);
     std::size_t offset = 0;
@@ -85,14 +92,25 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         fuzz::use(sum.templates);
         fuzz::use(sum.skipped_sets);
         if (sum.first_error.code != errc::ok) fuzz::check_error(sum.first_error, size);
+        FUZZ_CHECK(tsum.withdrawals == sum.withdrawals && tsum.withdrawals_ignored == sum.withdrawals_ignored);
+        FUZZ_CHECK(tsum.invalid_templates == sum.invalid_templates);
         FUZZ_CHECK(cache.expire(m->export_time()) == typed.expire(m->export_time()));
+        const cache_statistics st = cache.statistics();
+        FUZZ_CHECK(st.sessions <= opt.limits.sessions);
+        FUZZ_CHECK(st.templates <= opt.limits.sessions * opt.limits.templates_per_session);
+        FUZZ_CHECK(st.domains <= opt.limits.sessions * opt.limits.domains_per_session);
+        FUZZ_CHECK(st.templates_evicted == typed.statistics().templates_evicted);
+        FUZZ_CHECK(st.bytes == typed.statistics().bytes);
         const std::size_t n = m->bytes().size();
         FUZZ_CHECK(n >= message_header_size && n <= rest.size());
         rest = rest.subspan(n);
         offset += n;
     }
     fuzz::use(cache.size());
-    cache.end_session(1);
-    typed.end_session(1);
+    for (template_cache* c : {&cache, &typed}) {
+        c->close_session(0);
+        c->close_session(1);
+        FUZZ_CHECK(c->statistics().bytes == 0 && c->size() == 0);
+    }
     return 0;
 }
