@@ -5,8 +5,9 @@
   a truncated file exits 1 and says where;
 - --quirks go-ioam-exporter on the seed's record shape (template 293, 24- and
   56-bit fields and the schema id little-endian, schema 0, sequence advanced
-  by the field count): values repaired, the shifted fields marked, no gap
-  line per message; without the option the raw values come through unchanged.
+  by the field count, a new UDP source port per message): values repaired,
+  the shifted fields marked, no gap line per message, one UDP session;
+  without the option the raw values come through unchanged.
 Usage: files.py COLLECTOR"""
 import json
 import os
@@ -16,8 +17,8 @@ import sys
 import tempfile
 import time
 
-from common import (SEED, check, data_set, failures, finish, good_message, message, run_measured, sanitized, stats,
-                    template_set)
+from common import (SEED, Collector, check, data_set, failures, finish, good_message, message, run_measured, sanitized, stats,
+                    template_set, udp_sender)
 
 collector = sys.argv[1]
 work = tempfile.mkdtemp(prefix="co-files-")
@@ -114,6 +115,24 @@ check(rc == 0 and rows[0]["node_id"] == 0x030201 and "unreliable" not in rows[0]
       "without --quirks: the seed's values as sent")
 check(stats(err).get("sequence_gaps") == 49 and err.count("sequence gap in domain") <= 10,
       "without --quirks: its sequence gaps counted, logged at a bounded rate")
+# Over UDP the seed opens a new socket (source port) per message: with the
+# quirk its stream is one session, and its sequence numbers log nothing.
+c = Collector(collector, ["--listen", "127.0.0.1:47230", "--quirks", "go-ioam-exporter"], work, "seed-udp")
+check(c.wait_listening("listening on UDP"), "quirks over UDP: collector listening")
+seq = 0
+for i in range(30):
+    s = udp_sender(47230)
+    s.send(message([template_set(293, SEED), data_set(293, [seed_record(0x010203, 5, 0)])], seq=seq))
+    s.close()
+    seq += len(SEED)
+check(c.wait_records(30), f"quirks over UDP: 30 records ({len(c.lines())})")
+rc, lines, err = c.stop()
+st = stats(err)
+check(rc == 0 and st.get("udp_sessions") == 1 and st.get("sequence_by_field_count") == 29 and
+      "sequence gap" not in err and json.loads(lines[0])["node_id"] == 0x010203,
+      f"quirks over UDP: one session for 30 source ports, no gap lines ({st.get('udp_sessions')}, "
+      f"{st.get('sequence_by_field_count')})")
+
 rc, out, err, _, _ = run(["--json", "--quirks", "go-ioam-exporter"], big.replace("big", "none"))
 check(rc == 4, "missing file: exit 4")
 

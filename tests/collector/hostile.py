@@ -135,9 +135,10 @@ def withdraw_storm():
 
 def sessions():
     """Header-only messages from 6,000 source addresses and new domains: UDP
-    sessions bounded (--max-sessions 1000), evictions counted."""
+    sessions bounded (--max-sessions 1000), evictions counted, and the rest
+    freed once idle for the lifetime (--template-lifetime 3)."""
     name = "sessions"
-    c = start(["--listen", f"127.0.0.1:{UDP}", "--max-sessions", "1000"], name)
+    c = start(["--listen", f"127.0.0.1:{UDP}", "--max-sessions", "1000", "--template-lifetime", "3"], name)
     baseline = good_cpu(c, UDP)
     cpu0 = c.cpu_s()
     for k in range(6000):
@@ -151,6 +152,11 @@ def sessions():
     check(st.get("udp_sessions") == 6001 and st.get("sessions_evicted", 0) + st.get("udp_sessions_dropped", 0) == 5001
           and st.get("udp_sessions_now") == 1000 and st.get("sessions_now") == 1000,
           f"{name}: 6001 sessions seen, 5001 evicted and counted, 1000 kept ({st})")
+    time.sleep(3.5)  # the template lifetime: idle UDP sessions are freed, here and in the cache
+    st = c.dump_stats()
+    check(st.get("sessions_now") == 0 and st.get("udp_sessions_now") == 0 and st.get("sessions_expired", 0) >= 1000,
+          f"{name}: idle sessions freed after the lifetime ({st.get('sessions_now')}, {st.get('udp_sessions_now')}, "
+          f"expired {st.get('sessions_expired')})")
     bounded(c, name, cpu0, 5)
     good_after(c, UDP, name, baseline)
     stopped(c, name)
