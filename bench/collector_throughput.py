@@ -85,21 +85,27 @@ n_udp = 100000 if not quick else 20000
 udp_msgs = messages(n_udp)
 
 
-def udp_feed():
+def udp_feed(rate=0):
+    """All messages from one socket; rate (messages/s) paced in batches of 500."""
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.connect(("127.0.0.1", UDP))
-    for m in udp_msgs:
+    t0 = time.time()
+    for i, m in enumerate(udp_msgs):
         s.send(m)
+        if rate and i % 500 == 499:
+            ahead = (i + 1) / rate - (time.time() - t0)
+            if ahead > 0:
+                time.sleep(ahead)
     s.close()
 
 
 # The sender (one socket, no pacing) outruns any single-core reader, so what
 # is not lost is what the buffer holds: at the exporter's size, and at a size
 # that holds the whole burst (forced when root).
-for rcvbuf in (32 << 20, 512 << 20):
+for rcvbuf, rate in ((32 << 20, 0), (512 << 20, 0), (32 << 20, 50000)):
     st, cpu, hwm, wall = run(["--listen", f"127.0.0.1:{UDP}", "--count", str(n_udp * PER), "--idle-exit", "2",
-                              "--rcvbuf", str(rcvbuf)], udp_feed)
-    row(f"UDP burst of {n_udp:,} messages -> JSON", st, cpu, hwm,
+                              "--rcvbuf", str(rcvbuf)], lambda: udp_feed(rate))
+    row(f"UDP burst of {n_udp:,} messages" + (f" at {rate:,}/s" if rate else "") + " -> JSON", st, cpu, hwm,
         f"--rcvbuf {rcvbuf >> 20} MiB (kernel: {st.get('udp_rcvbuf', 0) >> 20} MiB), socket drops "
         f"{st.get('udp_socket_drops')}, {st.get('messages', 0):,} of {n_udp + 1:,} "
         f"messages received")
