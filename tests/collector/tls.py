@@ -7,7 +7,8 @@ here with the openssl command:
   still decoded afterwards;
 - the client side of exporters/common/tls.hpp (tls_client) against
   `openssl s_server -Verify`: valid; server certificate from another CA,
-  expired, self-signed or for another name; our certificate refused; TLS 1.1.
+  expired, self-signed or for another name; our certificate refused; TLS 1.1;
+- that client sending IPFIX to the collector: decoded; expired: refused by both.
 Usage: tls.py COLLECTOR TLS_CLIENT"""
 import os
 import shutil
@@ -137,6 +138,23 @@ r = client(cert="wrong", text="must not arrive")
 out, serr = server_done(srv)
 check(r.returncode == 1 and "failed:" in r.stdout and "must not arrive" not in out,
       f"client: s_server refuses our certificate from another CA, the client sees it ({r.stdout.strip()!r})")
+
+# ---- our client side against our server side ------------------------------------
+c = Collector(collector, ["--listen-tls", f"127.0.0.1:{PORT_SERVER}", "--tls-cert", f"{work}/server.pem",
+                          "--tls-key", f"{work}/server.key", "--tls-ca", f"{work}/ca.pem"], work, "ours")
+check(c.wait_listening("listening on TLS"), "ours: collector listens on TLS")
+r = subprocess.run([tls_client, "127.0.0.1", str(PORT_SERVER), f"{work}/ca.pem", f"{work}/client.pem",
+                    f"{work}/client.key", "", "@" + os.path.join(work, "msgs.ipfix")],
+                   capture_output=True, text=True, timeout=30)
+check(r.returncode == 0 and c.wait_records(12), f"ours: tls.hpp's client to the collector, 12 records ({r.stdout!r})")
+r = subprocess.run([tls_client, "127.0.0.1", str(PORT_SERVER), f"{work}/ca.pem", f"{work}/expired.pem",
+                    f"{work}/expired.key", "", "@" + os.path.join(work, "msgs.ipfix")],
+                   capture_output=True, text=True, timeout=30)
+rc, lines, err = c.stop()
+st = stats(err)
+check(r.returncode == 1 and "failed:" in r.stdout and len(lines) == 12 and st.get("tls_refused") == 1 and
+      "certificate has expired" in err,
+      f"ours: an expired client certificate refused on both sides ({r.stdout.strip()!r})")
 
 if not failures:
     shutil.rmtree(work, ignore_errors=True)

@@ -3,7 +3,8 @@
 // on events()), writes a line, then reads for a second so that a server
 // that refuses our certificate after the handshake (TLS 1.3) is seen.
 // Prints "established <subject>" and "sent", or "failed: <why>"; exit 0 or 1.
-// Usage: tls_client HOST PORT CA CERT KEY [SERVER_NAME] [TEXT]
+// Usage: tls_client HOST PORT CA CERT KEY [SERVER_NAME] [TEXT | @FILE]
+// (@FILE: the file's octets instead of a line of text, e.g. IPFIX messages).
 #include "tls.hpp"
 
 #include <poll.h>
@@ -12,6 +13,8 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 namespace tls = ioam_tools::tls;
@@ -55,7 +58,11 @@ int main(int argc, char** argv) {
     }
     if (st != tls::status::ok) return failed(*s);
     std::printf("established %s (%s)\n", s->peer_subject().c_str(), s->describe().c_str());
-    const std::string text = std::string(argc > 7 ? argv[7] : "hello from tls_client") + "\n";
+    std::string text = std::string(argc > 7 ? argv[7] : "hello from tls_client") + "\n";
+    if (text[0] == '@') {
+        std::ifstream in(text.substr(1, text.size() - 2), std::ios::binary);
+        text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
     std::size_t off = 0;
     while (off < text.size()) {
         std::size_t n = 0;
