@@ -117,7 +117,10 @@ public:
                 ioam_tools::print_json(stdout, d, prefix.c_str());
             } else {
                 if (o_.meta) std::printf("[odid %" PRIu32 " template %u] ", m->observation_domain(), r.templ().id());
-                if (!unreliable.empty()) std::printf("[unreliable: %s] ", unreliable.c_str());
+                if (!unreliable.empty()) {
+                    std::erase(unreliable, '"');
+                    std::printf("[unreliable: %s] ", unreliable.c_str());
+                }
                 ioam_tools::print_text(stdout, d);
             }
         });
