@@ -12,6 +12,8 @@ pkgs=(
   iproute2 procps kmod util-linux
   # systemd-analyze checks the exporter's unit file
   systemd
+  # man pages (scdoc) and their check (groff)
+  scdoc groff-base
 )
 missing=()
 for p in "${pkgs[@]}"; do
