@@ -14,6 +14,8 @@ pkgs=(
   systemd
   # man pages (scdoc) and their check (groff)
   scdoc groff-base
+  # the Debian packages (debian/): build, lint, man -w after installing
+  debhelper dpkg-dev lintian man-db
 )
 missing=()
 for p in "${pkgs[@]}"; do
