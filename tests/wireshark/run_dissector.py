@@ -12,6 +12,10 @@ usage: run_dissector.py MODE IOAM.LUA [PROGRAMS...]
   standdown a Wireshark that knows ipv6.opt.ioam.dex.ns (a stub script plays
             it): ioam.lua registers no DEX field and leaves DEX packets alone;
             loaded twice, it loads once.
+  qemu      DATA_DIR: pcaps of the kernel DEX series under qemu (tests/wireshark/
+            qemu/make-pcaps.sh): kernel-inserted DEX options at the receiver
+            and the DEX events of the transit and receiving nodes, recorded
+            by ioam-exporter, every field as the harness configured it.
   netns     IOAM_INJECT IOAM_EXPORTER: ioam-inject's DEX and trace options
             through a real IOAM node in network namespaces, captured with
             dumpcap, and that node's events recorded by ioam-exporter
@@ -245,6 +249,43 @@ def mode_standdown():
     shutil.rmtree(work)
 
 
+# ---------------------------------------------------------------- qemu
+def mode_qemu(data):
+    pk = fields(os.path.join(data, "qemu-dex-packets.pcap"),
+                ["ipv6.src", "ipv6.opt.ioam.dex.ns", "ipv6.opt.ioam.dex.extflags", "ipv6.opt.ioam.dex.type",
+                 "ipv6.opt.ioam.dex.flowid", "ipv6.opt.ioam.dex.seqnum", "ipv6.opt.ioam.dex.rsv",
+                 "_ws.expert.message"])
+    check(len(pk) == 6 and all(r["ipv6.opt.ioam.dex.ns"] == ["123"] and r["ipv6.opt.ioam.dex.extflags"] == ["0xc0"]
+                               and r["ipv6.opt.ioam.dex.type"] == ["0xc40000"] and r["ipv6.opt.ioam.dex.rsv"] == ["0x00"]
+                               for r in pk),
+          f"6 kernel-inserted DEX options: ns 123, both extension flags, trace type 0xc40000 ({len(pk)} frames)")
+    flows = {}
+    for r in pk:
+        flows.setdefault(r["ipv6.opt.ioam.dex.flowid"][0] if r["ipv6.opt.ioam.dex.flowid"] else "-", []).append(
+            r["ipv6.opt.ioam.dex.seqnum"][0] if r["ipv6.opt.ioam.dex.seqnum"] else "-")
+    check(len(flows) == 2 and all(v == ["0", "1", "2"] for v in flows.values()),
+          f"two flows, sequence numbers 0, 1, 2 each ({flows})")
+    ours = [m for r in pk for m in r["_ws.expert.message"] if "Unknown Data" not in m]
+    check(not ours, f"no expert message of ioam.lua ({ours})")
+    nodes = {"B": ("63", "2", "21", "22", "0xb2b2b2b2"), "C": ("62", "3", "31", "65535", "0xc3c3c3c3")}
+    for node, (hl, nid, iif, eif, nsdata) in nodes.items():
+        ev = fields(os.path.join(data, f"qemu-dex-events-{node}.pcap"),
+                    ["ioam6_genl.cmd", "ioam6_genl.ns", "ioam6_genl.option_type", "ioam6_genl.type",
+                     "ioam6_genl.flowid", "ioam6_genl.seqnum", "ioam6_genl.node.hlim", "ioam6_genl.node.id",
+                     "ioam6_genl.node.iif", "ioam6_genl.node.eif", "ioam6_genl.node.nsdata", "_ws.expert.message"])
+        check(len(ev) == 6 and all(r["ioam6_genl.cmd"] == ["2"] and r["ioam6_genl.ns"] == ["123"]
+                                   and r["ioam6_genl.option_type"] == ["4"] and r["ioam6_genl.type"] == ["0xc40000"]
+                                   and not r["_ws.expert.message"] for r in ev),
+              f"{node}: 6 DEX events, ns 123, option type 4, fields of trace type 0xc40000, no expert message")
+        check(all(r["ioam6_genl.node.hlim"] == [hl] and r["ioam6_genl.node.id"] == [nid]
+                  and r["ioam6_genl.node.iif"] == [iif] and r["ioam6_genl.node.eif"] == [eif]
+                  and r["ioam6_genl.node.nsdata"] == [nsdata] for r in ev),
+              f"{node}: hop limit {hl}, node id {nid}, interfaces {iif}/{eif}, namespace data {nsdata}")
+        got = sorted((r["ioam6_genl.flowid"][0], r["ioam6_genl.seqnum"][0]) for r in ev if r["ioam6_genl.flowid"])
+        want = sorted((f, s) for f, seqs in flows.items() for s in seqs)
+        check(got == want, f"{node}: the events carry the packets' flow ids and sequence numbers")
+
+
 # ---------------------------------------------------------------- netns
 def mode_netns(inject, exporter):
     require_ioam_netns("ec-ws-probe")
@@ -341,6 +382,8 @@ def main():
         mode_malformed()
     elif mode == "standdown":
         mode_standdown()
+    elif mode == "qemu":
+        mode_qemu(sys.argv[3])
     elif mode == "netns":
         mode_netns(sys.argv[3], sys.argv[4])
     else:
