@@ -9,6 +9,9 @@ usage: run_dissector.py MODE IOAM.LUA [PROGRAMS...]
             expert errors on exactly the malformed events.
   malformed IPv6 packets with broken DEX options written here: each gets its
             expert message, none a Lua error.
+  mutants   MAKE_REPLAY DATA_DIR: a few thousand frames made by flipping,
+            cutting and growing the recorded events and the qemu DEX packets
+            (fixed seed): tshark decodes them all without a Lua error.
   standdown a Wireshark that knows ipv6.opt.ioam.dex.ns (a stub script plays
             it): ioam.lua registers no DEX field and leaves DEX packets alone;
             loaded twice, it loads once.
@@ -209,6 +212,62 @@ def mode_malformed():
     shutil.rmtree(work)
 
 
+# ---------------------------------------------------------------- mutants
+def read_pcap(path):
+    data = open(path, "rb").read()
+    linktype = struct.unpack_from("<I", data, 20)[0]
+    frames, off = [], 24
+    while off + 16 <= len(data):
+        _, _, cap, _ = struct.unpack_from("<IIII", data, off)
+        frames.append(data[off + 16:off + 16 + cap])
+        off += 16 + cap
+    return linktype, frames
+
+
+def write_linktype_pcap(path, linktype, frames):
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, linktype))
+        for i, fr in enumerate(frames):
+            f.write(struct.pack("<IIII", 1700000000 + i // 1000000, i % 1000000, len(fr), len(fr)))
+            f.write(fr)
+
+
+def mutate(rng, frame, keep):
+    """keep: octets left alone (the link-layer header, so frames still reach
+    the netlink or IPv6 dissector)."""
+    b = bytearray(frame)
+    for _ in range(rng.randint(1, 4)):
+        op = rng.random()
+        if op < 0.6 and len(b) > keep:
+            i = rng.randrange(keep, len(b))
+            b[i] = rng.choice([0, 0xff, b[i] ^ (1 << rng.randrange(8)), rng.randrange(256)])
+        elif op < 0.8 and len(b) > keep:
+            del b[rng.randrange(keep, len(b)):]
+        else:
+            b += bytes(rng.randrange(256) for _ in range(rng.randint(1, 12)))
+    return bytes(b)
+
+
+def mode_mutants(make_replay, data):
+    import random
+    rng = random.Random(20261206)
+    work = tempfile.mkdtemp(prefix="ec-ws-")
+    rep = os.path.join(work, "r.pcap")
+    subprocess.run([make_replay, rep, os.path.join(work, "e.jsonl"), os.path.join(work, "c")], check=True)
+    total = 0
+    for src, keep in ((rep, 16), (os.path.join(data, "qemu-dex-events-C.pcap"), 16),
+                      (os.path.join(data, "qemu-dex-packets.pcap"), 14 + 40)):
+        lt, frames = read_pcap(src)
+        out = [mutate(rng, fr, keep) for fr in frames for _ in range(1500 // len(frames))]
+        path = os.path.join(work, f"m{total}.pcap")
+        write_linktype_pcap(path, lt, out)
+        total += len(out)
+        text = tshark(path, "-V")
+        check(text.count("Frame ") >= len(out), f"{os.path.basename(src)}: {len(out)} mutants decoded")
+    print(f"{total} mutated frames")
+    shutil.rmtree(work)
+
+
 # ---------------------------------------------------------------- standdown
 STUB = """-- Plays a Wireshark that decodes DEX itself (upstream's field names).
 local p = Proto("stub_ipv6_dex", "Stub of a built-in DEX decoder")
@@ -380,6 +439,8 @@ def main():
         mode_events(sys.argv[3])
     elif mode == "malformed":
         mode_malformed()
+    elif mode == "mutants":
+        mode_mutants(sys.argv[3], sys.argv[4])
     elif mode == "standdown":
         mode_standdown()
     elif mode == "qemu":
