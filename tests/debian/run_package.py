@@ -23,8 +23,16 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
 from checks import check, finish, skip  # noqa: E402
 
-PACKAGES = ["ioam-exporter", "ioam-collector", "ioam-inject", "ioam-route", "libioam-ipfix-dev"]
 PORT = 47510
+
+
+def control_packages(src):
+    """The binary packages debian/control declares."""
+    with open(os.path.join(src, "debian", "control")) as f:
+        return [line.split(":", 1)[1].strip() for line in f if line.startswith("Package:")]
+
+
+PACKAGES = []
 
 
 def run(cmd, **kw):
@@ -85,9 +93,14 @@ def try_installed(make_replay, work):
     for path, pkg in files.items():
         r = run(["dpkg", "-S", path])
         check(r.returncode == 0 and r.stdout.startswith(pkg + ":"), f"{path} installed by {pkg}")
-    for page in ("ioam-exporter", "ioam-collector", "ioam-inject", "ioam-route"):
-        r = run(["man", "-w", page])
-        check(r.returncode == 0 and r.stdout.strip().startswith("/usr/share/man/"), f"man {page}: {r.stdout.strip()}")
+    # Every program of every package has its man page.
+    for pkg in PACKAGES:
+        for path in run(["dpkg", "-L", pkg]).stdout.split():
+            if path.startswith("/usr/bin/") and os.path.isfile(path):
+                page = os.path.basename(path)
+                r = run(["man", "-w", page])
+                check(r.returncode == 0 and r.stdout.strip().startswith("/usr/share/man/"),
+                      f"man {page}: {r.stdout.strip()}")
     lua = glob.glob("/usr/lib/*/wireshark/plugins/ioam.lua")
     check(len(lua) == 1, f"the dissector in Wireshark's global Lua plugin folder: {lua}")
     if shutil.which("systemd-analyze"):
@@ -136,6 +149,9 @@ def main():
         print(__doc__, file=sys.stderr)
         return 2
     src, make_replay = sys.argv[1], os.path.abspath(sys.argv[2])
+    PACKAGES[:] = control_packages(src)
+    check(set(PACKAGES) >= {"ioam-exporter", "ioam-collector", "ioam-inject", "ioam-route", "libioam-ipfix-dev"},
+          f"debian/control declares the packages: {PACKAGES}")
     if os.geteuid() != 0:
         skip("needs root (installs and removes packages)")
     for tool in ("dpkg-buildpackage", "dpkg-checkbuilddeps", "dh"):
