@@ -209,8 +209,9 @@ end
 --   DEX (cmd 2), per-field shape: 5 OPTION_TYPE u8 | 6 NAMESPACE u16
 --                  | 7 FLOW_ID u32 | 8 SEQ_NUM u32 | 9..30 one attribute per
 --                  trace-type bit 0..21 (network order) | 31 OSS_SCID | 32 OSS_DATA
---   Integers are in host order except the node data. Attribute 7 with no
---   payload is the kernel's 64-bit pad.
+--   Integers are in host order except the node data. The series' 64-bit pad
+--   attribute is 33 (IOAM6_EVENT_ATTR_PAD); an empty 7 is taken as a pad too
+--   (DESIGN.md: the pad number collides with DEX_FLOW_ID elsewhere).
 -------------------------------------------------------------------------------
 
 local p_ev = Proto("ioam6_genl", "IOAM6 generic netlink event (ioam.lua)")
@@ -221,7 +222,7 @@ local cmd_names = { [1] = "TRACE", [2] = "DEX" }
 local attr_names = {
     [1] = "NAMESPACE", [2] = "NODELEN", [3] = "TYPE", [4] = "DATA",
     [5] = "OPTION_TYPE", [6] = "DEX_NAMESPACE", [7] = "DEX_FLOW_ID", [8] = "DEX_SEQ_NUM",
-    [31] = "DEX_OSS_SCID", [32] = "DEX_OSS_DATA",
+    [31] = "DEX_OSS_SCID", [32] = "DEX_OSS_DATA", [33] = "PAD",
 }
 for b = 0, 21 do attr_names[9 + b] = "DEX_DATA bit " .. b end
 
@@ -393,6 +394,7 @@ local function shape(tvb, cmd, attrs)
         else
             want = ({ [5] = 1, [6] = 2, [8] = 4, [31] = 4 })[t]
             if t == 7 then want = (l == 0 or l == 4) and l or -1 end
+            if t == 33 then want = 0 end
             if t >= 9 and t <= 30 then want = bit_info[t - 9][1] end
             if t == 32 then want = l % 4 == 0 and l or -1 end
         end
@@ -434,7 +436,7 @@ local function dissect_event(tvb, pinfo, tree, off, mlen, le, family)
             end
             return true
         end
-        if t == 7 and pl == 0 then
+        if (t == 7 or t == 33) and pl == 0 then
             sub:append_text(" (64-bit pad)")
         elseif cmd == 1 and t == 1 then
             if want(2) then ns = u(r); sub:add(ef.ns, r, ns) end

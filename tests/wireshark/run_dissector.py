@@ -12,6 +12,8 @@ usage: run_dissector.py MODE IOAM.LUA [PROGRAMS...]
   mutants   MAKE_REPLAY DATA_DIR: a few thousand frames made by flipping,
             cutting and growing the recorded events and the qemu DEX packets
             (fixed seed): tshark decodes them all without a Lua error.
+  pads      DEX events with the 64-bit pad attributes (33, and an empty 7)
+            decode as the same event without them.
   standdown a Wireshark that knows ipv6.opt.ioam.dex.ns (a stub script plays
             it): ioam.lua registers no DEX field and leaves DEX packets alone;
             loaded twice, it loads once.
@@ -268,6 +270,45 @@ def mode_mutants(make_replay, data):
     shutil.rmtree(work)
 
 
+# ---------------------------------------------------------------- pads
+def nl_attr(t, payload):
+    a = struct.pack("<HH", 4 + len(payload), t) + payload
+    return a + b"\0" * ((4 - len(a) % 4) % 4)
+
+
+def genl_frame(cmd, attrs, family=0x1d):
+    body = bytes([cmd, 1, 0, 0]) + b"".join(attrs)
+    msg = struct.pack("<IHHII", 16 + len(body), family, 0, 0, 0) + body
+    cooked = struct.pack("!HHH8sH", 6, 824, 0, b"", 16)
+    return cooked + msg
+
+
+def mode_pads():
+    """DEX events with the series' pad attribute (33) and an empty 7 before
+    the 8-octet fields, as architectures without efficient unaligned access
+    get them: decoded like the same event without pads."""
+    wide = bytes([64]) + (0x11223344556677).to_bytes(7, "big")
+    nsw = (0xa1a2a3a4a5a6a7a8).to_bytes(8, "big")
+    head = [nl_attr(5, b"\4"), nl_attr(6, struct.pack("<H", 123)), nl_attr(7, struct.pack("<I", 9)),
+            nl_attr(8, struct.pack("<I", 4))]
+    plain = head + [nl_attr(17, wide), nl_attr(19, nsw)]
+    padded = head + [nl_attr(33, b""), nl_attr(17, wide), nl_attr(7, b""), nl_attr(19, nsw)]
+    work = tempfile.mkdtemp(prefix="ec-ws-")
+    pcap = os.path.join(work, "p.pcap")
+    write_linktype_pcap(pcap, 253, [genl_frame(2, plain), genl_frame(2, padded)])
+    names = ["ioam6_genl.cmd", "ioam6_genl.ns", "ioam6_genl.flowid", "ioam6_genl.seqnum", "ioam6_genl.type",
+             "ioam6_genl.node.hlim", "ioam6_genl.node.id_wide", "ioam6_genl.node.nsdata_wide", "_ws.expert.message"]
+    rows = fields(pcap, names)
+    want = {"ioam6_genl.cmd": ["2"], "ioam6_genl.ns": ["123"], "ioam6_genl.flowid": ["9"],
+            "ioam6_genl.seqnum": ["4"], "ioam6_genl.type": ["0x00a000"], "ioam6_genl.node.hlim": ["64"],
+            "ioam6_genl.node.id_wide": [str(0x11223344556677)],
+            "ioam6_genl.node.nsdata_wide": ["0xa1a2a3a4a5a6a7a8"], "_ws.expert.message": []}
+    check(len(rows) == 2, "two events")
+    for name, r in zip(("without pads", "with pads 33 and 7"), rows):
+        check(r == want, f"{name}: {r}")
+    shutil.rmtree(work)
+
+
 # ---------------------------------------------------------------- standdown
 STUB = """-- Plays a Wireshark that decodes DEX itself (upstream's field names).
 local p = Proto("stub_ipv6_dex", "Stub of a built-in DEX decoder")
@@ -441,6 +482,8 @@ def main():
         mode_malformed()
     elif mode == "mutants":
         mode_mutants(sys.argv[3], sys.argv[4])
+    elif mode == "pads":
+        mode_pads()
     elif mode == "standdown":
         mode_standdown()
     elif mode == "qemu":
