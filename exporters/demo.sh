@@ -112,7 +112,7 @@ grep -q "node_id=2 ingress_id=21 egress_id=22" "$work/traces.txt" &&
 echo "== the traffic at Aramis: Pre-allocated Traces (tshark) and DEX options (exporters/wireshark/ioam.lua)"
 decode=(tshark -n -r "$pcap" -X "lua_script:$lua" -Y ipv6.opt.ioam.opt_type -T fields -E header=y
   -e ipv6.src -e ipv6.opt.ioam.opt_type -e ipv6.opt.ioam.trace.ns -e ipv6.opt.ioam.trace.node.id
-  -e ipv6.opt.ioam.trace.node.iif -e ipv6.opt.ioam.dex.ns -e ipv6.opt.ioam.dex.flowid -e ipv6.opt.ioam.dex.seqnum)
+  -e ipv6.opt.ioam.trace.node.iif -e ipv6.opt.ioam.dex.ns -e ipv6.opt.ioam.dex.extflag.flowid -e ipv6.opt.ioam.dex.extflag.seqnum)
 printf '%q ' "${decode[@]}"; echo
 "${decode[@]}" 2>/dev/null | tee "$work/decoded.txt"
 # Each datagram once: the traces show Porthos (node 2, ingress 21); the DEX

@@ -4,9 +4,10 @@
 --  1. the IOAM Direct Exporting (DEX) option in IPv6 hop-by-hop and
 --     destination options (RFC 9326, RFC 9486), which tshark 4.0 shows as
 --     "Option-Type: Unknown (4)". Fields carry upstream Wireshark's names
---     (ipv6.opt.ioam.dex.ns, .flags, .extflags, .extflag.flowid,
---     .extflag.seqnum, .rsv), so display filters keep working after an
---     upgrade. On a Wireshark that decodes DEX itself this part stands down.
+--     (ipv6.opt.ioam.dex.ns, .flags, .extflags, .extflag.flag.flowid,
+--     .extflag.flag.seqnum, .extflag.flowid, .extflag.seqnum, .rsv), so
+--     display filters keep working after an upgrade. On a Wireshark that
+--     decodes DEX itself this part stands down.
 --  2. the kernel's IOAM6 generic netlink events (TRACE and DEX) in pcaps of
 --     link type NETLINK (253), as `ioam-exporter --record` writes them.
 --
@@ -94,16 +95,22 @@ local p_dex = Proto("ioam_dex", "IOAM Direct Exporting option (ioam.lua)")
 local dexf = {}
 local dex_ef = {}
 if not dex_builtin then
+    -- Upstream's names and types where 4.0 lets a script register them.
+    -- Upstream puts the trace type under ipv6.opt.ioam.trace.type, the
+    -- reserved octet under ipv6.opt.ioam.trace.rsv and the unassigned
+    -- extension flags under ipv6.opt.ioam.trace.type.rsv: those names belong
+    -- to 4.0's own IPv6 dissector, so ours are ipv6.opt.ioam.dex.type,
+    -- .dex.rsv (registered upstream too) and .dex.extflag.flag.rsv.
     dexf.ns = ProtoField.uint16("ipv6.opt.ioam.dex.ns", "Namespace ID", base.DEC)
-    dexf.flags = ProtoField.uint8("ipv6.opt.ioam.dex.flags", "Flags", base.HEX)
+    dexf.flags = ProtoField.uint8("ipv6.opt.ioam.dex.flags", "Flags", base.DEC)
     dexf.extflags = ProtoField.uint8("ipv6.opt.ioam.dex.extflags", "Extension Flags", base.HEX)
-    dexf.ext_flowid = ProtoField.bool("ipv6.opt.ioam.dex.extflag.flowid", "Flow ID present", 8, nil, 0x80)
-    dexf.ext_seqnum = ProtoField.bool("ipv6.opt.ioam.dex.extflag.seqnum", "Sequence Number present", 8, nil, 0x40)
-    dexf.ext_rsv = ProtoField.uint8("ipv6.opt.ioam.dex.extflag.rsv", "Unassigned extension flags", base.HEX, nil, 0x3f)
+    dexf.ext_flowid = ProtoField.bool("ipv6.opt.ioam.dex.extflag.flag.flowid", "Flow ID", 8, nil, 0x80)
+    dexf.ext_seqnum = ProtoField.bool("ipv6.opt.ioam.dex.extflag.flag.seqnum", "Sequence Number", 8, nil, 0x40)
+    dexf.ext_rsv = ProtoField.uint8("ipv6.opt.ioam.dex.extflag.flag.rsv", "Reserved", base.HEX, nil, 0x3f)
     dexf.type = ProtoField.uint24("ipv6.opt.ioam.dex.type", "Trace Type", base.HEX)
-    dexf.rsv = ProtoField.uint8("ipv6.opt.ioam.dex.rsv", "Reserved", base.HEX)
-    dexf.flowid = ProtoField.uint32("ipv6.opt.ioam.dex.flowid", "Flow ID", base.DEC)
-    dexf.seqnum = ProtoField.uint32("ipv6.opt.ioam.dex.seqnum", "Sequence Number", base.DEC)
+    dexf.rsv = ProtoField.uint8("ipv6.opt.ioam.dex.rsv", "Reserved", base.DEC)
+    dexf.flowid = ProtoField.uint32("ipv6.opt.ioam.dex.extflag.flowid", "Flow ID", base.DEC)
+    dexf.seqnum = ProtoField.uint32("ipv6.opt.ioam.dex.extflag.seqnum", "Sequence Number", base.DEC)
     dexf.ext_data = ProtoField.bytes("ipv6.opt.ioam.dex.ext_data", "Unassigned extension field")
     dexf.trailing = ProtoField.bytes("ipv6.opt.ioam.dex.trailing", "Trailing octets")
     local l = {}

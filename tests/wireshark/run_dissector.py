@@ -176,17 +176,17 @@ def write_pcap(path, packets):
 def mode_malformed():
     cases = [  # name, packet, caplen or None, expert text expected (substring), fields expected
         ("valid, flow id and sequence", ipv6_udp(ioam_option(4, dex_body(ext=0xc0, tail=struct.pack("!II", 7, 9))))
-         , None, None, {"ipv6.opt.ioam.dex.flowid": ["7"], "ipv6.opt.ioam.dex.seqnum": ["9"]}),
+         , None, None, {"ipv6.opt.ioam.dex.extflag.flowid": ["7"], "ipv6.opt.ioam.dex.extflag.seqnum": ["9"]}),
         ("header cut to 6 octets", ipv6_udp(ioam_option(4, dex_body()[:6])), None,
          "DEX option truncated: 6 octets, the header needs 8", {"ipv6.opt.ioam.dex.ns": ["123"]}),
         ("sequence number announced, not there", ipv6_udp(ioam_option(4, dex_body(ext=0xc0, tail=struct.pack("!I", 7)))),
-         None, "extension flag 0x40 announces 4 octets", {"ipv6.opt.ioam.dex.flowid": ["7"]}),
+         None, "extension flag 0x40 announces 4 octets", {"ipv6.opt.ioam.dex.extflag.flowid": ["7"]}),
         ("4 octets no flag announces", ipv6_udp(ioam_option(4, dex_body(tail=b"\1\2\3\4"))), None,
          "4 octets after the fields the extension flags announce", {"ipv6.opt.ioam.dex.trailing": ["01020304"]}),
         ("unassigned extension flag 0x20", ipv6_udp(ioam_option(4, dex_body(ext=0x20, tail=b"\0\0\0\5"))), None,
          "Field of unassigned extension flag 0x20", {"ipv6.opt.ioam.dex.extflags": ["0x20"]}),
         ("flags and reserved trace-type bits", ipv6_udp(ioam_option(4, dex_body(flags=0x80, ttype=0xc00001))), None,
-         "Trace Type: unassigned or reserved bits set", {"ipv6.opt.ioam.dex.flags": ["0x80"]}),
+         "Trace Type: unassigned or reserved bits set", {"ipv6.opt.ioam.dex.flags": ["128"]}),
         ("capture cut inside the option", ipv6_udp(ioam_option(4, dex_body(ext=0xc0, tail=struct.pack("!II", 7, 9)))),
          40 + 2 + 2 + 4 + 10, "DEX option truncated", {"ipv6.opt.ioam.dex.ns": ["123"]}),
         ("option length 1 (Option-Type outside the option)", ipv6_udp(ioam_option(4, b"", length=1) + b"\0"), None,
@@ -198,7 +198,7 @@ def mode_malformed():
     pcap = os.path.join(work, "m.pcap")
     write_pcap(pcap, [(p, cap or len(p)) for _, p, cap, _, _ in cases])
     names = ["frame.number", "_ws.expert.message", "ipv6.opt.ioam.dex.ns", "ipv6.opt.ioam.dex.flags",
-             "ipv6.opt.ioam.dex.extflags", "ipv6.opt.ioam.dex.flowid", "ipv6.opt.ioam.dex.seqnum",
+             "ipv6.opt.ioam.dex.extflags", "ipv6.opt.ioam.dex.extflag.flowid", "ipv6.opt.ioam.dex.extflag.seqnum",
              "ipv6.opt.ioam.dex.trailing"]
     rows = fields(pcap, names)
     check(len(rows) == len(cases), f"{len(rows)} frames decoded of {len(cases)}")
@@ -328,14 +328,14 @@ def mode_standdown():
         cmd = ["tshark", "-n"] + sum((["-X", f"lua_script:{x}"] for x in extra), []) + ["-r", pcap, *args]
         return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
 
-    ns_flow = ["-T", "fields", "-e", "ipv6.opt.ioam.dex.ns", "-e", "ipv6.opt.ioam.dex.flowid"]
+    ns_flow = ["-T", "fields", "-e", "ipv6.opt.ioam.dex.ns", "-e", "ipv6.opt.ioam.dex.extflag.flowid"]
     p = run([LUA], *ns_flow)
     check(p.returncode == 0 and p.stdout.split() == ["123", "7"], f"alone: ioam.lua decodes ns 123, flow 7 ({p.stdout.split()})")
     p = run([stub, LUA], "-T", "fields", "-e", "ipv6.opt.ioam.dex.ns", "-e", "ioam6_genl.cmd")
     check(p.returncode == 0 and "Lua Error" not in p.stdout + p.stderr,
           f"with a built-in DEX decoder: tshark runs cleanly ({p.stderr.strip()})")
     check(p.stdout.split() == [], "the built-in field is left alone (the stub fills nothing, nor does ioam.lua)")
-    p = run([stub, LUA], "-Y", "ipv6.opt.ioam.dex.flowid")
+    p = run([stub, LUA], "-Y", "ipv6.opt.ioam.dex.extflag.flowid")
     check(p.returncode != 0 and "neither a field nor a protocol" in p.stderr,
           "ioam.lua registered no DEX field of its own")
     p = run([stub, LUA], "-V")
@@ -353,16 +353,16 @@ def mode_standdown():
 def mode_qemu(data):
     pk = fields(os.path.join(data, "qemu-dex-packets.pcap"),
                 ["ipv6.src", "ipv6.opt.ioam.dex.ns", "ipv6.opt.ioam.dex.extflags", "ipv6.opt.ioam.dex.type",
-                 "ipv6.opt.ioam.dex.flowid", "ipv6.opt.ioam.dex.seqnum", "ipv6.opt.ioam.dex.rsv",
+                 "ipv6.opt.ioam.dex.extflag.flowid", "ipv6.opt.ioam.dex.extflag.seqnum", "ipv6.opt.ioam.dex.rsv",
                  "_ws.expert.message"])
     check(len(pk) == 6 and all(r["ipv6.opt.ioam.dex.ns"] == ["123"] and r["ipv6.opt.ioam.dex.extflags"] == ["0xc0"]
-                               and r["ipv6.opt.ioam.dex.type"] == ["0xc40000"] and r["ipv6.opt.ioam.dex.rsv"] == ["0x00"]
+                               and r["ipv6.opt.ioam.dex.type"] == ["0xc40000"] and r["ipv6.opt.ioam.dex.rsv"] == ["0"]
                                for r in pk),
           f"6 kernel-inserted DEX options: ns 123, both extension flags, trace type 0xc40000 ({len(pk)} frames)")
     flows = {}
     for r in pk:
-        flows.setdefault(r["ipv6.opt.ioam.dex.flowid"][0] if r["ipv6.opt.ioam.dex.flowid"] else "-", []).append(
-            r["ipv6.opt.ioam.dex.seqnum"][0] if r["ipv6.opt.ioam.dex.seqnum"] else "-")
+        flows.setdefault(r["ipv6.opt.ioam.dex.extflag.flowid"][0] if r["ipv6.opt.ioam.dex.extflag.flowid"] else "-", []).append(
+            r["ipv6.opt.ioam.dex.extflag.seqnum"][0] if r["ipv6.opt.ioam.dex.extflag.seqnum"] else "-")
     check(len(flows) == 2 and all(v == ["0", "1", "2"] for v in flows.values()),
           f"two flows, sequence numbers 0, 1, 2 each ({flows})")
     ours = [m for r in pk for m in r["_ws.expert.message"] if "Unknown Data" not in m]
@@ -436,21 +436,21 @@ def mode_netns(inject, exporter):
                 p.kill()
         for n in (A, R):
             sh(f"ip netns del {n}", check_rc=False)
-    names = ["ipv6.opt.ioam.dex.ns", "ipv6.opt.ioam.dex.extflags", "ipv6.opt.ioam.dex.extflag.flowid",
-             "ipv6.opt.ioam.dex.extflag.seqnum", "ipv6.opt.ioam.dex.type", "ipv6.opt.ioam.dex.flowid",
-             "ipv6.opt.ioam.dex.seqnum", "_ws.expert.message"]
+    names = ["ipv6.opt.ioam.dex.ns", "ipv6.opt.ioam.dex.extflags", "ipv6.opt.ioam.dex.extflag.flag.flowid",
+             "ipv6.opt.ioam.dex.extflag.flag.seqnum", "ipv6.opt.ioam.dex.type", "ipv6.opt.ioam.dex.extflag.flowid",
+             "ipv6.opt.ioam.dex.extflag.seqnum", "_ws.expert.message"]
     dex = fields(cap, names, filt="ipv6.opt.ioam.dex.ns")
     check(len(dex) == 5, f"5 datagrams with a DEX option captured at the receiver (got {len(dex)})")
     flowed = [r for r in dex if r["ipv6.opt.ioam.dex.ns"] == ["123"]]
-    check([r["ipv6.opt.ioam.dex.seqnum"] for r in flowed] == [["0"], ["1"], ["2"], ["3"]],
+    check([r["ipv6.opt.ioam.dex.extflag.seqnum"] for r in flowed] == [["0"], ["1"], ["2"], ["3"]],
           "ns 123: sequence numbers 0..3")
-    check(all(r["ipv6.opt.ioam.dex.flowid"] == ["77"] and r["ipv6.opt.ioam.dex.extflags"] == ["0xc0"]
-              and r["ipv6.opt.ioam.dex.extflag.flowid"] == ["1"] and r["ipv6.opt.ioam.dex.extflag.seqnum"] == ["1"]
+    check(all(r["ipv6.opt.ioam.dex.extflag.flowid"] == ["77"] and r["ipv6.opt.ioam.dex.extflags"] == ["0xc0"]
+              and r["ipv6.opt.ioam.dex.extflag.flag.flowid"] == ["1"] and r["ipv6.opt.ioam.dex.extflag.flag.seqnum"] == ["1"]
               and r["ipv6.opt.ioam.dex.type"] == ["0xc40000"] for r in flowed),
           "ns 123: flow id 77, extension flags 0xc0 (both flags), trace type 0xc40000")
     plain = [r for r in dex if r["ipv6.opt.ioam.dex.ns"] == ["5"]]
     check(len(plain) == 1 and plain[0]["ipv6.opt.ioam.dex.extflags"] == ["0x00"]
-          and plain[0]["ipv6.opt.ioam.dex.flowid"] == [] and plain[0]["ipv6.opt.ioam.dex.extflag.flowid"] == ["0"],
+          and plain[0]["ipv6.opt.ioam.dex.extflag.flowid"] == [] and plain[0]["ipv6.opt.ioam.dex.extflag.flag.flowid"] == ["0"],
           "ns 5: no extension flags, no flow id")
     # tshark 4.0's own note on the option it cannot read aside.
     ours = [m for r in dex for m in r["_ws.expert.message"] if "Unknown Data" not in m]
