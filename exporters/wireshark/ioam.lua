@@ -225,18 +225,24 @@ local p_ev = Proto("ioam6_genl", "IOAM6 generic netlink event (ioam.lua)")
 p_ev.prefs.family_id = Pref.uint("IOAM6 family id", 0,
     "Generic netlink family id of IOAM6 (0: recognise events by their shape)")
 
-local cmd_names = { [1] = "TRACE", [2] = "DEX" }
-local attr_names = {
-    [1] = "NAMESPACE", [2] = "NODELEN", [3] = "TYPE", [4] = "DATA",
+local cmd_names = { [1] = "TRACE", [2] = "DEX", [8] = "EVENT_STATS" }
+-- Attribute names per message kind: the same number means different things
+-- in a TRACE event, the two DEX shapes and the statistics reply.
+local names_trace = { [1] = "NAMESPACE", [2] = "NODELEN", [3] = "TYPE", [4] = "DATA" }
+local names_dex_fields = {
     [5] = "OPTION_TYPE", [6] = "DEX_NAMESPACE", [7] = "DEX_FLOW_ID", [8] = "DEX_SEQ_NUM",
     [31] = "DEX_OSS_SCID", [32] = "DEX_OSS_DATA", [33] = "PAD",
 }
-for b = 0, 21 do attr_names[9 + b] = "DEX_DATA bit " .. b end
+for b = 0, 21 do names_dex_fields[9 + b] = "DEX_DATA bit " .. b end
+local names_dex_node = { [1] = "NAMESPACE", [3] = "TYPE", [5] = "DEX_FLOW_ID", [6] = "DEX_SEQ_NUM",
+    [7] = "DEX_NODE_DATA" }
+local names_stats = { [7] = "PAD", [8] = "EVENTS_SENT", [9] = "EVENTS_SUPPRESSED" }
 
 local ef = {
     cmd = ProtoField.uint8("ioam6_genl.cmd", "Event", base.DEC, cmd_names),
     family = ProtoField.uint16("ioam6_genl.family", "Family id", base.HEX),
-    attr = ProtoField.uint16("ioam6_genl.attr", "Attribute", base.DEC, attr_names),
+    attr = ProtoField.uint16("ioam6_genl.attr", "Attribute", base.DEC),
+    shape = ProtoField.string("ioam6_genl.shape", "Event shape"),
     attr_len = ProtoField.uint16("ioam6_genl.attr_len", "Attribute length", base.DEC),
     ns = ProtoField.uint16("ioam6_genl.ns", "Namespace ID", base.DEC),
     nodelen = ProtoField.uint8("ioam6_genl.nodelen", "Node length (4-octet units)", base.DEC),
@@ -246,6 +252,8 @@ local ef = {
     flowid = ProtoField.uint32("ioam6_genl.flowid", "Flow ID", base.DEC),
     seqnum = ProtoField.uint32("ioam6_genl.seqnum", "Sequence Number", base.DEC),
     nodes = ProtoField.uint16("ioam6_genl.nodes", "Nodes in the data", base.DEC),
+    events_sent = ProtoField.uint64("ioam6_genl.events_sent", "Events sent", base.DEC),
+    events_suppressed = ProtoField.uint64("ioam6_genl.events_suppressed", "Events suppressed", base.DEC),
     node = ProtoField.uint16("ioam6_genl.node", "Node", base.DEC),
     hlim = ProtoField.uint8("ioam6_genl.node.hlim", "Hop Limit", base.DEC),
     id = ProtoField.uint24("ioam6_genl.node.id", "Node ID", base.DEC),
@@ -389,26 +397,51 @@ local known_family = {}
 
 -- Does this message look like an IOAM6 event? strict: every attribute known
 -- and well sized, the required ones present (then its family id is learnt).
+-- The kind of an IOAM6 message: "trace", "dex_node" (the kernel series'
+-- DEX shape: it carries attribute 1), "dex_fields" (the reference patch's
+-- per-field shape), "stats" (the reply to IOAM6_CMD_GET_EVENT_STATS), or nil.
+local function kind_of(cmd, attrs)
+    if cmd == 1 then return "trace" end
+    if cmd == 8 then return "stats" end
+    if cmd ~= 2 then return nil end
+    for _, a in ipairs(attrs) do
+        if a[1] == 1 then return "dex_node" end
+    end
+    return "dex_fields"
+end
+
+-- Payload size each known attribute must have (-1: a multiple of 4).
+local sizes = {
+    trace = { [1] = 2, [2] = 1, [3] = 4, [4] = -1 },
+    dex_node = { [1] = 2, [3] = 4, [5] = 4, [6] = 4, [7] = -1 },
+    dex_fields = { [5] = 1, [6] = 2, [7] = 4, [8] = 4, [31] = 4, [32] = -1 },
+    stats = { [8] = 8, [9] = 8 },
+}
+for b = 0, 21 do sizes.dex_fields[9 + b] = bit_info[b][1] end
+local required = { trace = { 1, 2, 3, 4 }, dex_node = { 1, 3, 7 }, dex_fields = { 6 }, stats = { 8, 9 } }
+local attr_names = { trace = names_trace, dex_node = names_dex_node, dex_fields = names_dex_fields,
+    stats = names_stats }
+
+local function is_pad(kind, t, l)
+    return l == 0 and ((kind == "dex_fields" and (t == 7 or t == 33)) or (kind == "stats" and t == 7))
+end
+
+-- Does this message look like an IOAM6 message? Every attribute known and
+-- well sized, the required ones present (then its family id is learnt).
 local function shape(tvb, cmd, attrs)
-    local seen, ok = {}, true
+    local kind = kind_of(cmd, attrs)
+    if not kind then return false end
+    local seen = {}
     for _, a in ipairs(attrs) do
         local t, l = a[1], a[3] - 4
         seen[t] = true
-        local want
-        if cmd == 1 then
-            want = ({ [1] = 2, [2] = 1, [3] = 4 })[t]
-            if t == 4 then want = l % 4 == 0 and l or -1 end
-        else
-            want = ({ [5] = 1, [6] = 2, [8] = 4, [31] = 4 })[t]
-            if t == 7 then want = (l == 0 or l == 4) and l or -1 end
-            if t == 33 then want = 0 end
-            if t >= 9 and t <= 30 then want = bit_info[t - 9][1] end
-            if t == 32 then want = l % 4 == 0 and l or -1 end
-        end
-        if want ~= l then ok = false end
+        local want = sizes[kind][t]
+        if not is_pad(kind, t, l) and not (want == l or (want == -1 and l % 4 == 0)) then return false end
     end
-    if cmd == 1 then return ok and seen[1] and seen[2] and seen[3] and seen[4] end
-    return ok and seen[6]
+    for _, t in ipairs(required[kind]) do
+        if not seen[t] then return false end
+    end
+    return true
 end
 
 local function dissect_event(tvb, pinfo, tree, off, mlen, le, family)
@@ -416,14 +449,22 @@ local function dissect_event(tvb, pinfo, tree, off, mlen, le, family)
     local item = tree:add(p_ev, tvb(off, mlen))
     item:add(ef.family, tvb(off + 4, 2), family)
     local ci = item:add(ef.cmd, tvb(off + 16, 1))
-    if not cmd_names[cmd] then
+    local attrs, err = read_attrs(tvb, off + 20, off + mlen, le)
+    local kind = kind_of(cmd, attrs)
+    if not kind then
         ci:add_proto_expert_info(ev_ex.malformed, "Unknown IOAM6 event command " .. cmd)
         item:append_text(": command " .. cmd)
         return "unknown"
     end
-    local attrs, err = read_attrs(tvb, off + 20, off + mlen, le)
+    if kind == "dex_node" then
+        item:add(ef.shape, tvb(off + 16, 1), "node data (the kernel series)")
+    elseif kind == "dex_fields" then
+        item:add(ef.shape, tvb(off + 16, 1), "one attribute per field (the reference patch)")
+    end
     if err then item:add_proto_expert_info(ev_ex.malformed, "Malformed attributes: " .. err) end
+    local names = attr_names[kind]
     local u = function(r) return le and r:le_uint() or r:uint() end
+    local u64 = function(r) return le and r:le_uint64() or r:uint64() end
     local seen = {}
     local ttype, nodelen, ns = nil, nil, nil
     local dex_present = 0
@@ -433,87 +474,79 @@ local function dissect_event(tvb, pinfo, tree, off, mlen, le, family)
         local pl = alen - 4
         local r = tvb(aoff + 4, pl)
         local sub = item:add(ef.attr, tvb(aoff, alen), t)
+        sub:append_text(" (" .. (names[t] or "unknown") .. ")")
         sub:add(ef.attr_len, tvb(aoff, 2), alen)
         seen[t] = true
-        local function want(n)
-            if pl ~= n then
-                sub:add_proto_expert_info(ev_ex.malformed,
-                    string.format("%s: %d octets, expected %d", attr_names[t] or t, pl, n))
-                return false
-            end
-            return true
-        end
-        if (t == 7 or t == 33) and pl == 0 then
-            sub:append_text(" (64-bit pad)")
-        elseif cmd == 1 and t == 1 then
-            if want(2) then ns = u(r); sub:add(ef.ns, r, ns) end
-        elseif cmd == 1 and t == 2 then
-            if want(1) then nodelen = r:uint(); sub:add(ef.nodelen, r) end
-        elseif cmd == 1 and t == 3 then
-            if want(4) then
-                local w = u(r)
-                ttype = bit32.rshift(w, 8)
-                sub:add(ef.type, r, ttype):append_text(" (" .. type_names(ttype) .. ")")
-                sub:add(ef.type_rsv, r, bit32.band(w, 0xff))
-            end
-        elseif cmd == 1 and t == 4 then
-            if pl % 4 ~= 0 then
-                sub:add_proto_expert_info(ev_ex.malformed, string.format("DATA: %d octets, not a multiple of 4", pl))
-            else
-                seen.data = { aoff + 4, pl, sub }
-            end
-        elseif cmd == 2 and t == 5 then
-            if want(1) then sub:add(ef.option_type, r) end
-        elseif cmd == 2 and t == 6 then
-            if want(2) then ns = u(r); sub:add(ef.ns, r, ns) end
-        elseif cmd == 2 and t == 7 then
-            if want(4) then sub:add(ef.flowid, r, u(r)); summary[#summary + 1] = "flow " .. u(r) end
-        elseif cmd == 2 and t == 8 then
-            if want(4) then sub:add(ef.seqnum, r, u(r)); summary[#summary + 1] = "seq " .. u(r) end
-        elseif cmd == 2 and t >= 9 and t <= 30 then
-            local b = t - 9
-            if want(bit_info[b][1]) then
-                add_bit_field(sub, b, r)
-                dex_present = bit32.bor(dex_present, bit_mask(b))
-            end
-        elseif cmd == 2 and t == 31 then
-            if want(4) then
-                add_value(sub, ef.oss_scid, r(1, 3))
-                dex_present = bit32.bor(dex_present, bit_mask(22))
-            end
-        elseif cmd == 2 and t == 32 then
-            if pl % 4 ~= 0 then
-                sub:add_proto_expert_info(ev_ex.malformed, string.format("OSS_DATA: %d octets, not a multiple of 4", pl))
-            elseif pl > 0 then
-                sub:add(ef.oss_data, r)
-            end
-            dex_present = bit32.bor(dex_present, bit_mask(22))
-        else
+        local want = sizes[kind][t]
+        local sized = want == pl or (want == -1 and pl % 4 == 0)
+        if is_pad(kind, t, pl) then
+            sub:append_text(" 64-bit pad")
+        elseif not want then
             if pl > 0 then sub:add(ef.unknown, r) end
             sub:add_proto_expert_info(ev_ex.unknown)
+        elseif not sized then
+            sub:add_proto_expert_info(ev_ex.malformed, want == -1
+                and string.format("%s: %d octets, not a multiple of 4", names[t], pl)
+                or string.format("%s: %d octets, expected %d", names[t], pl, want))
+        elseif (kind == "trace" or kind == "dex_node") and t == 1 then
+            ns = u(r); sub:add(ef.ns, r, ns)
+        elseif kind == "trace" and t == 2 then
+            nodelen = r:uint(); sub:add(ef.nodelen, r)
+        elseif (kind == "trace" or kind == "dex_node") and t == 3 then
+            local w = u(r)
+            ttype = bit32.rshift(w, 8)
+            sub:add(ef.type, r, ttype):append_text(" (" .. type_names(ttype) .. ")")
+            sub:add(ef.type_rsv, r, bit32.band(w, 0xff))
+        elseif (kind == "trace" and t == 4) or (kind == "dex_node" and t == 7) then
+            seen.data = { aoff + 4, pl, sub }
+        elseif kind == "dex_fields" and t == 5 then
+            sub:add(ef.option_type, r)
+        elseif kind == "dex_fields" and t == 6 then
+            ns = u(r); sub:add(ef.ns, r, ns)
+        elseif (kind == "dex_fields" and t == 7) or (kind == "dex_node" and t == 5) then
+            sub:add(ef.flowid, r, u(r)); summary[#summary + 1] = "flow " .. u(r)
+        elseif (kind == "dex_fields" and t == 8) or (kind == "dex_node" and t == 6) then
+            sub:add(ef.seqnum, r, u(r)); summary[#summary + 1] = "seq " .. u(r)
+        elseif kind == "dex_fields" and t >= 9 and t <= 30 then
+            add_bit_field(sub, t - 9, r)
+            dex_present = bit32.bor(dex_present, bit_mask(t - 9))
+        elseif kind == "dex_fields" and t == 31 then
+            add_value(sub, ef.oss_scid, r(1, 3))
+            dex_present = bit32.bor(dex_present, bit_mask(22))
+        elseif kind == "dex_fields" and t == 32 then
+            if pl > 0 then sub:add(ef.oss_data, r) end
+            dex_present = bit32.bor(dex_present, bit_mask(22))
+        elseif kind == "stats" and t == 8 then
+            sub:add(ef.events_sent, r, u64(r)); summary[#summary + 1] = "sent " .. tostring(u64(r))
+        elseif kind == "stats" and t == 9 then
+            sub:add(ef.events_suppressed, r, u64(r)); summary[#summary + 1] = "suppressed " .. tostring(u64(r))
         end
     end
-    local req = cmd == 1 and { 1, 2, 3, 4 } or { 6 }
-    if cmd == 1 and ttype and node_len_of(ttype) == 0 and bit32.band(ttype, bit_mask(22)) == 0 then
+    for _, t in ipairs(required[kind]) do
+        if not seen[t] then
+            item:add_proto_expert_info(ev_ex.missing, "Required attribute missing: " .. names[t])
+        end
+    end
+    if ttype and node_len_of(ttype) == 0 and bit32.band(ttype, bit_mask(22)) == 0 then
         item:add_proto_expert_info(ev_ex.malformed, "Trace type without any data field")
     end
-    for _, t in ipairs(req) do
-        if not seen[t] then
-            item:add_proto_expert_info(ev_ex.missing, "Required attribute missing: " .. attr_names[t])
-        end
-    end
-    if cmd == 1 and seen.data and ttype then
+    if seen.data and ttype then
         local doff, dlen, sub = seen.data[1], seen.data[2], seen.data[3]
         if nodelen and node_len_of(ttype) ~= nodelen * 4 then
             item:add_proto_expert_info(ev_ex.malformed,
                 string.format("NODELEN %d does not match the trace type (%d)", nodelen, node_len_of(ttype) / 4))
         end
         local n = add_nodes(sub, tvb, doff, dlen, ttype, 0)
-        item:add(ef.nodes, tvb(doff, dlen), n)
-        summary[#summary + 1] = string.format("%d node%s", n, n == 1 and "" or "s")
-        if dlen == 0 then summary[#summary + 1] = "(no room: overflowed trace)" end
+        if kind == "trace" then
+            item:add(ef.nodes, tvb(doff, dlen), n)
+            summary[#summary + 1] = string.format("%d node%s", n, n == 1 and "" or "s")
+            if dlen == 0 then summary[#summary + 1] = "(no room: overflowed trace)" end
+        elseif n ~= 1 then
+            sub:add_proto_expert_info(ev_ex.malformed,
+                string.format("DEX_NODE_DATA holds %d nodes of this trace type, a DEX event has one", n))
+        end
     end
-    if cmd == 2 then
+    if kind == "dex_fields" then
         item:add(ef.type, tvb(off + 16, 1), dex_present):append_text(" (from the attributes present)")
     end
     item:append_text(": " .. cmd_names[cmd])
@@ -569,7 +602,7 @@ local function dissect_netlink(tvb, pinfo, tree)
                 ours = family == pref
             elseif known_family[family] then
                 ours = true
-            elseif cmd == 1 or cmd == 2 then
+            elseif cmd == 1 or cmd == 2 or cmd == 8 then
                 local attrs, err = read_attrs(tvb, off + 20, off + mlen, le)
                 if not err and shape(tvb, cmd, attrs) then
                     known_family[family] = true

@@ -14,6 +14,9 @@ usage: run_dissector.py MODE IOAM.LUA [PROGRAMS...]
             (fixed seed): tshark decodes them all without a Lua error.
   pads      DEX events with the 64-bit pad attributes (33, and an empty 7)
             decode as the same event without them.
+  dexnode   DATA_DIR: the kernel series' DEX event shape (one node-data attribute)
+            and its event statistics reply, written here; broken ones
+            flagged.
   standdown a Wireshark that knows ipv6.opt.ioam.dex.ns (a stub script plays
             it): ioam.lua registers no DEX field and leaves DEX packets alone;
             loaded twice, it loads once.
@@ -39,6 +42,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from checks import check, finish, skip, sh, ns, require_ioam_netns  # noqa: E402
 
 LUA = None
+DATA = None
 
 
 def tshark(pcap, *args, extra_lua=()):
@@ -309,6 +313,66 @@ def mode_pads():
     shutil.rmtree(work)
 
 
+# ---------------------------------------------------------------- dexnode
+def mode_dexnode(data):
+    """The kernel series' DEX event shape (include/ioam/netlink/ioam6.hpp on
+    the kernel branch: NAMESPACE 1, TYPE 3, DEX_FLOW_ID 5, DEX_SEQ_NUM 6,
+    DEX_NODE_DATA 7, one node as in a trace) and the IOAM6_CMD_GET_EVENT_STATS
+    reply (command 8: EVENTS_SENT 8, EVENTS_SUPPRESSED 9, u64), written here
+    from that description."""
+    node = bytes([62]) + (3).to_bytes(3, "big") + struct.pack("!HH", 31, 0xffff) + struct.pack("!I", 0xc3c3c3c3)
+    ns, ty = nl_attr(1, struct.pack("<H", 123)), nl_attr(3, struct.pack("<I", 0xc40000 << 8))
+    frames = [
+        genl_frame(2, [ns, ty, nl_attr(5, struct.pack("<I", 7)), nl_attr(6, struct.pack("<I", 3)), nl_attr(7, node)]),
+        genl_frame(2, [ns, nl_attr(3, struct.pack("<I", 0x800002 << 8)),
+                       nl_attr(7, node[:4] + struct.pack("!I", 1 << 24 | 7) + b"\xa0\xa1\xa2\xa3")]),
+        genl_frame(2, [ns, ty, nl_attr(7, node + node)]),
+        genl_frame(2, [ns, nl_attr(7, node)]),
+        genl_frame(8, [nl_attr(8, struct.pack("<Q", 1234)), nl_attr(9, struct.pack("<Q", 5))]),
+    ]
+    work = tempfile.mkdtemp(prefix="ec-ws-")
+    pcap = os.path.join(work, "n.pcap")
+    write_linktype_pcap(pcap, 253, frames)
+    names = ["ioam6_genl.cmd", "ioam6_genl.shape", "ioam6_genl.ns", "ioam6_genl.type", "ioam6_genl.flowid",
+             "ioam6_genl.seqnum", "ioam6_genl.node.hlim", "ioam6_genl.node.id", "ioam6_genl.node.iif",
+             "ioam6_genl.node.eif", "ioam6_genl.node.nsdata", "ioam6_genl.node.oss.scid",
+             "ioam6_genl.node.oss.data", "ioam6_genl.events_sent", "ioam6_genl.events_suppressed",
+             "_ws.expert.message"]
+    rows = fields(pcap, names)
+    check(len(rows) == 5, "five messages")
+    if len(rows) != 5:
+        return
+    a, b, c, d, e = rows
+    check(a["ioam6_genl.cmd"] == ["2"] and a["ioam6_genl.shape"] and "node data" in a["ioam6_genl.shape"][0]
+          and a["ioam6_genl.ns"] == ["123"] and a["ioam6_genl.type"] == ["0xc40000"]
+          and a["ioam6_genl.flowid"] == ["7"] and a["ioam6_genl.seqnum"] == ["3"]
+          and a["ioam6_genl.node.hlim"] == ["62"] and a["ioam6_genl.node.id"] == ["3"]
+          and a["ioam6_genl.node.iif"] == ["31"] and a["ioam6_genl.node.eif"] == ["65535"]
+          and a["ioam6_genl.node.nsdata"] == ["0xc3c3c3c3"] and not a["_ws.expert.message"],
+          f"node-data shape: every header value and node field ({a})")
+    check(b["ioam6_genl.type"] == ["0x800002"] and b["ioam6_genl.node.id"] == ["3"]
+          and b["ioam6_genl.node.oss.scid"] == ["0x000007"] and b["ioam6_genl.node.oss.data"] == ["a0a1a2a3"]
+          and b["ioam6_genl.flowid"] == [] and not b["_ws.expert.message"],
+          f"node-data shape with a snapshot, no flow id ({b})")
+    check(any("holds 2 nodes" in m for m in c["_ws.expert.message"]), f"two nodes in one DEX event flagged ({c})")
+    check(any("Required attribute missing: TYPE" in m for m in d["_ws.expert.message"]),
+          f"a node-data event without TYPE flagged ({d})")
+    check(e["ioam6_genl.cmd"] == ["8"] and e["ioam6_genl.events_sent"] == ["1234"]
+          and e["ioam6_genl.events_suppressed"] == ["5"] and not e["_ws.expert.message"],
+          f"the event statistics reply ({e})")
+    shutil.rmtree(work)
+    # The same shape as the kernel branch's encoder writes it
+    # (encode_dex_node_event, commit 9ced15b): ns 77, flow 4000000000,
+    # sequence 12, bits 0, 1 and 22, schema 0x123456 with 8 octets.
+    (f,) = fields(os.path.join(DATA, "encoder-dex-node.pcap"), names) or [{}]
+    check(f.get("ioam6_genl.ns") == ["77"] and f["ioam6_genl.type"] == ["0xc00002"]
+          and f["ioam6_genl.flowid"] == ["4000000000"] and f["ioam6_genl.seqnum"] == ["12"]
+          and f["ioam6_genl.node.hlim"] == ["61"] and f["ioam6_genl.node.id"] == ["9"]
+          and f["ioam6_genl.node.iif"] == ["41"] and f["ioam6_genl.node.oss.scid"] == ["0x123456"]
+          and f["ioam6_genl.node.oss.data"] == ["0102030405060708"] and not f["_ws.expert.message"],
+          f"the kernel branch's encode_dex_node_event output ({f})")
+
+
 # ---------------------------------------------------------------- standdown
 STUB = """-- Plays a Wireshark that decodes DEX itself (upstream's field names).
 local p = Proto("stub_ipv6_dex", "Stub of a built-in DEX decoder")
@@ -470,7 +534,7 @@ def mode_netns(inject, exporter):
 
 
 def main():
-    global LUA
+    global LUA, DATA
     if len(sys.argv) < 3:
         print(__doc__, file=sys.stderr)
         return 2
@@ -484,6 +548,9 @@ def main():
         mode_mutants(sys.argv[3], sys.argv[4])
     elif mode == "pads":
         mode_pads()
+    elif mode == "dexnode":
+        DATA = sys.argv[3]
+        mode_dexnode(DATA)
     elif mode == "standdown":
         mode_standdown()
     elif mode == "qemu":

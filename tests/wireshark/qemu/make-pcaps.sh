@@ -19,6 +19,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../../.." && pwd)
 work=${IOAM_KERNEL_WORK:-/var/tmp/ioam-kernel-ec}
+rm -rf "$work/src"
 mkdir -p "$work/src"
 tar -C "$repo" --exclude='./build*' --exclude=./.git -cf - . | tar -xf - -C "$work/src"
 cp "$here/eccap.c" "$here/t_ec_capture.sh" "$work/src/kernel/guest/"
