@@ -414,8 +414,25 @@ def mode_standdown():
 
 
 # ---------------------------------------------------------------- qemu
+QEMU_SETS = [  # file prefix, DEX event shape, which series made it
+    ("qemu-dex", "one attribute per field", "the reference-shaped series of main"),
+    ("qemu-series-dex", "node data", "the kernel branch's series (node-data events)"),
+]
+
+
 def mode_qemu(data):
-    pk = fields(os.path.join(data, "qemu-dex-packets.pcap"),
+    ran = 0
+    for prefix, shape, what in QEMU_SETS:
+        if not os.path.exists(os.path.join(data, f"{prefix}-packets.pcap")):
+            continue
+        ran += 1
+        print(f"-- {prefix}: {what}")
+        qemu_set(data, prefix, shape)
+    check(ran >= 1, f"{ran} set(s) of qemu pcaps")
+
+
+def qemu_set(data, prefix, shape):
+    pk = fields(os.path.join(data, f"{prefix}-packets.pcap"),
                 ["ipv6.src", "ipv6.opt.ioam.dex.ns", "ipv6.opt.ioam.dex.extflags", "ipv6.opt.ioam.dex.type",
                  "ipv6.opt.ioam.dex.extflag.flowid", "ipv6.opt.ioam.dex.extflag.seqnum", "ipv6.opt.ioam.dex.rsv",
                  "_ws.expert.message"])
@@ -433,14 +450,15 @@ def mode_qemu(data):
     check(not ours, f"no expert message of ioam.lua ({ours})")
     nodes = {"B": ("63", "2", "21", "22", "0xb2b2b2b2"), "C": ("62", "3", "31", "65535", "0xc3c3c3c3")}
     for node, (hl, nid, iif, eif, nsdata) in nodes.items():
-        ev = fields(os.path.join(data, f"qemu-dex-events-{node}.pcap"),
-                    ["ioam6_genl.cmd", "ioam6_genl.ns", "ioam6_genl.option_type", "ioam6_genl.type",
+        ev = fields(os.path.join(data, f"{prefix}-events-{node}.pcap"),
+                    ["ioam6_genl.cmd", "ioam6_genl.shape", "ioam6_genl.ns", "ioam6_genl.type",
                      "ioam6_genl.flowid", "ioam6_genl.seqnum", "ioam6_genl.node.hlim", "ioam6_genl.node.id",
                      "ioam6_genl.node.iif", "ioam6_genl.node.eif", "ioam6_genl.node.nsdata", "_ws.expert.message"])
         check(len(ev) == 6 and all(r["ioam6_genl.cmd"] == ["2"] and r["ioam6_genl.ns"] == ["123"]
-                                   and r["ioam6_genl.option_type"] == ["4"] and r["ioam6_genl.type"] == ["0xc40000"]
+                                   and len(r["ioam6_genl.shape"]) == 1 and shape in r["ioam6_genl.shape"][0]
+                                   and r["ioam6_genl.type"] == ["0xc40000"]
                                    and not r["_ws.expert.message"] for r in ev),
-              f"{node}: 6 DEX events, ns 123, option type 4, fields of trace type 0xc40000, no expert message")
+              f"{node}: 6 DEX events ({shape}), ns 123, fields of trace type 0xc40000, no expert message")
         check(all(r["ioam6_genl.node.hlim"] == [hl] and r["ioam6_genl.node.id"] == [nid]
                   and r["ioam6_genl.node.iif"] == [iif] and r["ioam6_genl.node.eif"] == [eif]
                   and r["ioam6_genl.node.nsdata"] == [nsdata] for r in ev),

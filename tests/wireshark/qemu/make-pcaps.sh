@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Remakes tests/data/wireshark/qemu-dex-*.pcap: real IOAM DEX packets and DEX
+# Remakes tests/data/wireshark/qemu-*.pcap: real IOAM DEX packets and DEX
 # events from the kernel DEX series under qemu (kernel/run.sh), for the
 # test wireshark/qemu. Not run by the test suite (it builds a kernel); run
 # by hand as root after the series changes:
 #
-#   tests/wireshark/qemu/make-pcaps.sh
+#   tests/wireshark/qemu/make-pcaps.sh                         # qemu-dex-*.pcap
+#   IOAM_PCAP_PREFIX=qemu-series-dex tests/wireshark/qemu/make-pcaps.sh
 #
 # It copies the tree to $IOAM_KERNEL_WORK/src (default
 # /var/tmp/ioam-kernel-ec: not the kernel tests' own work directory), adds
@@ -19,13 +20,14 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../../.." && pwd)
 work=${IOAM_KERNEL_WORK:-/var/tmp/ioam-kernel-ec}
+prefix=${IOAM_PCAP_PREFIX:-qemu-dex}
 rm -rf "$work/src"
 mkdir -p "$work/src"
 tar -C "$repo" --exclude='./build*' --exclude=./.git -cf - . | tar -xf - -C "$work/src"
 cp "$here/eccap.c" "$here/t_ec_capture.sh" "$work/src/kernel/guest/"
 sed -i 's/^tests="t_boot.sh .*"$/tests="t_boot.sh t_ec_capture.sh"/' "$work/src/kernel/guest/all.sh"
 IOAM_KERNEL_WORK=$work CCACHE_DIR=${CCACHE_DIR:-$work/ccache} bash "$work/src/kernel/run.sh"
-python3 - "$work/out/console.log" "$repo/tests/data/wireshark" <<'PY'
+python3 - "$work/out/console.log" "$repo/tests/data/wireshark" "$prefix" <<'PY'
 import base64, re, sys
 cur, parts = None, {}
 for line in open(sys.argv[1]):
@@ -40,8 +42,8 @@ for line in open(sys.argv[1]):
         cur = None
     elif cur and re.fullmatch(r"[A-Za-z0-9+/=]+", line):
         parts[cur].append(line)
-names = {"packets-C": "qemu-dex-packets.pcap", "events-B": "qemu-dex-events-B.pcap",
-         "events-C": "qemu-dex-events-C.pcap"}
+p = sys.argv[3]
+names = {"packets-C": f"{p}-packets.pcap", "events-B": f"{p}-events-B.pcap", "events-C": f"{p}-events-C.pcap"}
 for k, v in parts.items():
     with open(f"{sys.argv[2]}/{names[k]}", "wb") as f:
         f.write(base64.b64decode("".join(v)))
