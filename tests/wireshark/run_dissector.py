@@ -17,6 +17,8 @@ usage: run_dissector.py MODE IOAM.LUA [PROGRAMS...]
   dexnode   DATA_DIR: the kernel series' DEX event shape (one node-data attribute)
             and its event statistics reply, written here; broken ones
             flagged.
+  series    REC_FILE: the kernel series' events recorded under qemu by the
+            kernel branch (tests/data/netlink/kernel-6.12-series.rec).
   standdown a Wireshark that knows ipv6.opt.ioam.dex.ns (a stub script plays
             it): ioam.lua registers no DEX field and leaves DEX packets alone;
             loaded twice, it loads once.
@@ -373,6 +375,56 @@ def mode_dexnode(data):
           f"the kernel branch's encode_dex_node_event output ({f})")
 
 
+# ---------------------------------------------------------------- series
+def mode_series(rec):
+    """The kernel series' events recorded under qemu by the kernel branch
+    (tests/data/netlink/kernel-6.12-series.rec: "REC <node> <dex|trace>
+    <hex>", values of kernel/guest/ioamtest.sh), as pcap frames."""
+    frames = []
+    for line in open(rec):
+        p = line.split()
+        if len(p) == 4 and p[0] == "REC":
+            frames.append((p[1], p[2], struct.pack("!HHH8sH", 6, 824, 0, b"", 16) + bytes.fromhex(p[3])))
+    work = tempfile.mkdtemp(prefix="ec-ws-")
+    pcap = os.path.join(work, "s.pcap")
+    write_linktype_pcap(pcap, 253, [f for _, _, f in frames])
+    names = ["ioam6_genl.cmd", "ioam6_genl.shape", "ioam6_genl.ns", "ioam6_genl.type", "ioam6_genl.flowid",
+             "ioam6_genl.seqnum", "ioam6_genl.nodes", "ioam6_genl.node.hlim", "ioam6_genl.node.id",
+             "ioam6_genl.node.iif", "ioam6_genl.node.eif", "ioam6_genl.node.nsdata", "ioam6_genl.node.id_wide",
+             "ioam6_genl.node.oss.scid", "ioam6_genl.node.oss.data", "_ws.expert.message"]
+    rows = fields(pcap, names)
+    check(len(rows) == len(frames) and len(frames) >= 5, f"{len(frames)} recorded events, {len(rows)} decoded")
+    node = {  # hop limit, id, ingress, egress, namespace data, wide id, schema, snapshot
+        "A": ("64", "1", "65535", "11", "0xa1a1a1a1", "4503599627370497", "0xffffff", []),
+        "B": ("63", "2", "21", "22", "0xb2b2b2b2", "9007199254740994", "0x000007", ["0102030405060708"]),
+        "C": ("62", "3", "31", "65535", "0xc3c3c3c3", "13510798882111491", "0xffffff", []),
+    }
+    order = "CBA"  # a trace holds the most recent node first
+    for (n, kind, _), r in zip(frames, rows):
+        tag = f"{kind} at {n}"
+        check(not r["_ws.expert.message"] and r["ioam6_genl.ns"] == ["123"], f"{tag}: ns 123, no expert message")
+        if kind == "dex":
+            hl, nid, iif, eif, nsd, wide, scid, snap = node[n]
+            check(r["ioam6_genl.cmd"] == ["2"] and r["ioam6_genl.shape"] and "node data" in r["ioam6_genl.shape"][0]
+                  and r["ioam6_genl.type"] == ["0xfef002"] and len(r["ioam6_genl.flowid"]) == 1
+                  and len(r["ioam6_genl.seqnum"]) == 1, f"{tag}: node-data shape, type 0xfef002, flow id, sequence")
+            check(r["ioam6_genl.node.hlim"] == [hl, hl] and r["ioam6_genl.node.id"] == [nid]
+                  and r["ioam6_genl.node.iif"] == [iif] and r["ioam6_genl.node.eif"] == [eif]
+                  and r["ioam6_genl.node.nsdata"] == [nsd] and r["ioam6_genl.node.id_wide"] == [wide]
+                  and r["ioam6_genl.node.oss.scid"] == [scid] and r["ioam6_genl.node.oss.data"] == snap,
+                  f"{tag}: hop limit {hl}, node id {nid} (wide {wide}), interfaces {iif}/{eif}, data {nsd}, "
+                  f"schema {scid} ({r})")
+        else:
+            path = order[order.index(n):]
+            check(r["ioam6_genl.cmd"] == ["1"] and r["ioam6_genl.type"] == ["0xf00002"]
+                  and r["ioam6_genl.nodes"] == [str(len(path))]
+                  and r["ioam6_genl.node.id"] == [node[x][1] for x in path]
+                  and r["ioam6_genl.node.hlim"] == [node[x][0] for x in path]
+                  and r["ioam6_genl.node.oss.scid"] == [node[x][6] for x in path],
+                  f"{tag}: type 0xf00002, nodes {path} with their hop limits, ids and schemas ({r})")
+    shutil.rmtree(work)
+
+
 # ---------------------------------------------------------------- standdown
 STUB = """-- Plays a Wireshark that decodes DEX itself (upstream's field names).
 local p = Proto("stub_ipv6_dex", "Stub of a built-in DEX decoder")
@@ -569,6 +621,8 @@ def main():
     elif mode == "dexnode":
         DATA = sys.argv[3]
         mode_dexnode(DATA)
+    elif mode == "series":
+        mode_series(sys.argv[3])
     elif mode == "standdown":
         mode_standdown()
     elif mode == "qemu":
