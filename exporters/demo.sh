@@ -8,6 +8,9 @@ set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${IOAM_BUILD_DIR:-$src/build-demo}
 count=${IOAM_DEMO_PACKETS:-3}
+# The traffic as Aramis receives it, kept after the demo (tshark reads it).
+pcap=${IOAM_DEMO_PCAP:-${TMPDIR:-/tmp}/ioam-demo-aramis.pcap}
+lua=$src/exporters/wireshark/ioam.lua
 # As a test (IOAM_DEMO_BIN: the build's exporters/ folder), a missing
 # prerequisite is a skip (77); run by hand it is an error.
 missing=$([ -n "${IOAM_DEMO_BIN:-}" ] && echo 77 || echo 1)
@@ -35,7 +38,7 @@ stop() {  # stop NAMESPACE PROGRAM [SIGNAL]
   done
 }
 cleanup() {
-  for n in $A $P $R; do stop "$n" ioam-exporter; stop "$n" ioam-collecto; done
+  for n in $A $P $R; do stop "$n" ioam-exporter; stop "$n" ioam-collecto; stop "$n" dumpcap; done
   wait 2>/dev/null || true
   for n in $A $P $R; do ip netns del "$n" 2>/dev/null || true; done
   rm -rf "$work"
@@ -66,6 +69,12 @@ nsx $R sysctl -qw net.ipv6.ioam6_id=3 net.ipv6.conf.veth0.ioam6_enabled=1 net.ip
 nsx $P ip ioam namespace add 123 data 0xc0ffee02
 nsx $R ip ioam namespace add 123 data 0xc0ffee03
 
+echo "== dumpcap on Aramis (veth0) writes $pcap"
+rm -f "$pcap"
+# Not ICMPv6: Aramis's port-unreachable replies would repeat every option.
+nsx $R dumpcap -q -P -i veth0 -f 'ip6 and not icmp6' -w "$pcap" 2>"$work/dumpcap.log" &
+for _ in $(seq 50); do [ -s "$pcap" ] && break; sleep 0.1; done
+
 echo "== ioam-collector on Aramis (UDP 4739); ioam-exporter on Porthos and Aramis"
 # Aramis sees the whole trace: it exports every node. Porthos exports its own entry.
 nsx $R "$bin/ioam-collector/ioam-collector" --listen '[::]:4739' --count $((count * 3)) --idle-exit 10 \
@@ -80,8 +89,12 @@ sleep 1
 echo "== Athos sends $count datagrams with a Pre-allocated Trace (hop limit, node id, interfaces, namespace data)"
 nsx $A "$bin/ioam-inject/ioam-inject" --dst db02::2 --port 7777 --type 0xc40000 --nodes 2 --namespace 123 \
   --count "$count" --rate 10
+echo "== Athos sends $count datagrams with a DEX option (flow id 7, sequence numbers): this kernel forwards them, no events"
+nsx $A "$bin/ioam-inject/ioam-inject" --dst db02::2 --port 7777 --mode dex --type 0xc40000 --namespace 123 \
+  --flow-id 7 --sequence --count "$count" --rate 10
 sleep 1
 stop $P ioam-exporter INT; stop $R ioam-exporter INT   # flush and print statistics
+stop $R dumpcap
 wait "$collector" || true
 sleep 0.5
 
@@ -95,4 +108,17 @@ lines=$(wc -l <"$work/traces.txt")
 grep -q "node_id=2 ingress_id=21 egress_id=22" "$work/traces.txt" &&
   grep -q "hop_limit=62 node_id=3 ingress_id=31" "$work/traces.txt" ||
   { echo "demo: the traces do not show the configured node and interface ids" >&2; exit 1; }
-echo "== $lines records decoded; cleaning up"
+
+echo "== the traffic at Aramis: Pre-allocated Traces (tshark) and DEX options (exporters/wireshark/ioam.lua)"
+decode=(tshark -n -r "$pcap" -X "lua_script:$lua" -Y ipv6.opt.ioam.opt_type -T fields -E header=y
+  -e ipv6.src -e ipv6.opt.ioam.opt_type -e ipv6.opt.ioam.trace.ns -e ipv6.opt.ioam.trace.node.id
+  -e ipv6.opt.ioam.trace.node.iif -e ipv6.opt.ioam.dex.ns -e ipv6.opt.ioam.dex.extflag.flowid -e ipv6.opt.ioam.dex.extflag.seqnum)
+printf '%q ' "${decode[@]}"; echo
+"${decode[@]}" 2>/dev/null | tee "$work/decoded.txt"
+# Each datagram once: the traces show Porthos (node 2, ingress 21); the DEX
+# options ns 123, flow 7 and their sequence numbers.
+[ "$(grep -c $'^db01::1\t0\t123\t0x000002\t0x0015' "$work/decoded.txt")" -eq "$count" ] &&
+  [ "$(grep -c $'^db01::1\t4\t\t\t\t123\t7\t' "$work/decoded.txt")" -eq "$count" ] &&
+  grep -q $'\t123\t7\t'$((count - 1))'$' "$work/decoded.txt" ||
+  { echo "demo: tshark does not show $count traces and $count DEX options in $pcap" >&2; exit 1; }
+echo "== $lines records decoded, $count traces and $count DEX options in $pcap; cleaning up"

@@ -14,6 +14,10 @@ pkgs=(
   systemd
   # IPFIX over TLS (OpenSSL 3), and the openssl command as the collector's peer in tests
   libssl-dev openssl
+  # man pages (scdoc) and their check (groff)
+  scdoc groff-base
+  # the Debian packages (debian/): build, lint, man -w after installing
+  debhelper dpkg-dev lintian man-db
 )
 missing=()
 for p in "${pkgs[@]}"; do
