@@ -5,6 +5,8 @@
 // statistics) are printed field by field.
 #include "print.hpp"
 
+#include "analysis.hpp"  // issue 14: correlation, metrics, RFC 9951 (analysis.cpp)
+
 #include "ioam/export/decode.hpp"
 #include "ioam/export/pen10383.hpp"
 #include "ioam/export/rawexport.hpp"
@@ -60,9 +62,10 @@ void usage(std::FILE* f) {
         "      --count N                exit after N records\n"
         "      --idle-exit SEC          exit when nothing arrived for SEC seconds\n"
         "      --template-lifetime SEC  forget UDP templates not refreshed in SEC seconds (1800)\n"
-        "  -h, --help, -V, --version\n\n"
+        "  -h, --help, -V, --version\n\n%s\n"
         "Statistics go to stderr at exit. Exit status: 0 success; 1 a file did not decode or\n"
-        "sets were skipped; 2 usage error; 4 cannot open a socket or file.\n");
+        "sets were skipped; 2 usage error; 4 cannot open a socket or file.\n",
+        ioam_collector::usage_text);
 }
 
 struct options {
@@ -72,6 +75,7 @@ struct options {
     std::uint64_t count = 0;
     unsigned idle_exit = 0;
     unsigned lifetime = 1800;
+    ioam_collector::analysis_settings analysis;  // issue 14
 };
 
 class collector {
@@ -99,6 +103,7 @@ public:
                 return;
             }
             ++records_;
+            if (analysis_) analysis_->record(session, d);  // issue 14
             char meta[96] = "";
             if (o_.meta)
                 std::snprintf(meta, sizeof meta, "\"odid\":%" PRIu32 ",\"template\":%u,\"sequence\":%" PRIu32,
@@ -231,6 +236,7 @@ private:
 
 public:
     std::uint64_t connections_ = 0;
+    ioam_collector::analysis* analysis_ = nullptr;  // issue 14
 };
 
 int read_file(collector& c, const std::string& path, std::uint64_t session) {
@@ -356,6 +362,7 @@ int serve(collector& c, const options& o) {
         for (const auto& k : conns) fds.push_back(pollfd{k->fd, POLLIN, 0});
         const int pr = poll(fds.data(), fds.size(), 500);
         c.expire();
+        if (c.analysis_) c.analysis_->tick();  // issue 14
         if (pr <= 0) {
             if (o.idle_exit > 0 && std::time(nullptr) - last >= static_cast<std::time_t>(o.idle_exit)) break;
             continue;
@@ -433,7 +440,11 @@ int main(int argc, char** argv) {
         v = std::strtoull(s, &end, 10);
         return errno == 0 && *s && !*end && s[0] != '-';
     };
-    for (int ch; (ch = getopt_long(argc, argv, "l:t:jhV", longopts, nullptr)) != -1;) {
+    // issue 14: the analysis module's options after ours.
+    std::vector<option> all_opts(std::begin(longopts), std::end(longopts) - 1);
+    ioam_collector::add_options(all_opts);
+    all_opts.push_back(option{nullptr, 0, nullptr, 0});
+    for (int ch; (ch = getopt_long(argc, argv, "l:t:jhV", all_opts.data(), nullptr)) != -1;) {
         unsigned long long v = 0;
         switch (ch) {
         case 'l': o.listen = optarg; break;
@@ -454,7 +465,10 @@ int main(int argc, char** argv) {
             break;
         case 'h': usage(stdout); return exit_ok;
         case 'V': std::printf("ioam-collector %s\n", IOAM_VERSION); return exit_ok;
-        default: usage(stderr); return exit_usage;
+        default:
+            if (bool ok = true; ioam_collector::parse_option(o.analysis, ch, optarg, ok) && ok) break;  // issue 14
+            usage(stderr);
+            return exit_usage;
         }
     }
     for (int i = optind; i < argc; ++i) o.files.emplace_back(argv[i]);
@@ -469,6 +483,13 @@ int main(int argc, char** argv) {
     sigaction(SIGTERM, &sa, nullptr);
 
     static collector c(o);
+    // issue 14: the analysis module, when one of its outputs is asked for.
+    std::unique_ptr<ioam_collector::analysis> analysis;
+    if (o.analysis.enabled()) {
+        analysis = std::make_unique<ioam_collector::analysis>(o.analysis);
+        if (!analysis->start()) return exit_open;
+        c.analysis_ = analysis.get();
+    }
     int rc = exit_ok;
     if (!o.files.empty()) {
         std::uint64_t session = 1;
@@ -477,6 +498,7 @@ int main(int argc, char** argv) {
     } else {
         rc = serve(c, o);
     }
+    if (analysis) analysis->finish();  // issue 14
     std::fflush(stdout);
     c.print_stats();
     if (rc == exit_ok && !c.clean()) rc = exit_decode;

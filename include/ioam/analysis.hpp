@@ -6,4 +6,5 @@
 #include "ioam/analysis/correlator.hpp"
 #include "ioam/analysis/hop.hpp"
 #include "ioam/analysis/records.hpp"
+#include "ioam/analysis/rfc9951.hpp"
 #include "ioam/analysis/ring.hpp"
