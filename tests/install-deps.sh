@@ -12,6 +12,10 @@ pkgs=(
   iproute2 procps kmod util-linux
   # systemd-analyze checks the exporter's unit file
   systemd
+  # ioam-collector --metrics (libmicrohttpd) and the Prometheus server that scrapes it in the tests
+  libmicrohttpd-dev prometheus
+  # the analysis test's link emulator turns checksum offload off on its veths
+  ethtool
 )
 missing=()
 for p in "${pkgs[@]}"; do
