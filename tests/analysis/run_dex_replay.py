@@ -8,17 +8,25 @@ packet must come out exactly once with its path A, B, C in order, its
 per-hop delays exact, its loss at the right hop; the interval line and the
 RFC 9951 record sent upstream must carry the expected counts and delays.
 
-usage: run_dex_replay.py MAKE_DEX_REPLAY IOAM_EXPORTER IOAM_COLLECTOR"""
+With --oracles, the RFC 9951 records are decoded by others instead:
+ipfixDump (libfixbuf) with the shipped XML, tshark, and pmacct's nfacctd
+with the shipped primitives file; exits 77 when one of them is missing.
+
+usage: run_dex_replay.py MAKE_DEX_REPLAY IOAM_EXPORTER IOAM_COLLECTOR [--oracles XML PRIMITIVES]"""
 import json
 import os
+import re
+import shutil
+import signal
 import socket
 import struct
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
-from checks import check, finish  # noqa: E402
+from checks import check, finish, skip  # noqa: E402
 
 make, exporter, collector = (os.path.abspath(p) for p in sys.argv[1:4])
 
@@ -59,26 +67,147 @@ def parse_rfc9951(datagrams, ids=(530, 531, 532, 533)):
     return fields, records
 
 
-def main():
+def exports(d):
+    """make_dex_replay's events through three exporters: the IPFIX files of A, B, C and the truth."""
+    subprocess.run([make, d], check=True)
+    files = []
+    for i, n in enumerate("ABC"):
+        f = os.path.join(d, f"{n}.ipfix")
+        e = subprocess.run([exporter, "--replay", os.path.join(d, f"{n}.pcap"), "--file", f,
+                            "--observation-domain", str(i + 1)], capture_output=True, text=True, timeout=60)
+        check(e.returncode == 0, f"exporter {n}: exit status {e.returncode} {e.stderr[-300:]}")
+        files.append(f)
+    return files, json.load(open(os.path.join(d, "truth.json")))
+
+
+def correlate(files, out, upstream):
+    c = subprocess.run([collector, *files, "--correlate", out, "--wait-ms", "600000", "--window", "4096",
+                        "--interval", "3600", "--upstream", upstream],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=60)
+    print(c.stderr, end="")
+    check(c.returncode == 0, f"collector exit status {c.returncode}")
+    return c
+
+
+def receive(sock):
+    datagrams = []
+    try:
+        while True:
+            datagrams.append(sock.recv(65535))
+            sock.settimeout(0.5)
+    except socket.timeout:
+        pass
+    return datagrams
+
+
+def expect_record(who, r, truth, flow):
+    n = truth["packets"] - 5
+    check((r.get("packets", n), r["mean"], r["min"], r["max"], r["sum"]) == (n, 15000, 15000, 15000, n * 15000),
+          f"{who}: flow {flow}: {r}")
+
+
+def oracles(xml, primitives):
+    ipfixdump, tshark = shutil.which("ipfixDump"), shutil.which("tshark")
+    nfacctd = shutil.which("nfacctd") or (os.path.exists("/usr/sbin/nfacctd") and "/usr/sbin/nfacctd")
+    for tool, name in ((ipfixdump, "ipfixDump (libfixbuf-tools)"), (tshark, "tshark"), (nfacctd, "nfacctd (pmacct)")):
+        if not tool:
+            skip(f"{name} is not installed")
     with tempfile.TemporaryDirectory() as d:
-        subprocess.run([make, d], check=True)
-        truth = json.load(open(os.path.join(d, "truth.json")))
-        files = []
-        for i, n in enumerate("ABC"):
-            f = os.path.join(d, f"{n}.ipfix")
-            e = subprocess.run([exporter, "--replay", os.path.join(d, f"{n}.pcap"), "--file", f,
-                                "--observation-domain", str(i + 1)], capture_output=True, text=True, timeout=60)
-            check(e.returncode == 0, f"exporter {n}: exit status {e.returncode} {e.stderr[-300:]}")
-            files.append(f)
+        files, truth = exports(d)
+        up = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        up.bind(("127.0.0.1", 0))
+        up.settimeout(5)
+        correlate(files, os.devnull, f"127.0.0.1:{up.getsockname()[1]}")
+        datagrams = receive(up)
+        check(len(datagrams) == 1, f"{len(datagrams)} upstream message(s)")
+        # ipfixDump: the datagrams as an IPFIX file (RFC 5655), our XML for the four elements.
+        path = os.path.join(d, "upstream.ipfix")
+        open(path, "wb").write(b"".join(datagrams))
+        r = subprocess.run([ipfixdump, "--element-file", os.path.abspath(xml), "--in", path],
+                           capture_output=True, text=True, timeout=60)
+        check(r.returncode == 0, f"ipfixDump exit status {r.returncode}: {r.stderr[-300:]}")
+        names = {"packetDeltaCount": "packets", "pathDelayMeanDeltaMicroseconds": "mean",
+                 "pathDelayMinDeltaMicroseconds": "min", "pathDelayMaxDeltaMicroseconds": "max",
+                 "pathDelaySumDeltaMicroseconds": "sum"}
+        recs = []
+        for block in r.stdout.split("--- data record")[1:]:
+            rec = {names[m.group(1)]: int(m.group(2)) for m in re.finditer(r"(\w+) : (\d+)\n", block) if m.group(1) in names}
+            recs.append(rec)
+        check(len(recs) == 2, f"ipfixDump: {len(recs)} data records")
+        for i, rec in enumerate(recs):
+            expect_record("ipfixDump", rec, truth, i)
+        # tshark: the same message in a pcap (raw IPv4, UDP to 4739), dissected as IPFIX.
+        msg = datagrams[0]
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 28 + len(msg), 0, 0, 64, 17, 0, bytes([127, 0, 0, 1]), bytes([127, 0, 0, 1]))
+        pkt = ip + struct.pack("!HHHH", 40000, 4739, 8 + len(msg), 0) + msg
+        pcap = os.path.join(d, "upstream.pcap")
+        open(pcap, "wb").write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 101) +
+                               struct.pack("<IIII", int(time.time()), 0, len(pkt), len(pkt)) + pkt)
+        r = subprocess.run([tshark, "-r", pcap, "-d", "udp.port==4739,cflow", "-T", "pdml"],
+                           capture_output=True, text=True, timeout=120)
+        check(r.returncode == 0, f"tshark exit status {r.returncode}")
+        recs, cur = [], {}
+        for m in re.finditer(r'name="cflow\.(packets|enterprise_private_entry)" showname="([^"]*)"[^>]*value="([0-9a-f]+)"', r.stdout):
+            if m.group(1) == "packets":
+                cur["packets"] = int(m.group(3), 16)
+                continue
+            t = re.search(r"Type (\d+):", m.group(2))
+            key = {"530": "mean", "531": "min", "532": "max", "533": "sum"}.get(t.group(1) if t else "")
+            if key:
+                cur[key] = int(m.group(3), 16)
+            if key == "sum":
+                recs.append(cur)
+                cur = {}
+        check(len(recs) == 2, f"tshark: {len(recs)} flows with the four elements")
+        for i, rec in enumerate(recs):
+            expect_record("tshark", rec, truth, i)
+        # nfacctd with the shipped primitives file, fed by a second collector run.
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        out, log, conf = (os.path.join(d, f"nfacctd.{x}") for x in ("json", "log", "conf"))
+        with open(conf, "w") as f:
+            f.write(f"daemonize: false\nnfacctd_ip: 127.0.0.1\nnfacctd_port: {port}\n"
+                    f"aggregate_primitives: {os.path.abspath(primitives)}\nplugins: print\n"
+                    "aggregate: ioam_dex_flow_id, path_delay_mean_us, path_delay_min_us, path_delay_max_us, path_delay_sum_us\n"
+                    f"print_output: json\nprint_output_file: {out}\nprint_output_file_append: true\nprint_refresh_time: 1\n")
+        with open(log, "w") as lf:
+            p = subprocess.Popen([nfacctd, "-f", conf], stdout=lf, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            deadline = time.time() + 15
+            while time.time() < deadline and "waiting for NetFlow/IPFIX data" not in open(log).read():
+                time.sleep(0.1)
+            time.sleep(2)  # its print plugin starts after the core says it is waiting
+            correlate(files, os.devnull, f"127.0.0.1:{port}")
+            rows = []
+            deadline = time.time() + 15
+            while time.time() < deadline and len(rows) < 2:
+                time.sleep(0.5)
+                rows = [json.loads(l) for l in open(out)] if os.path.exists(out) else []
+        finally:
+            os.killpg(p.pid, signal.SIGTERM)  # nfacctd and its plugin process, started here
+            try:
+                p.wait(timeout=3)  # its rows are read: no need to wait for a clean exit
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+        check(sorted(int(r["ioam_dex_flow_id"]) for r in rows) == [7, 8], f"nfacctd: rows {rows}")
+        for r in rows:
+            expect_record("nfacctd", {k: int(r[f"path_delay_{k}_us"]) for k in ("mean", "min", "max", "sum")},
+                          truth, r["ioam_dex_flow_id"])
+    return finish("analysis/rfc9951_oracles")
+
+
+def main():
+    if len(sys.argv) > 4 and sys.argv[4] == "--oracles":
+        return oracles(sys.argv[5], sys.argv[6])
+    with tempfile.TemporaryDirectory() as d:
+        files, truth = exports(d)
         up = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         up.bind(("127.0.0.1", 0))
         up.settimeout(5)
         out = os.path.join(d, "correlate.jsonl")
-        c = subprocess.run([collector, *files, "--correlate", out, "--wait-ms", "600000", "--window", "4096",
-                            "--interval", "3600", "--upstream", f"127.0.0.1:{up.getsockname()[1]}"],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=60)
-        print(c.stderr, end="")
-        check(c.returncode == 0, f"collector exit status {c.returncode}")
+        c = correlate(files, out, f"127.0.0.1:{up.getsockname()[1]}")
         lines = [json.loads(l) for l in open(out) if l.strip()]
         packets = [l["packet"] for l in lines if "packet" in l]
         intervals = [l["interval"] for l in lines if "interval" in l]
@@ -119,14 +248,7 @@ def main():
         check(part.get(7, {}).get("path") == [A, B] and part[7]["lost"] == 5, "flow 7: 5 lost after B")
         check(part.get(8, {}).get("path") == [A] and part[8]["lost"] == 5, "flow 8: 5 lost after A")
         # RFC 9951 upstream.
-        datagrams = []
-        try:
-            while True:
-                datagrams.append(up.recv(65535))
-                up.settimeout(0.5)
-        except socket.timeout:
-            pass
-        fields, recs = parse_rfc9951(datagrams)
+        fields, recs = parse_rfc9951(receive(up))
         check(fields is not None and [f for f, _ in fields] ==
               ["namespace", "flow", "packets", "mean", "min", "max", "sum", "start", "end"],
               f"RFC 9951 template fields: {fields}")
