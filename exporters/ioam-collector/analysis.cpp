@@ -507,6 +507,8 @@ void analysis::tick() {
     if (p.out) std::fflush(p.out);
 }
 
+std::string analysis::metrics_text() const { return p_->render(); }
+
 void analysis::finish() {
     impl& p = *p_;
     p.corr.flush([&](const an::packet_report& r) { p.on_packet(r); });

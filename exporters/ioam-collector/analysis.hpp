@@ -55,6 +55,8 @@ public:
     void tick();
     /// At exit: closes every packet, ends the interval, prints statistics to stderr.
     void finish();
+    /// The text --metrics serves (for the benchmark).
+    [[nodiscard]] std::string metrics_text() const;
 
 private:
     struct impl;
