@@ -16,6 +16,7 @@
 // caller passes `now` in nanoseconds.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -51,7 +52,7 @@ struct packet_report {
     std::uint16_t namespace_id = 0;
     std::uint32_t flow_id = 0;                 ///< traces: the first node's id (low 32 bits)
     std::optional<std::uint32_t> sequence;     ///< DEX only
-    std::array<hop, max_hops> hops{};          ///< in path order
+    std::array<hop, max_hops> hops{};          ///< in path order; entries past hop_count are unspecified
     std::uint8_t hop_count = 0;
     std::array<std::int64_t, max_hops> delay_ns{};  ///< [i]: from hops[i] to hops[i+1]
     std::array<delay_state, max_hops> delay{};
@@ -292,11 +293,13 @@ private:
         if (count_ == ring_.size()) close_head(sink, true);
         const auto slot = static_cast<std::uint32_t>((head_ + count_) % ring_.size());
         ++count_;
-        open_packet& p = ring_[slot];
-        p = open_packet{};
+        open_packet& p = ring_[slot];  // only the fields in use are reset: hops are 512 octets
         p.id = id;
         p.hash = hash;
         p.first_seen = now;
+        p.reporters = 0;
+        p.hop_count = 0;
+        p.duplicates = 0;
         index_.insert(hash, slot);
         return slot;
     }
@@ -338,14 +341,17 @@ private:
         --count_;
         if (p.id.kind == packet_kind::dex) order(p);
 
+        // The report is reused: every field is set here, hops and delays up to hop_count.
         packet_report& r = report_;
-        r = packet_report{};
         r.kind = p.id.kind;
         r.namespace_id = p.id.ns;
         r.flow_id = p.id.flow;
-        if (p.id.kind == packet_kind::dex) r.sequence = p.id.seq;
-        r.hops = p.hops;
+        r.sequence = p.id.kind == packet_kind::dex ? std::optional<std::uint32_t>(p.id.seq) : std::nullopt;
+        std::copy_n(p.hops.begin(), p.hop_count, r.hops.begin());
         r.hop_count = p.hop_count;
+        r.path_delay_ns.reset();
+        r.lost_from = r.lost_to = 0;
+        r.missing_records = false;
         r.duplicates = p.duplicates;
         r.evicted = evicted;
         if (evicted) ++stats_.evicted;
@@ -355,6 +361,8 @@ private:
         for (unsigned i = 0; i + 1 < p.hop_count; ++i) {
             const hop& a = p.hops[i];
             const hop& b = p.hops[i + 1];
+            r.delay[i] = delay_state::ok;
+            r.delay_ns[i] = 0;
             if (!a.time_ns || !b.time_ns) {
                 r.delay[i] = delay_state::missing;
                 ++stats_.missing_delays;
