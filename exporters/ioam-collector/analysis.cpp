@@ -292,7 +292,7 @@ struct analysis::impl {
                 st.missing_records);
         counter("ioam_correlator_trace_events_partial_total", "Trace events whose node records did not all arrive.",
                 trace_partial);
-        counter("ioam_metrics_series_overflow_total", "Label sets folded into \"other\" (--metrics-max-series).",
+        counter("ioam_metrics_series_overflow_total", "Updates that went to the label set \"other\" (--metrics-max-series).",
                 series_overflow);
         appendf(t, "# HELP ioam_correlator_open_packets Packets waiting for exports.\n# TYPE ioam_correlator_open_packets gauge\n"
                    "ioam_correlator_open_packets %zu\n", corr.open_packets());

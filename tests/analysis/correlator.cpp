@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <random>
 #include <vector>
 
 namespace a = ioam::analysis;
@@ -245,4 +246,55 @@ TEST(Correlator, TimestampFormats) {
     EXPECT_FALSE(a::timestamp_ns(2u, 0xffffffffu).has_value());
     EXPECT_FALSE(a::timestamp_ns(2u, 1'000'000u).has_value());  // not microseconds
     EXPECT_FALSE(a::timestamp_ns(std::nullopt, 1u).has_value());
+}
+
+// Hostile input: random namespaces, flows, sequences, node ids, hop limits and
+// times (negative, huge, missing), duplicates and oversized traces. Whatever
+// comes in, every opened packet is reported once, the window holds, memory
+// stays what it was at construction, and every record is accounted for.
+TEST(Correlator, RandomInputKeepsItsBounds) {
+    a::correlator_options o;
+    o.window = 64;
+    o.max_flows = 16;
+    o.wait_ns = 5 * ms;
+    o.flow_idle_ns = 50 * ms;
+    a::correlator c(o);
+    const std::size_t bytes = c.bytes();
+    std::mt19937_64 rng(14);
+    std::uint64_t reported = 0, hops = 0;
+    const auto s = [&](const a::packet_report& r) {
+        ++reported;
+        hops += r.hop_count;
+        ASSERT_LE(r.hop_count, a::max_hops);
+        ASSERT_LE(c.open_packets(), o.window);
+    };
+    std::int64_t now = 0;
+    std::vector<a::hop> trace;
+    for (int i = 0; i < 200'000; ++i) {
+        now += static_cast<std::int64_t>(rng() % 100'000);
+        const auto pick = [&](std::uint64_t n) { return rng() % n; };
+        a::hop h{pick(8), pick(4) ? std::optional<std::uint8_t>(static_cast<std::uint8_t>(pick(256))) : std::nullopt,
+                 pick(4) ? std::optional<std::int64_t>(static_cast<std::int64_t>(rng())) : std::nullopt};
+        if (pick(2)) {
+            c.observe_dex(static_cast<std::uint16_t>(pick(3)), pick(8) ? std::optional<std::uint32_t>(pick(40)) : std::nullopt,
+                          pick(8) ? std::optional<std::uint32_t>(pick(100)) : std::nullopt, h, now, s);
+        } else {
+            trace.assign(pick(24), h);  // up to 23 hops: past max_hops
+            for (auto& t : trace) t.node_id = pick(8);
+            c.observe_trace(static_cast<std::uint16_t>(pick(3)), trace, now, s);
+        }
+        if (i % 1000 == 0) c.tick(now, s);
+    }
+    c.flush(s);
+    const auto& st = c.stats();
+    EXPECT_EQ(c.open_packets(), 0u);
+    EXPECT_EQ(c.bytes(), bytes);
+    EXPECT_EQ(reported, st.packets);
+    EXPECT_EQ(st.delivered + st.lost + st.path_changes, st.packets);
+    EXPECT_GT(st.evicted, 0u);
+    EXPECT_GT(st.hops_truncated, 0u);
+    EXPECT_GT(st.flows_untracked, 0u);
+    EXPECT_GT(st.negative_delays + st.implausible_delays, 0u);
+    EXPECT_GT(st.late_records, 0u);
+    EXPECT_GT(hops, 0u);
 }

@@ -12,6 +12,10 @@ With --oracles, the RFC 9951 records are decoded by others instead:
 ipfixDump (libfixbuf) with the shipped XML, tshark, and pmacct's nfacctd
 with the shipped primitives file; exits 77 when one of them is missing.
 
+The same exports sent live over UDP to a collector with --metrics and
+--metrics-max-series 1: the scraped text must keep one label set per family
+plus "other", lose no count to the bound, and answer 404 and 405 elsewhere.
+
 usage: run_dex_replay.py MAKE_DEX_REPLAY IOAM_EXPORTER IOAM_COLLECTOR [--oracles XML PRIMITIVES]"""
 import json
 import os
@@ -24,6 +28,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
 from checks import check, finish, skip  # noqa: E402
@@ -198,6 +204,67 @@ def oracles(xml, primitives):
     return finish("analysis/rfc9951_oracles")
 
 
+def free_port(kind):
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def metrics_bound(files, d):
+    """Live UDP, --metrics with one label set per family."""
+    port, mport = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_STREAM)
+    err = open(os.path.join(d, "live.err"), "w")
+    c = subprocess.Popen([collector, "--listen", f"127.0.0.1:{port}", "--correlate", os.devnull, "--wait-ms", "300",
+                          "--metrics", f"127.0.0.1:{mport}", "--metrics-max-series", "1"],
+                         stdout=subprocess.DEVNULL, stderr=err)
+    base = f"http://127.0.0.1:{mport}"
+    try:
+        deadline = time.time() + 10
+        while time.time() < deadline and "listening" not in open(err.name).read():
+            time.sleep(0.05)
+        for f in files:  # each file from its own socket (an exporter), a datagram per message
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                data, pos = open(f, "rb").read(), 0
+                while pos < len(data):
+                    n = struct.unpack_from("!H", data, pos + 2)[0]
+                    s.sendto(data[pos:pos + n], ("127.0.0.1", port))
+                    pos += n
+                    time.sleep(0.002)
+        text = ""
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            time.sleep(0.5)
+            text = urllib.request.urlopen(base + "/metrics", timeout=5).read().decode()
+            if re.search(r"^ioam_correlator_open_packets 0$", text, re.M) and "ioam_packets_total{" in text:
+                break
+        codes = []
+        for url, data in ((base + "/other", None), (base + "/metrics", b"x")):
+            try:
+                urllib.request.urlopen(urllib.request.Request(url, data=data), timeout=5)
+                codes.append(200)
+            except urllib.error.HTTPError as e:
+                codes.append(e.code)
+    finally:
+        c.send_signal(signal.SIGTERM)
+        c.wait(timeout=15)
+    print(open(err.name).read(), end="")
+    check(c.returncode == 0, f"live collector exit status {c.returncode}")
+    check(codes == [404, 405], f"GET /other and POST /metrics answer {codes}")
+
+    def series(name):
+        return {m.group(1): float(m.group(2)) for m in re.finditer(r"^" + name + r"\{([^}]*)\} (\S+)$", text, re.M)}
+    for name, total in (("ioam_hop_packets_total", 995 + 990), ("ioam_node_packets_total", 2985),
+                        ("ioam_hop_delay_seconds_count", 995 + 990)):
+        got = series(name)
+        others = [k for k in got if 'namespace="other"' in k]
+        check(len(got) == 2 and len(others) == 1, f"{name}: one label set and \"other\": {sorted(got)}")
+        check(sum(got.values()) == total, f"{name}: {sum(got.values())} in all, expected {total} (nothing lost to the bound)")
+    m = re.search(r"^ioam_metrics_series_overflow_total (\d+)$", text, re.M)
+    check(m is not None and int(m.group(1)) > 0, f"overflow counted: {m and m.group(1)}")
+    check(re.search(r'^ioam_hop_delay_seconds_bucket\{namespace="123",from="161",to="178",le="0.005"\} 995$', text, re.M)
+          is not None, "A-B: all 995 delays in the 5 ms bucket")
+
+
 def main():
     if len(sys.argv) > 4 and sys.argv[4] == "--oracles":
         return oracles(sys.argv[5], sys.argv[6])
@@ -254,6 +321,7 @@ def main():
               f"RFC 9951 template fields: {fields}")
         by_flow = {r["flow"]: r for r in recs}
         check(sorted(by_flow) == [7, 8], f"one RFC 9951 record per flow: {recs}")
+        metrics_bound(files, d)
         for f, r in by_flow.items():
             check(r["packets"] == n - 5 and r["mean"] == 15000 and r["min"] == 15000 and r["max"] == 15000
                   and r["sum"] == (n - 5) * 15000 and r["namespace"] == truth["namespace"] and r["end"] >= r["start"],

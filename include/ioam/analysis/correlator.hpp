@@ -20,6 +20,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <span>
 #include <vector>
@@ -369,7 +370,10 @@ private:
                 all_ok = false;
                 continue;
             }
-            const std::int64_t d = *b.time_ns - *a.time_ns;
+            std::int64_t d = 0;
+            if (__builtin_sub_overflow(*b.time_ns, *a.time_ns, &d))  // hostile or broken clocks
+                d = *b.time_ns < *a.time_ns ? std::numeric_limits<std::int64_t>::min()
+                                            : std::numeric_limits<std::int64_t>::max();
             r.delay_ns[i] = d;
             if (d < 0) {
                 r.delay[i] = delay_state::negative;
