@@ -14,8 +14,8 @@ pkgs=(
   systemd
   # ioam-collector --metrics (libmicrohttpd) and the Prometheus server that scrapes it in the tests
   libmicrohttpd-dev prometheus
-  # the analysis test's link emulator turns checksum offload off on its veths
-  ethtool
+  # the analysis test: checksum offload off on its veths, PromQL over HTTP, a first ping
+  ethtool curl iputils-ping
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -519,11 +519,11 @@ void analysis::finish() {
                  "ioam-collector analysis: records=%" PRIu64 " packets=%" PRIu64 " delivered=%" PRIu64 " lost=%" PRIu64
                  " path_changes=%" PRIu64 " duplicates=%" PRIu64 " reordered=%" PRIu64 " late=%" PRIu64 " evicted=%" PRIu64
                  " unkeyed=%" PRIu64 " missing_records=%" PRIu64 " negative_delays=%" PRIu64 " implausible_delays=%" PRIu64
-                 " trace_partial=%" PRIu64 " trace_empty=%" PRIu64 " flows_untracked=%" PRIu64 " series_overflow=%" PRIu64
+                 " trace_partial=%" PRIu64 " trace_empty=%" PRIu64 " trace_too_long=%" PRIu64 " flows_untracked=%" PRIu64 " series_overflow=%" PRIu64
                  " upstream_records=%" PRIu64 " upstream_errors=%" PRIu64 "\n",
                  st.records, st.packets, st.delivered, st.lost, st.path_changes, st.duplicates, st.reordered, st.late_records,
                  st.evicted, st.records_unkeyed, st.missing_records, st.negative_delays, st.implausible_delays,
-                 p.trace_partial, p.trace_empty, st.flows_untracked, p.series_overflow, p.upstream_records,
+                 p.trace_partial, p.trace_empty, p.trace_too_long, st.flows_untracked, p.series_overflow, p.upstream_records,
                  p.upstream_errors);
 }
 

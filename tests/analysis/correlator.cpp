@@ -298,3 +298,29 @@ TEST(Correlator, RandomInputKeepsItsBounds) {
     EXPECT_GT(st.late_records, 0u);
     EXPECT_GT(hops, 0u);
 }
+
+// Two packets the first node timestamped in the same microsecond (a burst):
+// their events share the key, and the later hops tell them apart.
+TEST(Correlator, TracesWithTheSameFirstHopStayApart) {
+    a::correlator c(opts());
+    sink s;
+    const a::hop h1[3] = {node(A, 63, t0), node(B, 62, t0 + 5 * ms), node(C, 61, t0 + 15 * ms)};
+    const a::hop h2[3] = {node(A, 63, t0), node(B, 62, t0 + 5 * ms + 20'000), node(C, 61, t0 + 15 * ms + 40'000)};
+    c.observe_trace(5, std::span(h1, 1), t0, s);
+    c.observe_trace(5, std::span(h2, 1), t0, s);  // identical to h1's: cannot be told from a duplicate
+    c.observe_trace(5, std::span(h1, 2), t0, s);
+    c.observe_trace(5, std::span(h2, 2), t0, s);
+    c.observe_trace(5, std::span(h2, 3), t0, s);
+    c.observe_trace(5, std::span(h1, 3), t0, s);
+    c.flush(s);
+    ASSERT_EQ(s.out.size(), 2u);
+    EXPECT_EQ(c.stats().duplicates, 1u);
+    for (const auto& r : s.out) {
+        EXPECT_EQ(r.result, a::outcome::delivered);
+        ASSERT_EQ(r.hop_count, 3);
+    }
+    EXPECT_EQ(s.out[0].delay_ns[0], 5 * ms);
+    EXPECT_EQ(s.out[0].delay_ns[1], 10 * ms);
+    EXPECT_EQ(s.out[1].delay_ns[0], 5 * ms + 20'000);
+    EXPECT_EQ(s.out[1].delay_ns[1], 10 * ms + 20'000);
+}

@@ -5,7 +5,8 @@ IPv6 with a hop-by-hop header to DST, from LEFT to RIGHT, are delayed by
 DELAY_MS and every EVERY-th of them (the AT-th, counting from 0) is
 dropped; everything else (neighbour discovery, the other direction) passes
 at once. The drops are deterministic, so a test knows the true loss. On
-SIGUSR1 and at SIGTERM it prints "linkem: matched=N dropped=N forwarded=N"
+SIGUSR1 it prints "linkem: matched=N dropped=N forwarded=N queued=N", at
+SIGTERM the same without queued
 (frames lost before it reads them, in its socket's buffer, are in none of
 these: a test takes the truth from `forwarded`).
 
@@ -81,7 +82,7 @@ def main():
             forwarded += 1
         if report:
             report = False
-            print(f"linkem: matched={matched} dropped={dropped} forwarded={forwarded}", flush=True)
+            print(f"linkem: matched={matched} dropped={dropped} forwarded={forwarded} queued={len(queue)}", flush=True)
     print(f"linkem: matched={matched} dropped={dropped} forwarded={forwarded}", flush=True)
 
 

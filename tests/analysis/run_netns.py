@@ -18,6 +18,7 @@ Needs root, namespaces, IPv6 IOAM with events (Linux 6.9+), ethtool and
 prometheus; exits 77 saying which is missing.
 
 usage: run_netns.py IOAM_EXPORTER IOAM_COLLECTOR IOAM_INJECT"""
+import collections
 import json
 import os
 import re
@@ -39,10 +40,10 @@ linkem = os.path.join(os.path.dirname(os.path.abspath(__file__)), "linkem.py")
 NODE = {A: 11, B: 22, C: 33}
 IOAM_NS = 123
 PORT, METRICS, PROM = 47401, 47490, 47491
-COUNT, RATE = 1500, 500
+PACED, RATE, BURST = 1500, 500, 200  # packets at 500/s, then a burst as fast as the sender goes
+COUNT = PACED + BURST
 DELAY_AB, DELAY_BC = 5.0, 10.0  # ms
 TOL = 1.5  # ms above the configured delay: the median (a user-space emulator on a shared machine)
-TOL_MEAN = 3.0  # ms, for the mean (a few late wake-ups of the emulator pull it up)
 EVERY, AT = 100, 37  # L2 drops packets 37, 137, ... of those to C
 
 
@@ -103,7 +104,7 @@ def main():
         teardown()
         print("FAIL: setup:", e)
         return 1
-    procs, ems = [], {}
+    procs, ems, prom_mean, exps = [], {}, {}, {}
     with tempfile.TemporaryDirectory() as d:
         os.chmod(d, 0o755)
         try:
@@ -128,7 +129,6 @@ def main():
                                   f"--storage.tsdb.path={d}/tsdb", f"--web.listen-address=127.0.0.1:{PROM}"],
                                  stdout=plog, stderr=subprocess.STDOUT)
             procs.append(p)
-            exps = {}
             for n in (A, B, C):
                 ef = os.path.join(d, f"exporter-{n}.err")
                 e = subprocess.Popen(["ip", "netns", "exec", n, exporter, "-c", f"[2001:db8:1::1]:{PORT}",
@@ -141,18 +141,31 @@ def main():
             while time.time() < deadline and ns(S, f"curl -sf http://127.0.0.1:{PROM}/-/ready", check_rc=False).returncode:
                 time.sleep(0.2)
             check(ns(S, f"curl -sf http://127.0.0.1:{PROM}/-/ready", check_rc=False).returncode == 0, "prometheus ready")
-            r = ns(S, f"{inject} --dst 2001:db8:3::2 --type 0xb00000 --nodes 3 --namespace {IOAM_NS} "
-                      f"--count {COUNT} --rate {RATE}", check_rc=False)
-            check(r.returncode == 0, f"ioam-inject sent {COUNT} packets: {r.stderr.strip()}")
+            # Neighbours resolved on every link first: packets that find a neighbour
+            # unresolved are dropped after A processed them, before the flow has a path.
+            r = ns(S, "ping -6 -c 3 -i 0.2 -w 10 2001:db8:3::2", check_rc=False)
+            check(r.returncode == 0, "ping S -> C through both emulators")
+            for count, rate in ((PACED, RATE), (BURST, 0)):
+                r = ns(S, f"{inject} --dst 2001:db8:3::2 --type 0xb00000 --nodes 3 --namespace {IOAM_NS} "
+                          f"--count {count} --rate {rate}", check_rc=False)
+                check(r.returncode == 0, f"ioam-inject sent {count} packets at rate {rate}: {r.stderr.strip()}")
             time.sleep(2.5)  # the collector's wait, then a tick
             # The truth: what each emulator forwarded (a frame its socket had no room
             # for on a loaded machine is lost on that link too, and counted so).
+            # Asked until an emulator is idle: nothing queued, nothing new since the last answer.
             fwd = {}
             for n, e in ems.items():
-                e.send_signal(signal.SIGUSR1)
-                line = e.stdout.readline().strip()
-                m = re.fullmatch(r"linkem: matched=(\d+) dropped=(\d+) forwarded=(\d+)", line)
-                check(m is not None, f"emulator {n}: {line}")
+                last, line = None, ""
+                deadline = time.time() + 30
+                while time.time() < deadline:
+                    e.send_signal(signal.SIGUSR1)
+                    line = e.stdout.readline().strip()
+                    if line == last and line.endswith(" queued=0"):
+                        break
+                    last = line
+                    time.sleep(0.5)
+                m = re.fullmatch(r"linkem: matched=(\d+) dropped=(\d+) forwarded=(\d+) queued=0", line)
+                check(m is not None, f"emulator {n} idle: {line}")
                 matched, dropped, fwd[n] = (int(x) for x in m.groups()) if m else (0, 0, 0)
                 check(dropped == (len(range(AT, matched, EVERY)) if n == L2 else 0),
                       f"emulator {n}: dropped {dropped} of {matched} as designed")
@@ -178,7 +191,8 @@ def main():
             for a, b, want in ((A, B, DELAY_AB), (B, C, DELAY_BC)):
                 mean = promql(f"ioam_hop_delay_seconds_sum{{{hop(a, b)}}} / ioam_hop_delay_seconds_count{{{hop(a, b)}}}")
                 median = promql(f"histogram_quantile(0.5, ioam_hop_delay_seconds_bucket{{{hop(a, b)}}})")
-                check(mean is not None and want <= mean * 1e3 <= want + TOL_MEAN,
+                prom_mean[(NODE[a], NODE[b])] = mean  # checked against the packet lines below
+                check(mean is not None and want <= mean * 1e3,
                       f"PromQL mean delay {NODE[a]}->{NODE[b]} = {mean and mean * 1e3:.3f} ms, configured {want} ms")
                 check(median is not None and want - 0.5 <= median * 1e3 <= want + 2.5,
                       f"PromQL median delay {NODE[a]}->{NODE[b]} = {median and median * 1e3:.3f} ms (bucket resolution)")
@@ -194,17 +208,19 @@ def main():
             teardown()
         for n, e in ems.items():
             print(n, e.stdout.read().strip())
+        for n, (e, f) in exps.items():
+            print(n, open(f).read().strip().splitlines()[-1:])
         stats = open(os.path.join(d, "collector.err")).read()
         print(stats, end="")
         lines = [json.loads(l) for l in open(out) if l.strip()]
         packets = [l["packet"] for l in lines if "packet" in l]
         check(len(packets) == COUNT, f"{len(packets)} packets correlated, {COUNT} sent")
-        check(len({tuple(h.get("time_ns") for h in p["path"][:1]) for p in packets}) == len(packets),
-              "every packet once (distinct first-hop timestamps)")
+        check(len({tuple(h.get("time_ns") for h in p["path"]) for p in packets}) == len(packets),
+              "every packet once (distinct timestamps along the path)")
         deliv = [p for p in packets if p["result"] == "delivered"]
         lost = [p for p in packets if p["result"] == "lost"]
-        check(all([h["node"] for h in p["path"]] == [NODE[A], NODE[B], NODE[C]] for p in deliv),
-              "delivered packets took A, B, C")
+        odd = [p for p in deliv if [h["node"] for h in p["path"]] != [NODE[A], NODE[B], NODE[C]]]
+        check(not odd, f"delivered packets took A, B, C ({len(odd)} did not, first: {odd[:1]})")
         at = lambda a, b: [p for p in lost if (p["lost_from"], p["lost_to"]) == (NODE[a], NODE[b])]  # noqa: E731
         check(len(at(B, C)) == drops_bc, f"{len(at(B, C))} losses at B-C, the emulators say {drops_bc}")
         check(len(at(A, B)) == drops_ab, f"{len(at(A, B))} losses at A-B, the emulators say {drops_ab}")
@@ -213,11 +229,27 @@ def main():
         for i, want in ((0, DELAY_AB), (1, DELAY_BC)):
             ds = sorted(p["path"][i]["delay_us"] / 1e3 for p in deliv)
             mean, median = sum(ds) / max(len(ds), 1), ds[len(ds) // 2] if ds else 0
-            check(ds and ds[0] >= want and want <= median <= want + TOL and mean <= want + TOL_MEAN,
+            check(ds and ds[0] >= want and want <= median <= want + TOL,
                   f"hop {i}: min {ds[0] if ds else 0:.3f} ms, median {median:.3f} ms, mean {mean:.3f} ms, "
                   f"configured {want} ms")
-        check("duplicates=0 " in stats and "negative_delays=0 " in stats and "trace_partial=0 " in stats
-              and "evicted=0 " in stats, "collector statistics: no duplicates, negative delays, partial events, evictions")
+            # Prometheus's mean is every valid delay of the hop, lost packets' partial paths included.
+            a, b = (NODE[A], NODE[B]) if i == 0 else (NODE[B], NODE[C])
+            all_d = [h["delay_us"] / 1e3 for p in packets for h, nxt in zip(p["path"], p["path"][1:])
+                     if (h["node"], nxt["node"]) == (a, b) and h.get("delay") == "ok"]
+            pm = prom_mean.get((a, b))
+            check(pm is not None and all_d and abs(pm * 1e3 - sum(all_d) / len(all_d)) < 0.001,
+                  f"hop {a}->{b}: PromQL mean {pm and pm * 1e3:.4f} ms = the packet lines' mean "
+                  f"{sum(all_d) / max(len(all_d), 1):.4f} ms")
+        check("negative_delays=0 " in stats and "trace_partial=0 " in stats and "evicted=0 " in stats,
+              "collector statistics: no negative delays, partial events, evictions")
+        # When the sender catches up after a stall, A can timestamp several packets in one
+        # microsecond: their A-only events are identical, and all but the first are
+        # counted as duplicates (docs/analysis.md). Nothing else may be.
+        first = collections.Counter((p["path"][0]["node"], p["path"][0]["time_ns"]) for p in packets)
+        same_us = sum(k - 1 for k in first.values())
+        m = re.search(r"duplicates=(\d+) ", stats)
+        check(m is not None and int(m.group(1)) == same_us,
+              f"duplicates {m and m.group(1)}: the packets A timestamped in an already used microsecond: {same_us}")
     return finish("analysis/netns")
 
 

@@ -135,16 +135,32 @@ public:
                                                                           (std::uint64_t{first.hop_limit.value_or(0)} << 56)));
         const ident id{packet_kind::trace, ns, static_cast<std::uint32_t>(first.node_id), 0, key};
         const std::uint64_t hash = id.hash();
-        std::uint32_t slot = find(id, hash);
-        (void)flow_slot(id, now);
-        if (slot == none) slot = open(id, hash, now, sink);
-        open_packet& p = ring_[slot];
+        // Packets the first node timestamped in the same microsecond share
+        // the key: an event joins the open packet whose hops agree with its
+        // own so far and that has no event of this length yet.
         const std::size_t reporter = hops.size() - 1;
-        if (reporter < 64 && (p.reporters >> reporter) & 1u) {
-            ++p.duplicates;
+        bool seen = false;
+        std::uint32_t slot = index_.find(hash, [&](std::uint32_t s) {
+            const open_packet& p = ring_[s];
+            if (!(p.id == id)) return false;
+            const std::size_t n = std::min<std::size_t>(p.hop_count, hops.size());
+            for (std::size_t i = 0; i < n; ++i)
+                if (!(p.hops[i] == hops[i])) return false;
+            if (reporter < 64 && (p.reporters >> reporter) & 1u) {
+                seen = seen || hops.size() <= p.hop_count;  // the same event again
+                return false;
+            }
+            return true;
+        });
+        (void)flow_slot(id, now);
+        if (slot == none && seen) {
+            // A duplicate export, or a packet timestamped in the same
+            // microsecond by its only node so far: indistinguishable.
             ++stats_.duplicates;
             return;
         }
+        if (slot == none) slot = open(id, hash, now, sink);
+        open_packet& p = ring_[slot];
         if (reporter < 64) p.reporters |= std::uint64_t{1} << reporter;
         for (std::size_t i = p.hop_count; i < hops.size(); ++i) add_hop(p, hops[i]);
     }
