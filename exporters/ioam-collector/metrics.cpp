@@ -1,5 +1,7 @@
 #include "metrics.hpp"
 
+#ifdef IOAM_HAVE_MICROHTTPD
+
 #include <microhttpd.h>
 #include <netdb.h>
 #include <sys/socket.h>
@@ -93,3 +95,19 @@ void metrics_server::publish(std::string text) {
 std::uint64_t metrics_server::scrapes() const { return p_->scrapes.load(); }
 
 }  // namespace ioam_collector
+
+#else  // built without libmicrohttpd: --metrics fails with a clear message
+
+namespace ioam_collector {
+struct metrics_server::impl {};
+metrics_server::metrics_server() = default;
+metrics_server::~metrics_server() = default;
+bool metrics_server::start(const std::string&, std::string& error) {
+    error = "this ioam-collector was built without libmicrohttpd (install libmicrohttpd-dev and rebuild)";
+    return false;
+}
+void metrics_server::publish(std::string) {}
+std::uint64_t metrics_server::scrapes() const { return 0; }
+}  // namespace ioam_collector
+
+#endif
