@@ -183,7 +183,6 @@ struct analysis::impl {
     std::uint64_t interval_start_ms = 0;
     // Trace events arrive as one record per node, index 0 (the reporting node) first.
     struct pending_trace {
-        bool active = false;
         std::uint32_t event_id = 0;
         std::uint16_t ns = 0;
         unsigned count = 0, filled = 0;
@@ -470,27 +469,41 @@ void analysis::record(std::uint64_t session, const ioam::exporting::decoded_reco
         ++p.trace_empty;  // an empty (overflowed) trace or a record without its place
         return;
     }
-    impl::pending_trace& t = p.pending[session];
+    // An event in progress per session (its records are consecutive); the
+    // entry goes when the event is whole or broken, so the map stays small.
     const unsigned index = *d.node_index, count = *d.node_count;
+    auto it = p.pending.find(session);
     if (index == 0) {
-        if (t.active) ++p.trace_partial;
-        t = impl::pending_trace{true, d.event_id.value_or(0), ns, count, 0, {}};
-    } else if (!t.active || t.event_id != d.event_id.value_or(0) || index != t.filled) {
-        if (t.active) ++p.trace_partial;
-        t.active = false;
+        if (it != p.pending.end()) {
+            ++p.trace_partial;
+        } else {
+            if (p.pending.size() >= 65536) {  // a flood of sessions each leaving an event half done
+                p.trace_partial += p.pending.size();
+                p.pending.clear();
+            }
+            it = p.pending.emplace(session, impl::pending_trace{}).first;
+        }
+        it->second = impl::pending_trace{d.event_id.value_or(0), ns, count, 0, {}};
+    } else if (it == p.pending.end() || it->second.event_id != d.event_id.value_or(0) || index != it->second.filled) {
+        if (it != p.pending.end()) {
+            ++p.trace_partial;
+            p.pending.erase(it);
+        }
         return;
     }
+    impl::pending_trace& t = it->second;
     if (index < an::max_hops) t.hops[index] = an::hop_of(d, p.s.timestamps);
     if (++t.filled < t.count) return;
-    t.active = false;
-    if (t.count > an::max_hops) {
+    const impl::pending_trace done = t;
+    p.pending.erase(it);
+    if (done.count > an::max_hops) {
         ++p.trace_too_long;
         return;
     }
     // Index 0 is the reporting (newest) node: the correlator wants oldest first.
     std::array<an::hop, an::max_hops> oldest_first{};
-    for (unsigned i = 0; i < t.count; ++i) oldest_first[i] = t.hops[t.count - 1 - i];
-    p.corr.observe_trace(t.ns, std::span<const an::hop>(oldest_first.data(), t.count), now, sink);
+    for (unsigned i = 0; i < done.count; ++i) oldest_first[i] = done.hops[done.count - 1 - i];
+    p.corr.observe_trace(done.ns, std::span<const an::hop>(oldest_first.data(), done.count), now, sink);
 }
 
 void analysis::tick() {
