@@ -95,7 +95,7 @@ public:
         ++messages_;
         const auto now = static_cast<std::uint32_t>(std::time(nullptr));
         const auto sum = cache_.process(session, *m, now, [&](const ipfix::dynamic_record& r) {
-            if (raw_record(r, *m)) return;
+            if (raw_record(r, *m, session)) return;
             const xp::decoded_record d = xp::decode_record(r);
             if (d.pen_fields == 0) {
                 ++other_records_;
@@ -169,7 +169,7 @@ public:
 
     // A rawexport record: its option decoded with the IOAM decoders, one line
     // per node as for PEN 10383 records. False when r is not one.
-    bool raw_record(const ipfix::dynamic_record& r, const ipfix::message_view& m) {
+    bool raw_record(const ipfix::dynamic_record& r, const ipfix::message_view& m, std::uint64_t session) {
         namespace rx = xp::rawexport;
         const rx::raw_record raw = rx::decode_record(r);
         if (raw.raw_fields == 0 || !raw.option_type) return false;
@@ -193,6 +193,7 @@ public:
         rx::for_each_node(*o, [&](const xp::decoded_record& d) {
             any = true;
             ++records_;
+            if (analysis_) analysis_->record(session, d);  // issue 14
             if (o_.json) {
                 const std::string prefix = std::string(ctx) + meta;
                 ioam_tools::print_json(stdout, d, prefix.c_str());

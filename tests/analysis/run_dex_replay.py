@@ -73,13 +73,13 @@ def parse_rfc9951(datagrams, ids=(530, 531, 532, 533)):
     return fields, records
 
 
-def exports(d):
+def exports(d, fmt="pen10383"):
     """make_dex_replay's events through three exporters: the IPFIX files of A, B, C and the truth."""
     subprocess.run([make, d], check=True)
     files = []
     for i, n in enumerate("ABC"):
-        f = os.path.join(d, f"{n}.ipfix")
-        e = subprocess.run([exporter, "--replay", os.path.join(d, f"{n}.pcap"), "--file", f,
+        f = os.path.join(d, f"{n}.{fmt}.ipfix")
+        e = subprocess.run([exporter, "--replay", os.path.join(d, f"{n}.pcap"), "--file", f, "--format", fmt,
                             "--observation-domain", str(i + 1)], capture_output=True, text=True, timeout=60)
         check(e.returncode == 0, f"exporter {n}: exit status {e.returncode} {e.stderr[-300:]}")
         files.append(f)
@@ -316,6 +316,17 @@ def main():
         check(part.get(8, {}).get("path") == [A] and part[8]["lost"] == 5, "flow 8: 5 lost after A")
         # RFC 9951 upstream.
         fields, recs = parse_rfc9951(receive(up))
+        # The rawexport layout (the raw DEX option per record) correlates the same.
+        raw_files, _ = exports(d, "rawexport")
+        raw_out = os.path.join(d, "raw.jsonl")
+        correlate(raw_files, raw_out, f"127.0.0.1:{up.getsockname()[1]}")
+        raw_packets = sorted((l["packet"]["flow"], l["packet"]["sequence"], l["packet"]["result"],
+                              tuple(h["node"] for h in l["packet"]["path"]), l["packet"].get("path_delay_us"))
+                             for l in map(json.loads, open(raw_out)) if "packet" in l)
+        check(raw_packets == sorted((p["flow"], p["sequence"], p["result"], tuple(h["node"] for h in p["path"]),
+                                     p.get("path_delay_us")) for p in packets),
+              f"rawexport files: the same {len(raw_packets)} packets, paths, results and delays")
+        receive(up)
         check(fields is not None and [f for f, _ in fields] ==
               ["namespace", "flow", "packets", "mean", "min", "max", "sum", "start", "end"],
               f"RFC 9951 template fields: {fields}")
