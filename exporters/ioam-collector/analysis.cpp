@@ -338,6 +338,7 @@ struct analysis::impl {
             l += ",\"path\":[";
             for (unsigned i = 0; i < a.node_count; ++i) appendf(l, "%s%" PRIu64, i ? "," : "", a.nodes[i]);
             appendf(l, "],\"packets\":%" PRIu64 ",\"lost\":%" PRIu64, a.packets, a.lost);
+            if (a.lost) appendf(l, ",\"lost_from\":%" PRIu64 ",\"lost_to\":%" PRIu64, a.nodes[a.node_count - 1], a.lost_to);
             if (a.path_delay.count)
                 appendf(l, ",\"path_delay_us\":{\"count\":%" PRIu64 ",\"min\":%.3f,\"mean\":%.3f,\"max\":%.3f}", a.path_delay.count,
                         static_cast<double>(a.path_delay.min_ns) / 1e3, static_cast<double>(a.path_delay.mean_ns()) / 1e3,

@@ -24,11 +24,14 @@ TEST(Aggregate, PathAndHopSummaries) {
     g.add(packet(1, {0, 7, 19}));
     auto lost = packet(1, {0, 6, 18});
     lost.result = a::outcome::lost;
+    lost.lost_from = 103;
+    lost.lost_to = 104;
     g.add(lost);
     ASSERT_EQ(g.paths().size(), 1u);
     const auto& p = g.paths().begin()->second;
     EXPECT_EQ(p.packets, 3u);
     EXPECT_EQ(p.lost, 1u);
+    EXPECT_EQ(p.lost_to, 104u);
     EXPECT_EQ(p.node_count, 3);
     EXPECT_EQ(p.path_delay.count, 2u);  // the lost packet has no path delay
     EXPECT_EQ(p.path_delay.min_ns, 15'000'000);

@@ -312,8 +312,10 @@ def main():
             check([(h["from"], h["to"], h["mean_us"]) for h in i["hops"]] == [(A, B, 5000.0), (B, C, 10000.0)],
                   f"flow {i['flow']}: hop delays {i['hops']}")
         part = {i["flow"]: i for i in intervals if i["path"] != [A, B, C]}
-        check(part.get(7, {}).get("path") == [A, B] and part[7]["lost"] == 5, "flow 7: 5 lost after B")
-        check(part.get(8, {}).get("path") == [A] and part[8]["lost"] == 5, "flow 8: 5 lost after A")
+        check(part.get(7, {}).get("path") == [A, B] and part[7]["lost"] == 5
+              and (part[7]["lost_from"], part[7]["lost_to"]) == (B, C), f"flow 7: 5 lost between B and C: {part.get(7)}")
+        check(part.get(8, {}).get("path") == [A] and part[8]["lost"] == 5
+              and (part[8]["lost_from"], part[8]["lost_to"]) == (A, B), f"flow 8: 5 lost between A and B: {part.get(8)}")
         # RFC 9951 upstream.
         fields, recs = parse_rfc9951(receive(up))
         # The rawexport layout (the raw DEX option per record) correlates the same.

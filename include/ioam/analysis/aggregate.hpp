@@ -46,6 +46,7 @@ struct path_aggregate {
     std::uint8_t node_count = 0;
     std::uint64_t packets = 0;  ///< packets that took this path (lost ones: the part they took)
     std::uint64_t lost = 0;
+    std::uint64_t lost_to = 0;  ///< the node the lost packets did not reach (the flow's next node)
     delay_summary path_delay;   ///< first to last node: packets not lost, every delay measured
     std::array<delay_summary, max_hops> hop_delay{};  ///< [i]: nodes[i] to nodes[i+1], valid delays only
 };
@@ -72,7 +73,10 @@ public:
         }
         path_aggregate& a = it->second;
         ++a.packets;
-        if (r.result == outcome::lost) ++a.lost;
+        if (r.result == outcome::lost) {
+            ++a.lost;
+            a.lost_to = r.lost_to;
+        }
         if (r.path_delay_ns && r.result != outcome::lost) a.path_delay.add(*r.path_delay_ns);
         for (unsigned i = 0; i + 1 < r.hop_count; ++i)
             if (r.delay[i] == delay_state::ok) a.hop_delay[i].add(r.delay_ns[i]);
