@@ -340,8 +340,8 @@ TEST(Records, EvictionWithdrawsBeforeReuseOnStreams) {
         return e2e::trace_message(in);
     };
     const std::vector<std::uint32_t> types = {0x800000, 0x400000, 0x200000};  // three shapes, two ids
-    for (const auto over : {ipfix::transport::tcp, ipfix::transport::udp}) {
-        SCOPED_TRACE(over == ipfix::transport::tcp ? "tcp" : "udp");
+    for (const auto over : {ipfix::transport::tcp, ipfix::transport::file, ipfix::transport::udp}) {
+        SCOPED_TRACE(over == ipfix::transport::tcp ? "tcp" : over == ipfix::transport::file ? "file" : "udp");
         sink s;
         s.over = over;
         auto& msgs = s.messages;
