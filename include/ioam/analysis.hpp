@@ -7,4 +7,5 @@
 #include "ioam/analysis/hop.hpp"
 #include "ioam/analysis/records.hpp"
 #include "ioam/analysis/rfc9951.hpp"
+#include "ioam/analysis/rfc9951_layout.hpp"
 #include "ioam/analysis/ring.hpp"

@@ -32,6 +32,7 @@ namespace ioam::analysis {
 /// The element ids of RFC 9951's four path-delay elements.
 struct rfc9951_ids {
     std::uint16_t mean = 530, min = 531, max = 532, sum = 533;
+    friend constexpr bool operator==(const rfc9951_ids&, const rfc9951_ids&) = default;
 };
 
 struct path_delay_record {
@@ -41,6 +42,7 @@ struct path_delay_record {
     std::uint32_t mean_us = 0, min_us = 0, max_us = 0;
     std::uint64_t sum_us = 0;
     std::uint64_t start_ms = 0, end_ms = 0;
+    friend constexpr bool operator==(const path_delay_record&, const path_delay_record&) = default;
 };
 
 inline constexpr std::size_t path_delay_field_count = 9;
