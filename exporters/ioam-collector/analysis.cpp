@@ -4,6 +4,8 @@
 
 #include "ioam/analysis/aggregate.hpp"
 #include "ioam/analysis/records.hpp"
+#include "ioam/analysis/rfc9951_layout.hpp"
+#include "ioam/export/session.hpp"
 #include "ioam/ipfix/message.hpp"
 
 #include <netdb.h>
@@ -92,6 +94,18 @@ struct hop_series {
     std::uint64_t count = 0, packets = 0, lost = 0, negative = 0, implausible = 0;
 };
 
+// The upstream socket as the export session's message sink.
+struct udp_sink {
+    int fd = -1;
+    bool send(ioam::bytes_view m, std::uint32_t) { return ::send(fd, m.data(), m.size(), 0) >= 0; }
+    [[nodiscard]] ioam::ipfix::transport transport() const { return ioam::ipfix::transport::udp; }
+};
+using upstream_session = ioam::exporting::session<an::rfc9951_layout, udp_sink, 4>;
+
+ioam::exporting::session_clock clock_now() {
+    return {static_cast<std::uint64_t>(steady_ns() / 1'000'000), static_cast<std::uint32_t>(wall_ms() / 1000)};
+}
+
 // (namespace, from, to); `other` (0xffffffff namespace) collects the series past the bound.
 using hop_key = std::tuple<std::uint32_t, std::uint64_t, std::uint64_t>;
 constexpr std::uint32_t other_ns = 0xffffffffu;
@@ -176,9 +190,8 @@ struct analysis::impl {
     an::interval_aggregator agg;
     std::FILE* out = nullptr;
     std::unique_ptr<metrics_server> metrics;
-    int upstream_fd = -1;
-    std::uint32_t upstream_seq = 0;
-    std::uint64_t upstream_records = 0, upstream_errors = 0;
+    udp_sink upstream_sink;
+    std::unique_ptr<upstream_session> upstream;  // the export session (large: on the heap)
     std::int64_t next_interval = 0, last_tick = 0;
     std::uint64_t interval_start_ms = 0;
     // Trace events arrive as one record per node, index 0 (the reporting node) first.
@@ -361,9 +374,11 @@ struct analysis::impl {
                          interval_start_ms, end_ms, agg.overflow());
     }
 
-    // RFC 9951 records, one per flow (its paths merged), in as many messages as needed.
+    // RFC 9951 records, one per flow (its paths merged), through the export
+    // session: template id 400 before the first record and again every
+    // interval (UDP, RFC 7011 8.4), as many messages as needed.
     void send_upstream(std::uint64_t end_ms) {
-        if (upstream_fd < 0) return;
+        if (!upstream) return;
         std::map<std::pair<std::uint16_t, std::uint32_t>, an::delay_summary> flows;
         for (const auto& [h, a] : agg.paths()) {
             if (!a.path_delay.count) continue;
@@ -373,28 +388,10 @@ struct analysis::impl {
             f.min_ns = std::min(f.min_ns, a.path_delay.min_ns);
             f.max_ns = std::max(f.max_ns, a.path_delay.max_ns);
         }
-        constexpr std::uint16_t tid = 400;
-        std::array<std::byte, 1400> buf{};
-        std::array<std::byte, 8 + 4 * an::path_delay_field_count * 2> tbuf{};
-        ioam::byte_writer tw(tbuf);
-        (void)an::encode_path_delay_template(tid, s.ids, tw);
-        const auto templ = tw.written();
-        auto it = flows.begin();
-        do {  // at least one message per interval: it carries the template (RFC 7011 8.4)
-            ioam::ipfix::message_writer m(buf, s.upstream_domain, upstream_seq);
-            if (!m.add_template_bytes(templ, false)) break;
-            for (; it != flows.end(); ++it) {
-                std::array<std::byte, an::path_delay_record_size> rb{};
-                ioam::byte_writer rw(rb);
-                (void)an::encode_path_delay_record(
-                    an::path_delay_of(it->first.first, it->first.second, it->second, interval_start_ms, end_ms), rw);
-                if (!m.add_record_bytes(tid, rw.written(), an::path_delay_record_size)) break;
-                ++upstream_records;
-            }
-            const auto bytes = m.finish(static_cast<std::uint32_t>(end_ms / 1000));
-            upstream_seq = m.next_sequence();
-            if (send(upstream_fd, bytes.data(), bytes.size(), 0) < 0) ++upstream_errors;
-        } while (it != flows.end());
+        upstream->tick(clock_now());
+        for (const auto& [key, d] : flows)
+            (void)upstream->add(an::path_delay_of(key.first, key.second, d, interval_start_ms, end_ms));
+        upstream->flush();
     }
 
     void end_interval() {
@@ -410,7 +407,7 @@ struct analysis::impl {
 analysis::analysis(const analysis_settings& s) : p_(std::make_unique<impl>(s)) {}
 analysis::~analysis() {
     if (p_->out && p_->out != stdout) std::fclose(p_->out);
-    if (p_->upstream_fd >= 0) close(p_->upstream_fd);
+    if (p_->upstream_sink.fd >= 0) close(p_->upstream_sink.fd);
 }
 
 bool analysis::start() {
@@ -444,13 +441,20 @@ bool analysis::start() {
             std::fprintf(stderr, "ioam-collector: --upstream %s: %s\n", p.s.upstream.c_str(), gai_strerror(rc));
             return false;
         }
-        p.upstream_fd = socket(res->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        if (p.upstream_fd < 0 || connect(p.upstream_fd, res->ai_addr, res->ai_addrlen) != 0) {
+        p.upstream_sink.fd = socket(res->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (p.upstream_sink.fd < 0 || connect(p.upstream_sink.fd, res->ai_addr, res->ai_addrlen) != 0) {
             std::fprintf(stderr, "ioam-collector: --upstream %s: %s\n", p.s.upstream.c_str(), std::strerror(errno));
             freeaddrinfo(res);
             return false;
         }
         freeaddrinfo(res);
+        ioam::exporting::session_options so;
+        so.capacity = 1400;
+        so.observation_domain = p.s.upstream_domain;
+        so.first_template_id = 400;
+        so.refresh_ms = std::uint64_t{p.s.interval} * 1000;
+        p.upstream = std::make_unique<upstream_session>(p.upstream_sink, so, an::rfc9951_layout{p.s.ids});
+        p.upstream->tick(clock_now());
     }
     p.interval_start_ms = wall_ms();
     p.next_interval = steady_ns() + std::int64_t{p.s.interval} * 1'000'000'000;
@@ -537,8 +541,8 @@ void analysis::finish() {
                  " upstream_records=%" PRIu64 " upstream_errors=%" PRIu64 "\n",
                  st.records, st.packets, st.delivered, st.lost, st.path_changes, st.duplicates, st.reordered, st.late_records,
                  st.evicted, st.records_unkeyed, st.missing_records, st.negative_delays, st.implausible_delays,
-                 p.trace_partial, p.trace_empty, p.trace_too_long, st.flows_untracked, p.series_overflow, p.upstream_records,
-                 p.upstream_errors);
+                 p.trace_partial, p.trace_empty, p.trace_too_long, st.flows_untracked, p.series_overflow,
+                 p.upstream ? p.upstream->counters().records : 0, p.upstream ? p.upstream->counters().messages_not_sent : 0);
 }
 
 }  // namespace ioam_collector
