@@ -18,6 +18,10 @@ pkgs=(
   scdoc groff-base
   # the Debian packages (debian/): build, lint, man -w after installing
   debhelper dpkg-dev lintian man-db
+  # ioam-collector --metrics (libmicrohttpd) and the Prometheus server that scrapes it in the tests
+  libmicrohttpd-dev prometheus
+  # the analysis test: checksum offload off on its veths, PromQL over HTTP, a first ping
+  ethtool curl iputils-ping
 )
 missing=()
 for p in "${pkgs[@]}"; do

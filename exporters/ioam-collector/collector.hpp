@@ -24,6 +24,8 @@
 #include <string>
 #include <vector>
 
+#include "analysis.hpp"  // issue 14: correlation, metrics, RFC 9951 (analysis.cpp)
+
 namespace ioam_collector {
 
 namespace ipfix = ioam::ipfix;
@@ -41,6 +43,7 @@ struct options {
     unsigned max_connections = 256;
     unsigned max_sessions = 4096;  ///< transport sessions (UDP exporters, connections, files) in the cache
     int rcvbuf = 32 << 20;
+    analysis_settings analysis;  // issue 14
 };
 
 /// Transport-side counts (network.cpp fills them; printed with the rest).
@@ -88,7 +91,7 @@ public:
         bool seed_records = false;
         const auto now = static_cast<std::uint32_t>(std::time(nullptr));
         const auto sum = cache_.process(session, *m, now, [&](const ipfix::dynamic_record& r) {
-            if (raw_record(r, *m)) return;
+            if (raw_record(r, *m, session)) return;
             xp::decoded_record d = xp::decode_record(r);
             if (d.pen_fields == 0) {
                 ++other_records_;
@@ -106,6 +109,7 @@ public:
                 unreliable = q.unreliable;
                 if (!unreliable.empty()) prefix = "\"unreliable\":[" + unreliable + "]";
             }
+            if (analysis_) analysis_->record(session, d);  // issue 14
             if (o_.meta) {
                 char meta[96];
                 std::snprintf(meta, sizeof meta, "%s\"odid\":%" PRIu32 ",\"template\":%u,\"sequence\":%" PRIu32,
@@ -156,6 +160,12 @@ public:
     void on_session_end(std::function<void(std::uint64_t)> fn) { cache_.on_session_end(std::move(fn)); }
 
     /// Template expiry; at most once a second whatever the caller's rate.
+    /// issue 14: the analysis module, when one of its outputs is asked for.
+    void set_analysis(analysis* a) { analysis_ = a; }
+    void analysis_tick() {
+        if (analysis_) analysis_->tick();
+    }
+
     void expire() {
         const auto now = static_cast<std::uint32_t>(std::time(nullptr));
         if (now == last_expire_) return;
@@ -258,7 +268,7 @@ private:
 
     // A rawexport record: its option decoded with the IOAM decoders, one line
     // per node as for PEN 10383 records. False when r is not one.
-    bool raw_record(const ipfix::dynamic_record& r, const ipfix::message_view& m) {
+    bool raw_record(const ipfix::dynamic_record& r, const ipfix::message_view& m, std::uint64_t session) {
         namespace rx = xp::rawexport;
         const rx::raw_record raw = rx::decode_record(r);
         if (raw.raw_fields == 0 || !raw.option_type) return false;
@@ -282,6 +292,7 @@ private:
         rx::for_each_node(*o, [&](const xp::decoded_record& d) {
             any = true;
             ++records_;
+            if (analysis_) analysis_->record(session, d);  // issue 14
             if (o_.json) {
                 const std::string prefix = std::string(ctx) + meta;
                 ioam_tools::print_json(stdout, d, prefix.c_str());
@@ -316,6 +327,7 @@ private:
     ipfix::template_cache cache_;
     log_limit gap_log_{"sequence gap"}, set_log_{"skipped set"}, bad_log_{"bad message"};
     bool flush_each_ = false;
+    analysis* analysis_ = nullptr;  // issue 14
     std::uint32_t last_expire_ = 0;
     std::uint64_t messages_ = 0, records_ = 0, other_records_ = 0, bad_messages_ = 0, options_records_ = 0,
                   raw_errors_ = 0, last_records_ = 0;

@@ -16,7 +16,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
+#include <memory>
 #include <string>
+#include <vector>
 
 #ifndef IOAM_VERSION
 #define IOAM_VERSION "unknown"
@@ -59,10 +62,11 @@ void usage(std::FILE* f) {
         "                               file) with template state; the least recently heard is\n"
         "                               forgotten first, and counted (4096)\n"
         "      --rcvbuf BYTES           UDP receive buffer (33554432; forced when privileged)\n"
-        "  -h, --help, -V, --version\n\n"
+        "  -h, --help, -V, --version\n\n%s\n"
         "Statistics go to stderr at exit and on SIGUSR1. Exit status: 0 success; 1 a file did\n"
         "not decode, sets were skipped or template records were invalid; 2 usage error; 4 cannot\n"
-        "open a socket or file.\n");
+        "open a socket or file.\n",
+        usage_text);
 }
 
 int read_file(collector& c, const std::string& path, std::uint64_t session) {
@@ -140,7 +144,11 @@ int main(int argc, char** argv) {
         out = static_cast<std::remove_reference_t<decltype(out)>>(v);
         return true;
     };
-    for (int ch; (ch = getopt_long(argc, argv, "l:t:jhV", longopts, nullptr)) != -1;) {
+    // issue 14: the analysis module's options after ours.
+    std::vector<option> all_opts(std::begin(longopts), std::end(longopts) - 1);
+    add_options(all_opts);
+    all_opts.push_back(option{nullptr, 0, nullptr, 0});
+    for (int ch; (ch = getopt_long(argc, argv, "l:t:jhV", all_opts.data(), nullptr)) != -1;) {
         bool ok = true;
         switch (ch) {
         case 'l': o.listen = optarg; break;
@@ -165,7 +173,9 @@ int main(int argc, char** argv) {
         case o_rcvbuf: ok = number(optarg, 0, 1ULL << 30, o.rcvbuf); break;
         case 'h': usage(stdout); return exit_ok;
         case 'V': std::printf("ioam-collector %s\n", IOAM_VERSION); return exit_ok;
-        default: ok = false; break;
+        default:
+            if (!parse_option(o.analysis, ch, optarg, ok)) ok = false;  // issue 14
+            break;
         }
         if (!ok) {
             if (ch != '?') std::fprintf(stderr, "ioam-collector: bad value for an option: %s\n", optarg ? optarg : "");
@@ -193,6 +203,13 @@ int main(int argc, char** argv) {
 
     static collector c(o);
     static transport_stats st;
+    // issue 14: the analysis module, when one of its outputs is asked for.
+    std::unique_ptr<analysis> an;
+    if (o.analysis.enabled()) {
+        an = std::make_unique<analysis>(o.analysis);
+        if (!an->start()) return exit_open;
+        c.set_analysis(an.get());
+    }
     int rc = exit_ok;
     if (!o.files.empty()) {
         std::uint64_t session = 1;
@@ -207,6 +224,7 @@ int main(int argc, char** argv) {
             c.print_stats(&st);
         });
     }
+    if (an) an->finish();  // issue 14
     std::fflush(stdout);
     c.print_stats(o.files.empty() ? &st : nullptr);
     if (rc == exit_ok && !c.clean()) rc = exit_decode;

@@ -237,6 +237,7 @@ public:
             }
             const std::int64_t now = now_ms();
             c_.expire();
+            c_.analysis_tick();  // issue 14
             if (pr > 0 || buffered) last_input = now;
             if (pr <= 0 && !buffered) {
                 timeouts(now);

@@ -52,3 +52,22 @@ def require_ioam_netns(probe):
     if sh(f"ip netns add {probe}", check_rc=False).returncode != 0:
         skip("cannot create network namespaces")
     sh(f"ip netns del {probe}")
+
+
+def wait_subscribed(exporters, timeout=15):
+    """Waits until every ioam-exporter in `exporters` ({name: (Popen, stderr
+    file)}) says it subscribed to the IOAM6 events; skips when one cannot
+    subscribe (exit 3), raises when one exits otherwise or time runs out."""
+    import time
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        texts = {k: open(f).read() for k, (p, f) in exporters.items()}
+        for k, (p, f) in exporters.items():
+            if p.poll() is not None:
+                if p.returncode == 3:
+                    skip(f"exporter cannot subscribe: {texts[k].strip()}")
+                raise RuntimeError(f"exporter {k} exited {p.returncode}: {texts[k]}")
+        if all("subscribed" in t for t in texts.values()):
+            return
+        time.sleep(0.05)
+    raise RuntimeError("exporters did not subscribe in time")
