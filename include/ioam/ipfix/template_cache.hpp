@@ -371,8 +371,8 @@ private:
     static constexpr std::size_t session_bytes = sizeof(std::pair<const session_id, session>) + node_overhead;
     static constexpr std::size_t domain_bytes = sizeof(std::pair<const domain_key, domain>) + node_overhead;
     static std::size_t entry_bytes(const dynamic_template& t) noexcept {
-        // fields, infos, offsets and plan steps: four heap blocks when present
-        const std::size_t blocks = t.fields().empty() ? 0 : 4;
+        // the fields (decode_plan's one vector): one heap block when present
+        const std::size_t blocks = t.fields().empty() ? 0 : 1;
         return sizeof(std::pair<const entry_key, entry>) + node_overhead + t.heap_bytes() + blocks * heap_block;
     }
 
