@@ -220,7 +220,9 @@ public:
             const plan_step* s = steps;
             const plan_step* const mid = steps + shifted_;
             const plan_step* const end = steps + n;
-            for (; s != mid; ++s) fn(static_cast<std::size_t>(s - steps), load_window(seg, *s) >> s->shift);
+            // (an index here: g++ 12 gives the pointer loop three more instructions per field)
+            for (std::size_t k = 0; k != shifted_; ++k) fn(k, load_window(seg, steps[k]) >> steps[k].shift);
+            s = mid;
             const auto at = [&](const plan_step* p) {
                 fn(static_cast<std::size_t>(p - steps), load_window(seg, *p) & p->mask);
             };
