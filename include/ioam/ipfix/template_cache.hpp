@@ -137,6 +137,9 @@ public:
     /// Called with the id of each session the cache frees by itself (a cap
     /// evicted it, or a datagram session expired), so that the caller can
     /// forget what it keeps per session. Not called for close_session().
+    /// A freed id used again starts a new session of default_transport: a
+    /// caller that keeps using an evicted stream session should open it again
+    /// (or give it a new id).
     void on_session_end(std::function<void(session_id)> fn) { on_end_ = std::move(fn); }
     [[nodiscard]] bool has_session(session_id s) const { return sessions_.contains(s); }
 
