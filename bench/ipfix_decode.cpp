@@ -211,6 +211,74 @@ void register_all(const char* name, const std::vector<Rec>& recs, fixbuf::spec (
     add_pass(b + "baseline", [s] { benchmark::DoNotOptimize(run_baseline<T>(*s)); }, items, bytes);
 }
 
+// ---- the template cache's costs do not grow with what others hold ---------------
+// BM_cache_withdraw_all/<held>: a message of 16,000 withdraw-all records on a
+// stream session holding 100 templates (learnt again each iteration), while
+// other sessions hold <held> templates. BM_cache_expire/<held>: an expire()
+// call (from a poll loop) when nothing is due, with <held> datagram templates.
+// Both should cost the same whatever <held> (issue 11: no walk over all
+// templates per message or per poll); items = withdraw-all records / calls.
+std::vector<std::byte> cache_message(std::uint32_t odid, std::size_t n, bool withdraw_all, std::uint16_t first = 256) {
+    const std::size_t rec = withdraw_all ? 4 : 8;
+    std::vector<std::byte> b(16 + 4 + rec * n);
+    ioam::store_be16(b.data(), 10);
+    ioam::store_be16(b.data() + 2, static_cast<std::uint16_t>(b.size()));
+    ioam::store_be32(b.data() + 12, odid);
+    ioam::store_be16(b.data() + 16, ipfix::template_set_id);
+    ioam::store_be16(b.data() + 18, static_cast<std::uint16_t>(4 + rec * n));
+    for (std::size_t i = 0; i < n; ++i) {
+        std::byte* r = b.data() + 20 + rec * i;
+        if (withdraw_all) {
+            ioam::store_be16(r, ipfix::template_set_id);
+            continue;
+        }
+        ioam::store_be16(r, static_cast<std::uint16_t>(first + i));
+        ioam::store_be16(r + 2, 1);
+        ioam::store_be16(r + 4, 1);  // octetDeltaCount
+        ioam::store_be16(r + 6, 8);
+    }
+    return b;
+}
+ipfix::template_cache held_cache(std::size_t held, ipfix::transport_kind kind) {
+    ipfix::cache_options o{.template_lifetime = 1800, .default_transport = kind};
+    o.limits.total_bytes = std::size_t{1} << 30;
+    o.limits.sessions = held;
+    ipfix::template_cache c(registry(), o);
+    for (std::size_t s = 0; s < held / 1000; ++s) {
+        const auto m = cache_message(0, 1000, false);
+        (void)c.process(100 + s, ipfix::parse_message(m).value(), 0, [](const ipfix::dynamic_record&) {});
+    }
+    if (c.size() != held) throw std::runtime_error("bench: templates evicted while filling the cache");
+    return c;
+}
+void register_cache() {
+    for (const std::size_t held : {std::size_t{1000}, std::size_t{100000}}) {
+        benchmark::RegisterBenchmark(("BM_cache_withdraw_all/held:" + std::to_string(held)).c_str(),
+                                     [held](benchmark::State& st) {
+                                         auto c = held_cache(held, ipfix::transport_kind::stream);
+                                         const auto define = cache_message(0, 100, false);
+                                         const auto storm = cache_message(0, 16000, true);
+                                         const auto d = ipfix::parse_message(define).value();
+                                         const auto w = ipfix::parse_message(storm).value();
+                                         for (auto _ : st) {
+                                             (void)c.process(1, d, 0, [](const ipfix::dynamic_record&) {});
+                                             const auto sum = c.process(1, w, 0, [](const ipfix::dynamic_record&) {});
+                                             benchmark::DoNotOptimize(sum.withdrawals);
+                                         }
+                                         st.SetItemsProcessed(st.iterations() * 16000);
+                                         st.SetBytesProcessed(st.iterations() * static_cast<std::int64_t>(storm.size()));
+                                     });
+        benchmark::RegisterBenchmark(("BM_cache_expire/held:" + std::to_string(held)).c_str(),
+                                     [held](benchmark::State& st) {
+                                         auto c = held_cache(held, ipfix::transport_kind::datagram);
+                                         std::uint32_t now = 1;
+                                         for (auto _ : st) benchmark::DoNotOptimize(c.expire(now++ % 1000));
+                                         st.SetItemsProcessed(st.iterations());
+                                         st.SetBytesProcessed(0);
+                                     });
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -219,6 +287,7 @@ int main(int argc, char** argv) {
     try {
         register_all<flow_template>("flow", flows, &fixbuf::flow_spec, &fixbuf::sum_internal_flow);
         register_all<ioam_template>("ioam", nodes, &fixbuf::ioam_spec, &fixbuf::sum_internal_ioam);
+        register_cache();
     } catch (const std::exception& e) {
         std::fprintf(stderr, "%s\n", e.what());
         return 1;

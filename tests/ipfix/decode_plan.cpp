@@ -198,3 +198,55 @@ TEST(DecodePlan, SignedAndShortRecords) {
 }
 
 }  // namespace
+
+// Item: one description of a run-time template. Each field carries its place
+// (segment, offset within it) and its registry row; field(i), for_each_field
+// and static_offset all read it.
+namespace {
+TEST(TemplateField, OneDescriptionOfPlaceAndRow) {
+    const ie_info rows[] = {{7, 0, data_type::unsigned16, data_semantics::identifier, 2, "sourceTransportPort", {}}};
+    const ie_registry reg{rows};
+    const field_spec specs[] = {
+        {7, 0, 2, data_type::unsigned16, true},              // seg 0, offset 0
+        {82, 0, variable_length, data_type::string, true},   // seg 0, offset 2 (its prefix)
+        {1, 0, 4, data_type::unsigned32, true},              // seg 1, offset 0
+        {2, 0, 1, data_type::unsigned8, true},               // seg 1, offset 4
+        {83, 0, variable_length, data_type::string, true},   // seg 1, offset 5
+        {4, 0, 1, data_type::unsigned8, true},               // seg 2, offset 0
+    };
+    auto t = dynamic_template::from_fields(300, specs, 0, false, &reg);
+    ASSERT_TRUE(t);
+    const auto f = t->fields();
+    ASSERT_EQ(f.size(), 6U);
+    const std::uint16_t segment[] = {0, 0, 1, 1, 1, 2}, offset[] = {0, 2, 0, 4, 5, 0};
+    for (std::size_t i = 0; i < f.size(); ++i) {
+        EXPECT_EQ(f[i].segment, segment[i]) << i;
+        EXPECT_EQ(f[i].offset, offset[i]) << i;
+        EXPECT_EQ(f[i].spec(), specs[i]) << "the specifier as on the wire";
+        EXPECT_EQ(t->static_offset(i), segment[i] == 0 ? offset[i] : variable_length) << i;
+    }
+    EXPECT_EQ(f[0].info, &rows[0]);
+    EXPECT_EQ(t->info(0), &rows[0]);
+    EXPECT_EQ(f[1].info, nullptr);
+    EXPECT_EQ(&t->plan().fields()[0], &f[0]) << "the plan holds the fields: one array";
+    // A record: 0x0102, "ab", 0x0a0b0c0d, 9, "" (long form prefix), 5.
+    const auto rec = make_bytes(1, 2, 2, 'a', 'b', 10, 11, 12, 13, 9, 255, 0, 0, 5);
+    const dynamic_record r(&*t, rec);
+    std::vector<std::string> walk, direct;
+    const auto show = [&](const field_view& v) {  // id:where/octets
+        return std::to_string(v.spec->id) + ":" + std::to_string(v.bytes.data() - rec.data()) + "/" +
+               describe::hex(v.bytes);
+    };
+    r.for_each_field([&](const field_view& v) { walk.push_back(show(v)); });
+    for (std::size_t i = 0; i < f.size(); ++i) {
+        const field_view v = r.field(i);
+        EXPECT_EQ(v.spec, &f[i]) << "field_view points at the one description";
+        direct.push_back(show(v));
+    }
+    EXPECT_EQ(walk, direct);
+    EXPECT_EQ(walk, (std::vector<std::string>{"7:0/1.2.", "82:3/97.98.", "1:5/10.11.12.13.", "2:9/9.", "83:13/",
+                                              "4:13/5."}));
+    EXPECT_EQ(r.field(2).bytes.data(), rec.data() + 5);
+    EXPECT_EQ(r.field(5).bytes.data(), rec.data() + 13);
+}
+}  // namespace

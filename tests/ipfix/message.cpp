@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <iterator>
 #include <vector>
 
 namespace {
@@ -275,4 +277,46 @@ TEST(MessageReader, EveryTruncationOfAMessageIsAnErrorNotACrash) {
         EXPECT_FALSE(parse_message(cut)) << n;
     }
 }
+
+// One iterator scaffold (core/framed.hpp) for the framed views: forward
+// iterators that outlive their view, a sentinel, positions in the buffer.
+static_assert(std::forward_iterator<set_range::iterator>);
+static_assert(std::forward_iterator<template_set_view::iterator>);
+static_assert(std::forward_iterator<data_set_view<t_flow>::iterator>);
+static_assert(std::sentinel_for<ioam::detail::framed_sentinel, set_range::iterator>);
+
+TEST(FramedViews, IteratorsOutliveTheViewAndStopAtTheSentinel) {
+    std::array<std::byte, 512> buf{};
+    message_writer w(buf, 1, 0, writer_options{512, transport::tcp, 0, {}});
+    ASSERT_TRUE(w.add_template<t_flow>());
+    ASSERT_TRUE(w.add_record<t_flow>(flow(10U)));
+    ASSERT_TRUE(w.add_record<t_flow>(flow(20U)));
+    ASSERT_TRUE(w.add_template<t_opt>());
+    const auto bytes = w.finish(0);
+    const message_view m = parse_message(bytes).value();
+    set_range::iterator it, end;
+    {
+        const set_range sets = m.sets();  // gone before the iterators are used
+        it = sets.begin();
+        end = sets.end();
+    }
+    std::vector<std::uint16_t> ids;
+    std::vector<std::size_t> at;
+    for (; it != end; ++it) {
+        ids.push_back((*it).id());
+        at.push_back(it.position());
+    }
+    EXPECT_EQ(ids, (std::vector<std::uint16_t>{2, 256, 3}));
+    EXPECT_EQ(at.front(), message_header_size);
+    const ioam::detail::framed_sentinel stop{bytes.size()};
+    std::size_t n = 0;
+    for (auto s = m.sets().begin(); s != stop; ++s) ++n;
+    EXPECT_EQ(n, 3U);
+    std::uint64_t octets = 0;
+    for (const set_view s : m.sets())
+        if (s.id() == 256)
+            for (const auto r : parse_data_set<t_flow>(s).value()) octets += get<ie::octetDeltaCount>(r);
+    EXPECT_EQ(octets, 30U);
+}
 }  // namespace
+

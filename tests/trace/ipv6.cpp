@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <iterator>
 #include <vector>
 
 namespace t = ioam::trace;
@@ -151,3 +152,7 @@ TEST(Ipv6Options, TraceThroughTheHeader) {
     EXPECT_EQ(tr->nodes.size(), 1U);
     EXPECT_EQ(tr->nodes[0].get<t::value_id::node_id>(), 2U);
 }
+
+// The options of an extension header share the framed-view scaffold (core/framed.hpp).
+static_assert(std::forward_iterator<ioam::trace::ipv6::options_view::iterator>);
+

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <iterator>
 #include <vector>
 
 namespace t = ioam::trace;
@@ -203,3 +204,7 @@ TEST(Node, EmptyListIsValid) {
     EXPECT_TRUE(r->empty());
     EXPECT_EQ(r->begin(), r->end());
 }
+
+// The trace views share the framed-view scaffold (core/framed.hpp).
+static_assert(std::forward_iterator<ioam::trace::node_list::iterator>);
+

@@ -16,10 +16,12 @@
 #include <cstdint>
 #include <cstring>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "ioam/core/bytes.hpp"
 #include "ioam/ipfix/field.hpp"
+#include "ioam/ipfix/ie.hpp"
 #include "ioam/ipfix/template.hpp"
 #include "ioam/ipfix/types.hpp"
 
@@ -36,18 +38,35 @@ enum class plan_kind : std::uint8_t {
     variable,         ///< a variable-length field (RFC 7011 7); starts a new segment
 };
 
-/// One step of a plan. Offsets are from the current segment's start.
-struct plan_step {
-    std::uint16_t offset = 0;  ///< the field (for `variable`: its length prefix)
-    std::uint16_t length = 0;  ///< octets (variable_length for `variable`)
+/// One field of a run-time template, described once (libfds' fds_tfield is
+/// the model): what the template record says (field_spec: id, enterprise,
+/// length, type), its registry row, where it lies in a record, and how the
+/// decode plan reads it. The template cache, the decode plan, for_each_field
+/// and field_view all read this one description.
+///
+///   record:  | seg 0: fixed fields | varlen | seg 1: fixed fields | varlen | seg 2 ...
+///   offset:  from the start of the field's segment (for a variable-length
+///            field: of its length prefix); segment: how many
+///            variable-length fields come before it.
+struct template_field : field_spec {
+    const ie_info* info = nullptr;  ///< registry row; nullptr when unknown (read as octets)
+    std::uint16_t offset = 0;       ///< from the start of its segment
+    std::uint16_t segment = 0;      ///< variable-length fields before it (0: offset from the record start)
+    // How the decode plan reads it:
     std::int16_t window = 0;   ///< start of the 8-octet window (may precede the segment)
     std::uint8_t left = 0;     ///< bits shifted out above the field
     std::uint8_t right = 0;    ///< 64 - 8 * length
     std::uint8_t shift = 0;    ///< bits below the field in the window (right - left)
-    std::uint64_t mask = ~std::uint64_t{0};  ///< the value's bits after the shifts (all for signed)
     plan_kind kind = plan_kind::bytes;
-    data_type type = data_type::octetArray;
+    std::uint64_t mask = ~std::uint64_t{0};  ///< the value's bits after the shifts (all for signed)
+
+    constexpr template_field() = default;
+    constexpr template_field(const field_spec& f, const ie_info* i = nullptr) noexcept : field_spec(f), info(i) {}
+    [[nodiscard]] constexpr const field_spec& spec() const noexcept { return *this; }
+    [[nodiscard]] constexpr bool is_variable() const noexcept { return length == variable_length; }
 };
+/// The earlier name of a plan's steps: they are the template's fields.
+using plan_step = template_field;
 
 /// Calls fn(i, value_t<T>) for a field of type t. Lists come as their octets.
 template <class Fn>
@@ -74,32 +93,31 @@ class decode_plan {
 public:
     decode_plan() = default;
 
-    /// Compiles `fields` (already validated: validate_template).
-    explicit decode_plan(std::span<const field_spec> fields) {
-        steps_.reserve(fields.size());
+    /// Compiles `fields` (already validated: validate_template): fills in
+    /// where each lies and how it is read.
+    explicit decode_plan(std::vector<template_field> fields) : steps_(std::move(fields)) {
         // Octets every record holds before and after each field (a
         // variable-length field holds at least its 1-octet prefix).
         std::size_t min_size = 0;
-        for (const auto& f : fields) min_size += f.length == variable_length ? 1 : f.length;
+        for (const auto& f : steps_) min_size += f.length == variable_length ? 1 : f.length;
         std::size_t before = 0;  // octets of the record before the current segment
         std::size_t seg = 0;     // offset in the current segment
-        for (const auto& f : fields) {
-            plan_step s;
-            s.type = f.type;
+        std::uint16_t segment = 0;
+        for (template_field& s : steps_) {
             s.offset = static_cast<std::uint16_t>(seg);
-            s.length = f.length;
-            if (f.length == variable_length) {
+            s.segment = segment;
+            if (s.length == variable_length) {
                 s.kind = plan_kind::variable;
                 windows_only_ = false;
-                steps_.push_back(s);
                 before += seg + 1;
                 seg = 0;
+                ++segment;
                 continue;
             }
-            const std::size_t w = f.length;
+            const std::size_t w = s.length;
             const std::size_t start = before + seg;  // least octets before the field
             const std::size_t after = min_size - start - w;  // least octets after it
-            const bool integer = is_unsigned(f.type) || is_signed(f.type);
+            const bool integer = is_unsigned(s.type) || is_signed(s.type);
             if (w <= 8 && start + w + after >= 8) {
                 // The window: ending with the field when 8 octets precede its
                 // end (an unsigned value is then the window masked), else
@@ -113,16 +131,15 @@ public:
                 s.right = static_cast<std::uint8_t>(64 - 8 * w);
                 s.shift = static_cast<std::uint8_t>(64 - 8 * w - 8 * lead);
                 s.kind = !integer ? plan_kind::raw_window
-                         : is_signed(f.type) ? plan_kind::signed_window : plan_kind::unsigned_window;
-                if (!is_signed(f.type) && w < 8) s.mask = (std::uint64_t{1} << (8 * w)) - 1;
+                         : is_signed(s.type) ? plan_kind::signed_window : plan_kind::unsigned_window;
+                if (!is_signed(s.type) && w < 8) s.mask = (std::uint64_t{1} << (8 * w)) - 1;
             } else if (integer) {
-                s.kind = is_signed(f.type) ? plan_kind::signed_short : plan_kind::unsigned_short;
+                s.kind = is_signed(s.type) ? plan_kind::signed_short : plan_kind::unsigned_short;
             } else {
                 s.kind = plan_kind::bytes;
             }
             windows_only_ = windows_only_ && s.kind <= plan_kind::raw_window;
             unsigned_only_ = unsigned_only_ && s.kind != plan_kind::signed_window;
-            steps_.push_back(s);
             seg += w;
         }
         windows_only_ = windows_only_ && !steps_.empty();
@@ -138,10 +155,23 @@ public:
                                  [](const plan_step& s) { return s.shift == 0; });
         }
     }
+    /// Compiles bare field specifiers (no registry rows).
+    explicit decode_plan(std::span<const field_spec> fields)
+        : decode_plan(std::vector<template_field>(fields.begin(), fields.end())) {}
 
+    /// The fields, each with its place and how it is read.
+    [[nodiscard]] std::span<const template_field> fields() const noexcept { return steps_; }
     [[nodiscard]] std::span<const plan_step> steps() const noexcept { return steps_; }
+    /// The value of variable-length field s whose segment starts at seg
+    /// (RFC 7011 7: a 1-octet length, or 255 and a 2-octet length).
+    [[nodiscard]] static bytes_view variable_at(const std::byte* seg, const template_field& s) noexcept {
+        const std::byte* p = seg + s.offset;
+        std::size_t len = load_u8(p);
+        if (len == 255) return {p + 3, load_be16(p + 1)};
+        return {p + 1, len};
+    }
     [[nodiscard]] std::size_t size() const noexcept { return steps_.size(); }
-    [[nodiscard]] std::size_t heap_bytes() const noexcept { return steps_.capacity() * sizeof(plan_step); }
+    [[nodiscard]] std::size_t heap_bytes() const noexcept { return steps_.capacity() * sizeof(template_field); }
     /// Whether every field is read through a window (fixed-length fields of
     /// at most 8 octets in a record of at least 8): for_each_u64 then runs
     /// without a switch.
@@ -190,7 +220,9 @@ public:
             const plan_step* s = steps;
             const plan_step* const mid = steps + shifted_;
             const plan_step* const end = steps + n;
-            for (; s != mid; ++s) fn(static_cast<std::size_t>(s - steps), load_window(seg, *s) >> s->shift);
+            // (an index here: g++ 12 gives the pointer loop three more instructions per field)
+            for (std::size_t k = 0; k != shifted_; ++k) fn(k, load_window(seg, steps[k]) >> steps[k].shift);
+            s = mid;
             const auto at = [&](const plan_step* p) {
                 fn(static_cast<std::size_t>(p - steps), load_window(seg, *p) & p->mask);
             };
@@ -271,14 +303,8 @@ private:
     static std::int64_t signed_at(const std::byte* seg, const plan_step& s) noexcept {
         return static_cast<std::int64_t>(window_at(seg, s)) >> s.right;
     }
-    static bytes_view variable_at(const std::byte* seg, const plan_step& s) noexcept {
-        const std::byte* p = seg + s.offset;
-        std::size_t len = load_u8(p);
-        if (len == 255) return {p + 3, load_be16(p + 1)};
-        return {p + 1, len};
-    }
 
-    std::vector<plan_step> steps_;
+    std::vector<template_field> steps_;  // the template's fields
     std::size_t shifted_ = 0;  // leading steps whose window does not end with the field
     bool windows_only_ = true;
     bool unsigned_only_ = true;

@@ -10,6 +10,7 @@
 
 #include "ioam/core/buffer.hpp"
 #include "ioam/core/error.hpp"
+#include "ioam/core/framed.hpp"
 #include "ioam/ipfix/decode_plan.hpp"
 #include "ioam/ipfix/field.hpp"
 #include "ioam/ipfix/ie.hpp"
@@ -37,10 +38,11 @@ private:
     std::vector<std::span<const ie_info>> tables_;
 };
 
-/// One field of a run-time record: its specifier, its registry row (nullptr
-/// when unknown: read it as octets) and its bytes. Borrows the buffer.
+/// One field of a run-time record: its description in the template (spec:
+/// the specifier, place and plan), its registry row (nullptr when unknown:
+/// read it as octets) and its bytes. Borrows the buffer and the template.
 struct field_view {
-    const field_spec* spec = nullptr;
+    const template_field* spec = nullptr;
     const ie_info* info = nullptr;
     bytes_view bytes{};
 
@@ -71,19 +73,19 @@ public:
         t.id_ = r.id();
         t.options_ = r.is_options();
         t.scope_count_ = r.scope_count();
-        t.fields_.reserve(r.field_count());
+        std::vector<template_field> fields;
+        fields.reserve(r.field_count());
         r.for_each_field([&](field_spec f) {
             const ie_info* info = reg.find(f.id, f.enterprise);
             if (info) {
                 f.type = info->type;
                 f.known_type = true;
             }
-            t.fields_.push_back(f);
-            t.info_.push_back(info);
+            fields.emplace_back(f, info);
         });
-        const template_check c = validate_template(t.id_, t.fields_, t.scope_count_, t.options_, true);
+        const template_check c = validate_template(t.id_, fields, t.scope_count_, t.options_, true);
         if (c.code != errc::ok) return error{c.code, r.offset()};
-        t.finish();
+        t.finish(std::move(fields));
         return t;
     }
     /// Builds from field specifiers (e.g. to re-export).
@@ -94,46 +96,50 @@ public:
         t.id_ = id;
         t.options_ = options;
         t.scope_count_ = static_cast<std::uint16_t>(scope_count);
-        t.fields_.assign(fields.begin(), fields.end());
-        for (const auto& f : fields) t.info_.push_back(reg ? reg->find(f.id, f.enterprise) : nullptr);
-        const template_check c = validate_template(id, t.fields_, scope_count, options, true);
+        std::vector<template_field> tf;
+        tf.reserve(fields.size());
+        for (const auto& f : fields) tf.emplace_back(f, reg ? reg->find(f.id, f.enterprise) : nullptr);
+        const template_check c = validate_template(id, tf, scope_count, options, true);
         if (c.code != errc::ok) return error{c.code, c.field};
-        t.finish();
+        t.finish(std::move(tf));
         return t;
     }
 
     [[nodiscard]] std::uint16_t id() const noexcept { return id_; }
     [[nodiscard]] bool is_options() const noexcept { return options_; }
     [[nodiscard]] std::size_t scope_count() const noexcept { return scope_count_; }
-    [[nodiscard]] std::span<const field_spec> fields() const noexcept { return fields_; }
-    [[nodiscard]] const ie_info* info(std::size_t i) const noexcept { return info_[i]; }
+    /// The fields: specifier, registry row, place in a record and how the
+    /// plan reads each (template_field, decode_plan.hpp).
+    [[nodiscard]] std::span<const template_field> fields() const noexcept { return plan_.fields(); }
+    [[nodiscard]] const ie_info* info(std::size_t i) const noexcept { return plan_.fields()[i].info; }
     [[nodiscard]] bool is_fixed_size() const noexcept { return fixed_; }
     [[nodiscard]] std::size_t min_record_size() const noexcept { return min_size_; }
     /// Offset of field i in every record, or variable_length when it follows
     /// a variable-length field and must be found by walking the record.
-    [[nodiscard]] std::size_t static_offset(std::size_t i) const noexcept { return offsets_[i]; }
+    [[nodiscard]] std::size_t static_offset(std::size_t i) const noexcept {
+        const template_field& f = plan_.fields()[i];
+        return f.segment == 0 ? f.offset : variable_length;
+    }
     /// The template compiled for reading records (decode_plan.hpp), built
-    /// once when the template is made.
+    /// once when the template is made; it holds the fields.
     [[nodiscard]] const decode_plan& plan() const noexcept { return plan_; }
     /// Heap octets this template holds (what a cache accounts for it).
-    [[nodiscard]] std::size_t heap_bytes() const noexcept {
-        return fields_.capacity() * sizeof(field_spec) + info_.capacity() * sizeof(const ie_info*) +
-               offsets_.capacity() * sizeof(std::size_t) + plan_.heap_bytes();
-    }
+    [[nodiscard]] std::size_t heap_bytes() const noexcept { return plan_.heap_bytes(); }
     /// Index of the first field naming (id, enterprise), or fields().size().
     [[nodiscard]] std::size_t index_of(std::uint16_t id, std::uint32_t enterprise = 0) const noexcept {
-        for (std::size_t i = 0; i < fields_.size(); ++i)
-            if (fields_[i].id == id && fields_[i].enterprise == enterprise) return i;
-        return fields_.size();
+        const auto fields = plan_.fields();
+        for (std::size_t i = 0; i < fields.size(); ++i)
+            if (fields[i].id == id && fields[i].enterprise == enterprise) return i;
+        return fields.size();
     }
 
     /// Writes the template record (for re-export or a file).
     [[nodiscard]] result<void> encode(byte_writer& w) const noexcept {
         const std::size_t start = w.size();
         w.put_be16(id_);
-        w.put_be16(static_cast<std::uint16_t>(fields_.size()));
+        w.put_be16(static_cast<std::uint16_t>(plan_.size()));
         if (options_) w.put_be16(scope_count_);
-        for (const auto& f : fields_) put_field_spec(w, f);
+        for (const auto& f : plan_.fields()) put_field_spec(w, f);
         if (!w.ok()) {
             w.rewind(start);
             return error{errc::no_room, start};
@@ -148,7 +154,7 @@ public:
             return min_size_;
         }
         std::size_t pos = 0;
-        for (const auto& f : fields_) {
+        for (const auto& f : plan_.fields()) {
             if (f.length == variable_length) {
                 auto v = read_varlen(in, pos);
                 if (!v) return error{v.code(), base + v.offset()};
@@ -162,12 +168,10 @@ public:
     }
 
 private:
-    void finish() {
+    void finish(std::vector<template_field> fields) {
         fixed_ = true;
         min_size_ = 0;
-        offsets_.clear();
-        for (const auto& f : fields_) {
-            offsets_.push_back(fixed_ ? min_size_ : variable_length);
+        for (const auto& f : fields) {
             if (f.length == variable_length) {
                 fixed_ = false;
                 min_size_ += 1;
@@ -175,7 +179,7 @@ private:
                 min_size_ += f.length;
             }
         }
-        plan_ = decode_plan{fields_};
+        plan_ = decode_plan{std::move(fields)};
     }
 
     std::uint16_t id_ = 0;
@@ -183,10 +187,7 @@ private:
     bool options_ = false;
     bool fixed_ = true;
     std::size_t min_size_ = 0;
-    std::vector<field_spec> fields_;
-    std::vector<const ie_info*> info_;
-    std::vector<std::size_t> offsets_;  // up to the first variable-length field
-    decode_plan plan_;
+    decode_plan plan_;  // the fields, described once
 };
 
 /// A record of a run-time template. Borrows the buffer and the template.
@@ -197,20 +198,20 @@ public:
     [[nodiscard]] const dynamic_template& templ() const noexcept { return *t_; }
     [[nodiscard]] bytes_view bytes() const noexcept { return bytes_; }
 
-    /// Calls fn(field_view) for each field in template order.
+    /// Calls fn(field_view) for each field in template order: each field
+    /// where the template's description puts it (offsets within segments;
+    /// only variable-length prefixes are read).
     template <class Fn>
     void for_each_field(Fn&& fn) const {
-        std::size_t pos = 0;
-        const auto fields = t_->fields();
-        for (std::size_t i = 0; i < fields.size(); ++i) {
-            std::size_t off = pos, len = fields[i].length;
-            if (len == variable_length) {
-                const auto v = read_varlen(bytes_, pos).value();  // checked when the set was parsed
-                off = v.value_offset;
-                len = v.size;
+        const std::byte* seg = bytes_.data();
+        for (const template_field& f : t_->fields()) {
+            if (f.length == variable_length) {
+                const bytes_view v = decode_plan::variable_at(seg, f);  // checked when the set was parsed
+                fn(field_view{&f, f.info, v});
+                seg = v.data() + v.size();
+            } else {
+                fn(field_view{&f, f.info, bytes_view{seg + f.offset, f.length}});
             }
-            fn(field_view{&fields[i], t_->info(i), bytes_.subspan(off, len)});
-            pos = off + len;
         }
     }
     /// Calls fn(i, value) for each field through the template's plan: the
@@ -225,18 +226,20 @@ public:
     void for_each_u64(Fn&& fn) const {
         t_->plan().for_each_u64(bytes_, fn);
     }
-    /// The i-th field.
+    /// The i-th field: at its offset, after the variable-length fields
+    /// before it (if any) are stepped over.
     [[nodiscard]] field_view field(std::size_t i) const noexcept {
         const auto fields = t_->fields();
-        if (const std::size_t off = t_->static_offset(i);
-            off != variable_length && fields[i].length != variable_length)
-            return {&fields[i], t_->info(i), bytes_.subspan(off, fields[i].length)};
-        field_view out{};
-        std::size_t n = 0;
-        for_each_field([&](const field_view& f) {
-            if (n++ == i) out = f;
-        });
-        return out;
+        const template_field& f = fields[i];
+        const std::byte* seg = bytes_.data();
+        if (f.segment != 0)
+            for (std::size_t j = 0; j < i; ++j)
+                if (fields[j].length == variable_length) {
+                    const bytes_view v = decode_plan::variable_at(seg, fields[j]);
+                    seg = v.data() + v.size();
+                }
+        if (f.length == variable_length) return {&f, f.info, decode_plan::variable_at(seg, f)};
+        return {&f, f.info, bytes_view{seg + f.offset, f.length}};
     }
     /// The first field naming (id, enterprise); spec == nullptr when absent.
     [[nodiscard]] field_view find(std::uint16_t id, std::uint32_t enterprise = 0) const noexcept {
@@ -258,44 +261,34 @@ private:
     bytes_view bytes_{};
 };
 
+namespace detail {
+/// Records of a run-time template back to back (a data set, a sub-template
+/// list): the template's size when fixed, else measured (checked when the
+/// view was made).
+struct dynamic_record_frames {
+    const dynamic_template* t = nullptr;
+    bytes_view body{};
+    std::size_t fixed = 0;  // the record size of a fixed-size template
+    [[nodiscard]] static dynamic_record_frames of(const dynamic_template* t, bytes_view body) noexcept {
+        return {t, body, t && t->is_fixed_size() ? t->min_record_size() : 0};
+    }
+    [[nodiscard]] std::size_t size(std::size_t pos) const noexcept {
+        return fixed ? fixed : t->record_size(body.subspan(pos)).value();
+    }
+    [[nodiscard]] dynamic_record at(std::size_t pos) const noexcept { return {t, body.subspan(pos, size(pos))}; }
+    [[nodiscard]] std::size_t next(std::size_t pos) const noexcept { return pos + size(pos); }
+};
+}  // namespace detail
+
 /// The records of a data set, checked against a run-time template. Borrows
 /// the buffer and the template; iteration cannot fail.
 class dynamic_data_set {
 public:
-    class iterator {
-    public:
-        using value_type = dynamic_record;
-        using difference_type = std::ptrdiff_t;
-        using iterator_concept = std::forward_iterator_tag;
-        iterator() = default;
-        iterator(const dynamic_template* t, bytes_view body, std::size_t pos) noexcept
-            : t_(t), body_(body), pos_(pos), fixed_(t && t->is_fixed_size() ? t->min_record_size() : 0) {}
-        [[nodiscard]] dynamic_record operator*() const noexcept { return {t_, body_.subspan(pos_, size())}; }
-        iterator& operator++() noexcept {
-            pos_ += size();
-            return *this;
-        }
-        iterator operator++(int) noexcept {
-            iterator t = *this;
-            ++*this;
-            return t;
-        }
-        friend bool operator==(const iterator& a, const iterator& b) noexcept { return a.pos_ == b.pos_; }
-
-    private:
-        // Checked when the set was parsed.
-        [[nodiscard]] std::size_t size() const noexcept {
-            return fixed_ ? fixed_ : t_->record_size(body_.subspan(pos_)).value();
-        }
-        const dynamic_template* t_ = nullptr;
-        bytes_view body_{};
-        std::size_t pos_ = 0;
-        std::size_t fixed_ = 0;  // the record size of a fixed-size template
-    };
+    using iterator = ioam::detail::framed_iterator<detail::dynamic_record_frames>;
 
     dynamic_data_set() = default;
-    [[nodiscard]] iterator begin() const noexcept { return {t_, body_, 0}; }
-    [[nodiscard]] iterator end() const noexcept { return {t_, body_, end_}; }
+    [[nodiscard]] iterator begin() const noexcept { return {detail::dynamic_record_frames::of(t_, body_), 0}; }
+    [[nodiscard]] iterator end() const noexcept { return {detail::dynamic_record_frames::of(t_, body_), end_}; }
     [[nodiscard]] std::size_t size() const noexcept { return count_; }
     [[nodiscard]] const dynamic_template& templ() const noexcept { return *t_; }
 

@@ -37,6 +37,7 @@
 
 #include "ioam/core/bytes.hpp"
 #include "ioam/core/error.hpp"
+#include "ioam/core/framed.hpp"
 #include "ioam/ipfix/message.hpp"
 
 namespace ioam::ipfix {
@@ -89,37 +90,23 @@ private:
 /// The messages of a file whose framing was checked by parse_file(), so
 /// iterating them cannot fail. Borrows the bytes.
 class file_view {
-public:
-    class iterator {
-    public:
-        using value_type = message_view;
-        using difference_type = std::ptrdiff_t;
-        using iterator_concept = std::forward_iterator_tag;
-        using iterator_category = std::input_iterator_tag;  // operator* returns a value
-        constexpr iterator() noexcept = default;
-        constexpr iterator(bytes_view file, std::size_t pos) noexcept : file_(file), pos_(pos) {}
-        [[nodiscard]] constexpr message_view operator*() const noexcept {
-            return parse_message(file_.subspan(pos_), pos_).value();
+    // A message: its length at octet 2 (RFC 7011 3.1), checked by parse_file().
+    struct framing {
+        bytes_view file{};
+        [[nodiscard]] constexpr message_view at(std::size_t pos) const noexcept {
+            return parse_message(file.subspan(pos), pos).value();
         }
-        constexpr iterator& operator++() noexcept {
-            pos_ += load_be16(file_.data() + pos_ + 2);
-            return *this;
+        [[nodiscard]] constexpr std::size_t next(std::size_t pos) const noexcept {
+            return pos + load_be16(file.data() + pos + 2);
         }
-        constexpr iterator operator++(int) noexcept {
-            iterator t = *this;
-            ++*this;
-            return t;
-        }
-        friend constexpr bool operator==(const iterator& a, const iterator& b) noexcept { return a.pos_ == b.pos_; }
-
-    private:
-        bytes_view file_{};
-        std::size_t pos_ = 0;
     };
 
+public:
+    using iterator = ioam::detail::framed_iterator<framing>;
+
     constexpr file_view() noexcept = default;
-    [[nodiscard]] constexpr iterator begin() const noexcept { return {file_, 0}; }
-    [[nodiscard]] constexpr iterator end() const noexcept { return {file_, file_.size()}; }
+    [[nodiscard]] constexpr iterator begin() const noexcept { return {framing{file_}, 0}; }
+    [[nodiscard]] constexpr iterator end() const noexcept { return {framing{file_}, file_.size()}; }
     [[nodiscard]] constexpr std::size_t size() const noexcept { return count_; }
     [[nodiscard]] constexpr bool empty() const noexcept { return count_ == 0; }
     [[nodiscard]] constexpr bytes_view bytes() const noexcept { return file_; }

@@ -19,6 +19,7 @@
 #include "ioam/core/buffer.hpp"
 #include "ioam/core/bytes.hpp"
 #include "ioam/core/error.hpp"
+#include "ioam/core/framed.hpp"
 #include "ioam/ipfix/dynamic_template.hpp"
 #include "ioam/ipfix/field.hpp"
 #include "ioam/ipfix/record.hpp"
@@ -59,8 +60,8 @@ public:
     using iterator = typename data_set_view<T>::iterator;
 
     constexpr list_records() noexcept = default;
-    [[nodiscard]] constexpr iterator begin() const noexcept { return {body_, 0}; }
-    [[nodiscard]] constexpr iterator end() const noexcept { return {body_, body_.size()}; }
+    [[nodiscard]] constexpr iterator begin() const noexcept { return {{body_}, 0}; }
+    [[nodiscard]] constexpr iterator end() const noexcept { return {{body_}, body_.size()}; }
     [[nodiscard]] constexpr std::size_t size() const noexcept { return count_; }
     [[nodiscard]] constexpr bool empty() const noexcept { return count_ == 0; }
     /// The records' octets.
@@ -90,37 +91,12 @@ private:
 /// and the template (which must outlive the view).
 class dynamic_list_records {
 public:
-    class iterator {
-    public:
-        using value_type = dynamic_record;
-        using difference_type = std::ptrdiff_t;
-        using iterator_concept = std::forward_iterator_tag;
-        using iterator_category = std::input_iterator_tag;
-        iterator() = default;
-        iterator(const dynamic_template* t, bytes_view body, std::size_t pos) noexcept : t_(t), body_(body), pos_(pos) {}
-        [[nodiscard]] dynamic_record operator*() const noexcept {
-            return {t_, body_.subspan(pos_, t_->record_size(body_.subspan(pos_)).value())};
-        }
-        iterator& operator++() noexcept {
-            pos_ += t_->record_size(body_.subspan(pos_)).value();
-            return *this;
-        }
-        iterator operator++(int) noexcept {
-            iterator t = *this;
-            ++*this;
-            return t;
-        }
-        friend bool operator==(const iterator& a, const iterator& b) noexcept { return a.pos_ == b.pos_; }
-
-    private:
-        const dynamic_template* t_ = nullptr;
-        bytes_view body_{};
-        std::size_t pos_ = 0;
-    };
+    // Records back to back walk exactly like a data set's (without padding).
+    using iterator = dynamic_data_set::iterator;
 
     dynamic_list_records() = default;
-    [[nodiscard]] iterator begin() const noexcept { return {t_, body_, 0}; }
-    [[nodiscard]] iterator end() const noexcept { return {t_, body_, body_.size()}; }
+    [[nodiscard]] iterator begin() const noexcept { return {detail::dynamic_record_frames::of(t_, body_), 0}; }
+    [[nodiscard]] iterator end() const noexcept { return {detail::dynamic_record_frames::of(t_, body_), body_.size()}; }
     [[nodiscard]] std::size_t size() const noexcept { return count_; }
     [[nodiscard]] bool empty() const noexcept { return count_ == 0; }
     [[nodiscard]] bytes_view bytes() const noexcept { return body_; }
@@ -161,42 +137,24 @@ private:
 /// A basicList whose header and elements were checked by decode_basic_list().
 /// Iterates the elements' octets (without length prefixes). Borrows the buffer.
 class basic_list_view {
-public:
-    class iterator {
-    public:
-        using value_type = bytes_view;
-        using difference_type = std::ptrdiff_t;
-        using iterator_concept = std::forward_iterator_tag;
-        using iterator_category = std::input_iterator_tag;
-        constexpr iterator() noexcept = default;
-        constexpr iterator(bytes_view body, std::size_t pos, std::uint16_t elen) noexcept
-            : body_(body), pos_(pos), elen_(elen) {}
-        [[nodiscard]] constexpr bytes_view operator*() const noexcept {
-            if (elen_ != variable_length) return body_.subspan(pos_, elen_);
-            const varlen_field v = read_varlen(body_, pos_).value();
-            return body_.subspan(v.value_offset, v.size);
+    // An element: Element Length octets, or an RFC 7011 7 length prefix and its value.
+    struct framing {
+        bytes_view body{};
+        std::uint16_t elen = 0;
+        [[nodiscard]] constexpr bytes_view at(std::size_t pos) const noexcept {
+            if (elen != variable_length) return body.subspan(pos, elen);
+            const varlen_field v = read_varlen(body, pos).value();
+            return body.subspan(v.value_offset, v.size);
         }
-        constexpr iterator& operator++() noexcept {
-            if (elen_ != variable_length) {
-                pos_ += elen_;
-            } else {
-                const varlen_field v = read_varlen(body_, pos_).value();
-                pos_ = v.value_offset + v.size;
-            }
-            return *this;
+        [[nodiscard]] constexpr std::size_t next(std::size_t pos) const noexcept {
+            if (elen != variable_length) return pos + elen;
+            const varlen_field v = read_varlen(body, pos).value();
+            return v.value_offset + v.size;
         }
-        constexpr iterator operator++(int) noexcept {
-            iterator t = *this;
-            ++*this;
-            return t;
-        }
-        friend constexpr bool operator==(const iterator& a, const iterator& b) noexcept { return a.pos_ == b.pos_; }
-
-    private:
-        bytes_view body_{};
-        std::size_t pos_ = 0;
-        std::uint16_t elen_ = 0;
     };
+
+public:
+    using iterator = ioam::detail::framed_iterator<framing>;
 
     constexpr basic_list_view() noexcept = default;
 
@@ -208,8 +166,8 @@ public:
     [[nodiscard]] constexpr bool is_variable() const noexcept { return field_.length == variable_length; }
     [[nodiscard]] constexpr std::size_t size() const noexcept { return count_; }
     [[nodiscard]] constexpr bool empty() const noexcept { return count_ == 0; }
-    [[nodiscard]] constexpr iterator begin() const noexcept { return {body_, 0, field_.length}; }
-    [[nodiscard]] constexpr iterator end() const noexcept { return {body_, body_.size(), field_.length}; }
+    [[nodiscard]] constexpr iterator begin() const noexcept { return {framing{body_, field_.length}, 0}; }
+    [[nodiscard]] constexpr iterator end() const noexcept { return {framing{body_, field_.length}, body_.size()}; }
     /// The whole list (header and elements) and the elements alone.
     [[nodiscard]] constexpr bytes_view bytes() const noexcept { return list_; }
     [[nodiscard]] constexpr bytes_view elements() const noexcept { return body_; }
@@ -246,34 +204,25 @@ private:
 /// The elements of a basic_list_view decoded with the field codec of T.
 template <data_type T>
 class basic_list_view::values_view {
-public:
-    class iterator {
-    public:
-        using value_type = value_t<T>;
-        using difference_type = std::ptrdiff_t;
-        using iterator_concept = std::forward_iterator_tag;
-        using iterator_category = std::input_iterator_tag;
-        constexpr iterator() noexcept = default;
-        constexpr explicit iterator(basic_list_view::iterator it) noexcept : it_(it) {}
-        [[nodiscard]] constexpr value_t<T> operator*() const noexcept { return decode_value<T>(*it_); }
-        constexpr iterator& operator++() noexcept {
-            ++it_;
-            return *this;
+    // The list's elements, each decoded with the codec of T.
+    struct framing {
+        basic_list_view::framing elements{};
+        [[nodiscard]] constexpr value_t<T> at(std::size_t pos) const noexcept {
+            return decode_value<T>(elements.at(pos));
         }
-        constexpr iterator operator++(int) noexcept {
-            iterator t = *this;
-            ++*this;
-            return t;
-        }
-        friend constexpr bool operator==(const iterator& a, const iterator& b) noexcept = default;
-
-    private:
-        basic_list_view::iterator it_{};
+        [[nodiscard]] constexpr std::size_t next(std::size_t pos) const noexcept { return elements.next(pos); }
     };
+
+public:
+    using iterator = ioam::detail::framed_iterator<framing>;
     constexpr values_view() noexcept = default;
     constexpr explicit values_view(const basic_list_view& l) noexcept : list_(l) {}
-    [[nodiscard]] constexpr iterator begin() const noexcept { return iterator{list_.begin()}; }
-    [[nodiscard]] constexpr iterator end() const noexcept { return iterator{list_.end()}; }
+    [[nodiscard]] constexpr iterator begin() const noexcept {
+        return {framing{{list_.body_, list_.field_.length}}, 0};
+    }
+    [[nodiscard]] constexpr iterator end() const noexcept {
+        return {framing{{list_.body_, list_.field_.length}}, list_.body_.size()};
+    }
     [[nodiscard]] constexpr std::size_t size() const noexcept { return list_.size(); }
     [[nodiscard]] constexpr bool empty() const noexcept { return list_.empty(); }
     [[nodiscard]] constexpr list_semantic semantic() const noexcept { return list_.semantic(); }
@@ -473,43 +422,27 @@ private:
 /// A subTemplateMultiList whose entry framing was checked by
 /// decode_sub_template_multi_list(). Iterates its entries. Borrows the buffer.
 class sub_template_multi_list_view {
-public:
-    class iterator {
-    public:
-        using value_type = multi_list_entry;
-        using difference_type = std::ptrdiff_t;
-        using iterator_concept = std::forward_iterator_tag;
-        using iterator_category = std::input_iterator_tag;
-        constexpr iterator() noexcept = default;
-        constexpr iterator(bytes_view list, std::size_t pos, std::size_t base) noexcept
-            : list_(list), pos_(pos), base_(base) {}
-        [[nodiscard]] constexpr multi_list_entry operator*() const noexcept {
-            const std::size_t len = load_be16(list_.data() + pos_ + 2);
-            return {load_be16(list_.data() + pos_),
-                    list_.subspan(pos_ + multi_list_entry_header_size, len - multi_list_entry_header_size),
-                    base_ + pos_};
+    // An entry: 16-bit template id, 16-bit length (header included).
+    struct framing {
+        bytes_view list{};
+        std::size_t base = 0;
+        [[nodiscard]] constexpr multi_list_entry at(std::size_t pos) const noexcept {
+            const std::size_t len = load_be16(list.data() + pos + 2);
+            return {load_be16(list.data() + pos),
+                    list.subspan(pos + multi_list_entry_header_size, len - multi_list_entry_header_size), base + pos};
         }
-        constexpr iterator& operator++() noexcept {
-            pos_ += load_be16(list_.data() + pos_ + 2);
-            return *this;
+        [[nodiscard]] constexpr std::size_t next(std::size_t pos) const noexcept {
+            return pos + load_be16(list.data() + pos + 2);
         }
-        constexpr iterator operator++(int) noexcept {
-            iterator t = *this;
-            ++*this;
-            return t;
-        }
-        friend constexpr bool operator==(const iterator& a, const iterator& b) noexcept { return a.pos_ == b.pos_; }
-
-    private:
-        bytes_view list_{};
-        std::size_t pos_ = 0;
-        std::size_t base_ = 0;
     };
+
+public:
+    using iterator = ioam::detail::framed_iterator<framing>;
 
     constexpr sub_template_multi_list_view() noexcept = default;
     [[nodiscard]] constexpr list_semantic semantic() const noexcept { return semantic_; }
-    [[nodiscard]] constexpr iterator begin() const noexcept { return {list_, 1, base_}; }
-    [[nodiscard]] constexpr iterator end() const noexcept { return {list_, list_.size(), base_}; }
+    [[nodiscard]] constexpr iterator begin() const noexcept { return {framing{list_, base_}, 1}; }
+    [[nodiscard]] constexpr iterator end() const noexcept { return {framing{list_, base_}, list_.size()}; }
     /// Number of entries (Template ID / Data Records blocks).
     [[nodiscard]] constexpr std::size_t size() const noexcept { return count_; }
     [[nodiscard]] constexpr bool empty() const noexcept { return count_ == 0; }

@@ -24,6 +24,7 @@
 
 #include "ioam/core/buffer.hpp"
 #include "ioam/core/error.hpp"
+#include "ioam/core/framed.hpp"
 #include "ioam/ipfix/record.hpp"
 #include "ioam/ipfix/template.hpp"
 
@@ -243,40 +244,25 @@ private:
 /// The sets of a message whose framing was checked by parse_message(), so
 /// iterating them cannot fail.
 class set_range {
-public:
-    class iterator {
-    public:
-        using value_type = set_view;
-        using difference_type = std::ptrdiff_t;
-        using iterator_concept = std::forward_iterator_tag;
-        constexpr iterator() noexcept = default;
-        constexpr iterator(bytes_view msg, std::size_t pos, std::size_t base) noexcept
-            : msg_(msg), pos_(pos), base_(base) {}
-        [[nodiscard]] constexpr set_view operator*() const noexcept {
-            const std::size_t len = load_be16(msg_.data() + pos_ + 2);
-            return {load_be16(msg_.data() + pos_), msg_.subspan(pos_ + set_header_size, len - set_header_size),
-                    base_ + pos_};
+    // A set: 16-bit id, 16-bit length (header included), checked by parse_message().
+    struct framing {
+        bytes_view msg{};
+        std::size_t base = 0;
+        [[nodiscard]] constexpr set_view at(std::size_t pos) const noexcept {
+            const std::size_t len = load_be16(msg.data() + pos + 2);
+            return {load_be16(msg.data() + pos), msg.subspan(pos + set_header_size, len - set_header_size), base + pos};
         }
-        constexpr iterator& operator++() noexcept {
-            pos_ += load_be16(msg_.data() + pos_ + 2);
-            return *this;
+        [[nodiscard]] constexpr std::size_t next(std::size_t pos) const noexcept {
+            return pos + load_be16(msg.data() + pos + 2);
         }
-        constexpr iterator operator++(int) noexcept {
-            iterator t = *this;
-            ++*this;
-            return t;
-        }
-        friend constexpr bool operator==(const iterator& a, const iterator& b) noexcept { return a.pos_ == b.pos_; }
-
-    private:
-        bytes_view msg_{};
-        std::size_t pos_ = 0;
-        std::size_t base_ = 0;
     };
+
+public:
+    using iterator = ioam::detail::framed_iterator<framing>;
     constexpr set_range() noexcept = default;
     constexpr set_range(bytes_view msg, std::size_t base) noexcept : msg_(msg), base_(base) {}
-    [[nodiscard]] constexpr iterator begin() const noexcept { return {msg_, message_header_size, base_}; }
-    [[nodiscard]] constexpr iterator end() const noexcept { return {msg_, msg_.size(), base_}; }
+    [[nodiscard]] constexpr iterator begin() const noexcept { return {framing{msg_, base_}, message_header_size}; }
+    [[nodiscard]] constexpr iterator end() const noexcept { return {framing{msg_, base_}, msg_.size()}; }
 
 private:
     bytes_view msg_{};
@@ -423,38 +409,24 @@ private:
 
 /// Template records of a set whose framing was checked by parse_template_set().
 class template_set_view {
-public:
-    class iterator {
-    public:
-        using value_type = template_record_view;
-        using difference_type = std::ptrdiff_t;
-        using iterator_concept = std::forward_iterator_tag;
-        constexpr iterator() noexcept = default;
-        constexpr iterator(bytes_view body, std::size_t pos, bool options, std::size_t base) noexcept
-            : body_(body), pos_(pos), base_(base), options_(options) {}
-        [[nodiscard]] constexpr template_record_view operator*() const noexcept {
-            const auto n = check_template_record(body_, pos_, options_, base_);
-            return {body_.subspan(pos_, n.value()), options_, base_ + pos_};
+    // A template record, its length worked out from its field count.
+    struct framing {
+        bytes_view body{};
+        std::size_t base = 0;
+        bool options = false;
+        [[nodiscard]] constexpr template_record_view at(std::size_t pos) const noexcept {
+            return {body.subspan(pos, check_template_record(body, pos, options, base).value()), options, base + pos};
         }
-        constexpr iterator& operator++() noexcept {
-            pos_ += check_template_record(body_, pos_, options_, base_).value();
-            return *this;
+        [[nodiscard]] constexpr std::size_t next(std::size_t pos) const noexcept {
+            return pos + check_template_record(body, pos, options, base).value();
         }
-        constexpr iterator operator++(int) noexcept {
-            iterator t = *this;
-            ++*this;
-            return t;
-        }
-        friend constexpr bool operator==(const iterator& a, const iterator& b) noexcept { return a.pos_ == b.pos_; }
-
-    private:
-        bytes_view body_{};
-        std::size_t pos_ = 0, base_ = 0;
-        bool options_ = false;
     };
+
+public:
+    using iterator = ioam::detail::framed_iterator<framing>;
     constexpr template_set_view() noexcept = default;
-    [[nodiscard]] constexpr iterator begin() const noexcept { return {body_, 0, options_, base_}; }
-    [[nodiscard]] constexpr iterator end() const noexcept { return {body_, end_, options_, base_}; }
+    [[nodiscard]] constexpr iterator begin() const noexcept { return {framing{body_, base_, options_}, 0}; }
+    [[nodiscard]] constexpr iterator end() const noexcept { return {framing{body_, base_, options_}, end_}; }
     [[nodiscard]] constexpr bool is_options() const noexcept { return options_; }
 
 private:
@@ -496,41 +468,31 @@ private:
 
 // ---- data sets of compile-time templates ---------------------------------------
 
+namespace detail {
+/// Records of T back to back (a data set, a sub-template list): fixed size,
+/// or measured by decoding each (checked when the view was made).
+template <compile_time_template T>
+struct record_frames {
+    bytes_view body{};
+    [[nodiscard]] constexpr record_view<T> at(std::size_t pos) const noexcept {
+        return decode_record<T>(body.subspan(pos)).value();
+    }
+    [[nodiscard]] constexpr std::size_t next(std::size_t pos) const noexcept {
+        if constexpr (T::is_fixed_size) return pos + T::record_size;
+        else return pos + at(pos).size();
+    }
+};
+}  // namespace detail
+
 /// The records of a data set of template T, checked by parse_data_set<T>().
 /// Borrows the buffer; iteration cannot fail.
 template <compile_time_template T>
 class data_set_view {
 public:
-    class iterator {
-    public:
-        using value_type = record_view<T>;
-        using difference_type = std::ptrdiff_t;
-        using iterator_concept = std::forward_iterator_tag;
-        using iterator_category = std::input_iterator_tag;  // operator* returns a value
-        constexpr iterator() noexcept = default;
-        constexpr iterator(bytes_view body, std::size_t pos) noexcept : body_(body), pos_(pos) {}
-        [[nodiscard]] constexpr record_view<T> operator*() const noexcept {
-            return decode_record<T>(body_.subspan(pos_)).value();
-        }
-        constexpr iterator& operator++() noexcept {
-            if constexpr (T::is_fixed_size) pos_ += T::record_size;
-            else pos_ += (**this).size();
-            return *this;
-        }
-        constexpr iterator operator++(int) noexcept {
-            iterator t = *this;
-            ++*this;
-            return t;
-        }
-        friend constexpr bool operator==(const iterator& a, const iterator& b) noexcept { return a.pos_ == b.pos_; }
-
-    private:
-        bytes_view body_{};
-        std::size_t pos_ = 0;
-    };
+    using iterator = ioam::detail::framed_iterator<detail::record_frames<T>>;
     constexpr data_set_view() noexcept = default;
-    [[nodiscard]] constexpr iterator begin() const noexcept { return {body_, 0}; }
-    [[nodiscard]] constexpr iterator end() const noexcept { return {body_, end_}; }
+    [[nodiscard]] constexpr iterator begin() const noexcept { return {{body_}, 0}; }
+    [[nodiscard]] constexpr iterator end() const noexcept { return {{body_}, end_}; }
     [[nodiscard]] constexpr std::size_t size() const noexcept { return count_; }
 
 private:

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <array>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -85,7 +86,14 @@ struct template_check {
 };
 /// RFC 7011 3.4.1 / 3.4.2 / 6.2. Duplicate IEs are legal on the wire (RFC 7011
 /// 8), but rejected for compile-time templates, where get<Ie> must be unambiguous.
-[[nodiscard]] constexpr template_check validate_template(std::uint16_t id, std::span<const field_spec> fields,
+/// `fields`: any contiguous sequence of field_spec or of a type derived
+/// from it (dynamic_template's template_field).
+template <class Fields>
+    requires requires(const Fields& f) {
+        { f.size() } -> std::convertible_to<std::size_t>;
+        { f[0] } -> std::convertible_to<const field_spec&>;
+    }
+[[nodiscard]] constexpr template_check validate_template(std::uint16_t id, const Fields& fields,
                                                          std::size_t scope_count, bool options,
                                                          bool allow_duplicates) noexcept {
     if (id < 256) return {errc::bad_template_id, 0};

@@ -137,6 +137,9 @@ public:
     /// Called with the id of each session the cache frees by itself (a cap
     /// evicted it, or a datagram session expired), so that the caller can
     /// forget what it keeps per session. Not called for close_session().
+    /// A freed id used again starts a new session of default_transport: a
+    /// caller that keeps using an evicted stream session should open it again
+    /// (or give it a new id).
     void on_session_end(std::function<void(session_id)> fn) { on_end_ = std::move(fn); }
     [[nodiscard]] bool has_session(session_id s) const { return sessions_.contains(s); }
 
@@ -195,13 +198,16 @@ public:
                 if (auto r = learn_set(ses, dom, set, sum); !r) note(sum, r.error());
                 continue;
             }
-            auto e = lookup(ses.id, dom.odid, set.id(), &dom);
+            auto e = memo_.e && memo_.e->dom == &dom && memo_.e->id == set.id() && !memo_.e->withdrawn
+                         ? result<entry*>{memo_.e}
+                         : lookup(ses.id, dom.odid, set.id(), &dom);
             if (!e) {
                 ++sum.skipped_sets;
                 note(sum, error{e.code(), set.offset()});
                 continue;
             }
             entry& en = **e;
+            memo_.e = &en;
             ses.lru.touch(en);
             if constexpr (sizeof...(Ts) > 0) {
                 if (en.match_tag != &tag_of<Ts...>) {
@@ -371,8 +377,8 @@ private:
     static constexpr std::size_t session_bytes = sizeof(std::pair<const session_id, session>) + node_overhead;
     static constexpr std::size_t domain_bytes = sizeof(std::pair<const domain_key, domain>) + node_overhead;
     static std::size_t entry_bytes(const dynamic_template& t) noexcept {
-        // fields, infos, offsets and plan steps: four heap blocks when present
-        const std::size_t blocks = t.fields().empty() ? 0 : 4;
+        // the fields (decode_plan's one vector): one heap block when present
+        const std::size_t blocks = t.fields().empty() ? 0 : 1;
         return sizeof(std::pair<const entry_key, entry>) + node_overhead + t.heap_bytes() + blocks * heap_block;
     }
 
@@ -402,17 +408,27 @@ private:
         return ses;
     }
     session& use_session(session_id s) {
-        auto it = sessions_.find(s);
-        session& ses = it != sessions_.end() ? it->second : make_session(s, opt_.default_transport);
+        session* found = memo_.s && memo_.s->id == s ? memo_.s : nullptr;
+        if (!found) {
+            auto it = sessions_.find(s);
+            found = it != sessions_.end() ? &it->second : &make_session(s, opt_.default_transport);
+            memo_.s = found;
+        }
+        session& ses = *found;
         ses.active = clock_;
         lru_.touch(ses);
         if (ses.kind == transport_kind::datagram) idle_.touch(ses);
         return ses;
     }
     domain& use_domain(session& ses, std::uint32_t odid) {
+        if (memo_.d && memo_.d->ses == &ses && memo_.d->odid == odid) {
+            ses.domains.touch(*memo_.d);
+            return *memo_.d;
+        }
         auto it = domains_.find(domain_key{ses.id, odid});
         if (it != domains_.end()) {
             ses.domains.touch(it->second);
+            memo_.d = &it->second;
             return it->second;
         }
         while (ses.domains.size() >= std::max<std::size_t>(opt_.limits.domains_per_session, 1)) {
@@ -425,6 +441,7 @@ private:
         ses.domains.push_back(d);
         charge(ses, static_cast<std::ptrdiff_t>(domain_bytes));
         fit_total(ses, nullptr);
+        memo_.d = &d;
         return d;
     }
 
@@ -435,6 +452,7 @@ private:
         expiry_.erase(e);
         --ses.templates;
         if (evicted) ++stats_.templates_evicted;
+        if (memo_.e == &e) memo_.e = nullptr;
         charge(ses, -static_cast<std::ptrdiff_t>(e.bytes));
         entries_.erase(entry_key{ses.id, e.dom->odid, e.id});
     }
@@ -442,6 +460,7 @@ private:
         for (auto& list : d.templates)
             while (entry* e = list.front()) drop_entry(*e, evicted);
         session& ses = *d.ses;
+        if (memo_.d == &d) memo_.d = nullptr;
         ses.domains.erase(d);
         charge(ses, -static_cast<std::ptrdiff_t>(domain_bytes));
         domains_.erase(domain_key{ses.id, d.odid});
@@ -449,6 +468,7 @@ private:
     // Frees a session; tells on_end (when given and set) its id.
     void drop_session(session& ses, const std::function<void(session_id)>* on_end, bool evicted = false) {
         while (domain* d = ses.domains.front()) drop_domain(*d, evicted);
+        if (memo_.s == &ses) memo_.s = nullptr;
         lru_.erase(ses);
         idle_.erase(ses);
         charge(ses, -static_cast<std::ptrdiff_t>(session_bytes));
@@ -607,6 +627,25 @@ private:
     session_idle idle_;
     entry_list_expiry expiry_;
     std::function<void(session_id)> on_end_;
+    // The last session, domain and template used: a message's sets mostly
+    // name the template of the set before. Cleared when what they point at
+    // is dropped, and in a moved-from cache.
+    struct memo {
+        session* s = nullptr;
+        domain* d = nullptr;
+        entry* e = nullptr;
+        memo() = default;
+        memo(const memo&) = delete;
+        memo& operator=(const memo&) = delete;
+        memo(memo&& o) noexcept : s(std::exchange(o.s, nullptr)), d(std::exchange(o.d, nullptr)), e(std::exchange(o.e, nullptr)) {}
+        memo& operator=(memo&& o) noexcept {
+            s = std::exchange(o.s, nullptr);
+            d = std::exchange(o.d, nullptr);
+            e = std::exchange(o.e, nullptr);
+            return *this;
+        }
+        ~memo() = default;
+    } memo_;
     cache_statistics stats_;
     std::size_t bytes_ = 0;
     std::uint32_t clock_ = 0;

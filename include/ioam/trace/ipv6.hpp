@@ -19,6 +19,7 @@
 
 #include "ioam/core/bytes.hpp"
 #include "ioam/core/error.hpp"
+#include "ioam/core/framed.hpp"
 #include "ioam/trace/option.hpp"
 
 namespace ioam::trace::ipv6 {
@@ -154,42 +155,29 @@ public:
     [[nodiscard]] constexpr bytes_view bytes() const noexcept { return hdr_; }
     [[nodiscard]] constexpr std::size_t base() const noexcept { return base_; }
 
-    class iterator {
-    public:
-        using value_type = option_view;
-        using difference_type = std::ptrdiff_t;
-        constexpr iterator() noexcept = default;
-        constexpr iterator(bytes_view h, std::size_t pos) noexcept : h_(h), pos_(pos) { skip_pad(); }
-        [[nodiscard]] constexpr option_view operator*() const noexcept {
-            const std::size_t len = std::to_integer<std::size_t>(h_[pos_ + 1]);
-            return {std::to_integer<std::uint8_t>(h_[pos_]), h_.subspan(pos_ + 2, len), pos_};
+    // An option: type, length, data (RFC 8200 4.2); Pad1 and PadN skipped.
+    struct framing {
+        bytes_view h{};
+        [[nodiscard]] constexpr option_view at(std::size_t pos) const noexcept {
+            const std::size_t len = std::to_integer<std::size_t>(h[pos + 1]);
+            return {std::to_integer<std::uint8_t>(h[pos]), h.subspan(pos + 2, len), pos};
         }
-        constexpr iterator& operator++() noexcept {
-            pos_ += 2 + std::to_integer<std::size_t>(h_[pos_ + 1]);
-            skip_pad();
-            return *this;
+        [[nodiscard]] constexpr std::size_t next(std::size_t pos) const noexcept {
+            return skip_pad(pos + 2 + std::to_integer<std::size_t>(h[pos + 1]));
         }
-        constexpr iterator operator++(int) noexcept {
-            iterator t = *this;
-            ++*this;
-            return t;
-        }
-        friend constexpr bool operator==(const iterator& a, const iterator& b) noexcept { return a.pos_ == b.pos_; }
-
-    private:
-        constexpr void skip_pad() noexcept {
-            while (pos_ < h_.size()) {
-                const auto t = std::to_integer<std::uint8_t>(h_[pos_]);
-                if (t == opt_pad1) ++pos_;
-                else if (t == opt_padn) pos_ += 2 + std::to_integer<std::size_t>(h_[pos_ + 1]);
+        [[nodiscard]] constexpr std::size_t skip_pad(std::size_t pos) const noexcept {
+            while (pos < h.size()) {
+                const auto t = std::to_integer<std::uint8_t>(h[pos]);
+                if (t == opt_pad1) ++pos;
+                else if (t == opt_padn) pos += 2 + std::to_integer<std::size_t>(h[pos + 1]);
                 else break;
             }
+            return pos;
         }
-        bytes_view h_{};
-        std::size_t pos_ = 0;
     };
-    [[nodiscard]] constexpr iterator begin() const noexcept { return {hdr_, 2}; }
-    [[nodiscard]] constexpr iterator end() const noexcept { return {hdr_, hdr_.size()}; }
+    using iterator = ioam::detail::framed_iterator<framing>;
+    [[nodiscard]] constexpr iterator begin() const noexcept { return {framing{hdr_}, framing{hdr_}.skip_pad(2)}; }
+    [[nodiscard]] constexpr iterator end() const noexcept { return {framing{hdr_}, hdr_.size()}; }
 
 private:
     std::uint8_t next_header_ = 0;

@@ -22,6 +22,7 @@
 
 #include "ioam/core/bytes.hpp"
 #include "ioam/core/error.hpp"
+#include "ioam/core/framed.hpp"
 #include "ioam/trace/trace_type.hpp"
 #include "ioam/trace/values.hpp"
 
@@ -220,37 +221,24 @@ public:
     [[nodiscard]] constexpr bool empty() const noexcept { return count_ == 0; }
     [[nodiscard]] constexpr bytes_view bytes() const noexcept { return data_; }
 
-    class iterator {
-    public:
-        using value_type = node_view;
-        using difference_type = std::ptrdiff_t;
-        constexpr iterator() noexcept = default;
-        constexpr iterator(const trace_shape& s, bytes_view rest) noexcept : shape_(s), rest_(rest) {}
-        [[nodiscard]] constexpr node_view operator*() const noexcept { return {shape_, rest_.first(node_size())}; }
-        constexpr iterator& operator++() noexcept {
-            rest_ = rest_.subspan(node_size());
-            return *this;
-        }
-        constexpr iterator operator++(int) noexcept {
-            iterator t = *this;
-            ++*this;
-            return t;
-        }
-        friend constexpr bool operator==(const iterator& a, const iterator& b) noexcept {
-            return a.rest_.size() == b.rest_.size();
-        }
-
-    private:
-        [[nodiscard]] constexpr std::size_t node_size() const noexcept {
-            std::size_t n = shape_.fixed_size();
-            if (shape_.opaque) n += 4 + std::size_t{load_u8(rest_.data() + n)} * 4;
+    // A node: the shape's fixed size, plus the opaque state snapshot when
+    // the shape has one (its length in 4-octet words in its first octet).
+    struct framing {
+        trace_shape shape{};
+        bytes_view data{};
+        [[nodiscard]] constexpr std::size_t size(std::size_t pos) const noexcept {
+            std::size_t n = shape.fixed_size();
+            if (shape.opaque) n += 4 + std::size_t{load_u8(data.data() + pos + n)} * 4;
             return n;
         }
-        trace_shape shape_{};
-        bytes_view rest_{};
+        [[nodiscard]] constexpr node_view at(std::size_t pos) const noexcept {
+            return {shape, data.subspan(pos, size(pos))};
+        }
+        [[nodiscard]] constexpr std::size_t next(std::size_t pos) const noexcept { return pos + size(pos); }
     };
-    [[nodiscard]] constexpr iterator begin() const noexcept { return {shape_, data_}; }
-    [[nodiscard]] constexpr iterator end() const noexcept { return {shape_, data_.last(0)}; }
+    using iterator = ioam::detail::framed_iterator<framing>;
+    [[nodiscard]] constexpr iterator begin() const noexcept { return {framing{shape_, data_}, 0}; }
+    [[nodiscard]] constexpr iterator end() const noexcept { return {framing{shape_, data_}, data_.size()}; }
 
     /// The i-th node (0 = most recent). O(1) without a snapshot, O(i) with one.
     [[nodiscard]] constexpr node_view operator[](std::size_t i) const noexcept {
