@@ -12,6 +12,8 @@ pkgs=(
   iproute2 procps kmod util-linux
   # systemd-analyze checks the exporter's unit file
   systemd
+  # ioam-flow-exporter: eBPF build (clang above), its kernel test's traffic and checks
+  libbpf-dev bpftool ethtool iputils-ping
 )
 missing=()
 for p in "${pkgs[@]}"; do
