@@ -68,7 +68,7 @@ constexpr int exit_usage = 2;       // bad command line
 constexpr int exit_load = 3;        // the kernel refused the programs (no eBPF, verifier rejection)
 constexpr int exit_open = 4;        // an output could not be opened
 constexpr int exit_interface = 5;   // an interface does not exist or is not Ethernet-like
-constexpr int exit_privileges = 6;  // no CAP_BPF / CAP_NET_ADMIN (not root)
+constexpr int exit_privileges = 6;  // no CAP_BPF / CAP_PERFMON / CAP_NET_ADMIN (not root)
 constexpr int exit_attach = 7;      // no tc clsact / tc BPF on an interface
 
 // Our tc filters: this handle and priority on every hook, so that a new run
@@ -131,7 +131,8 @@ void usage(std::FILE* f) {
         "Exit status: 0 clean exit (SIGINT, SIGTERM); 1 map read or output failure; 2 usage error;\n"
         "3 the kernel refused the eBPF programs (no eBPF support, verifier rejection); 4 cannot\n"
         "open an output; 5 no such interface, or not Ethernet-like; 6 missing privileges\n"
-        "(CAP_BPF and CAP_NET_ADMIN, or root); 7 cannot attach to tc (no clsact / tc BPF).\n");
+        "(CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN, or root); 7 cannot attach to tc (no clsact /\n"
+        "tc BPF).\n");
 }
 
 bool parse_uint(const char* s, unsigned long long max, unsigned long long& out) {
@@ -176,11 +177,20 @@ std::uint64_t clock_ns(clockid_t id) {
 
 int libbpf_print(enum libbpf_print_level level, const char* fmt, va_list args) {
     if (level == LIBBPF_DEBUG && !g_verbose) return 0;
-    char line[4096];
-    std::vsnprintf(line, sizeof line, fmt, args);
+    va_list again;
+    va_copy(again, args);
+    char line[512];
+    const int n = std::vsnprintf(line, sizeof line, fmt, args);
     // bpf_tc_hook_create finding the clsact qdisc in place (EEXIST) is expected.
-    if (!g_verbose && std::strstr(line, "Exclusivity flag on")) return 0;
-    return std::fprintf(stderr, "ioam-flow-exporter: libbpf: %s", line);
+    if (!g_verbose && std::strstr(line, "Exclusivity flag on")) {
+        va_end(again);
+        return 0;
+    }
+    std::fputs("ioam-flow-exporter: libbpf: ", stderr);
+    // The verifier's log comes as one long message: printed whole.
+    const int r = n >= 0 && static_cast<std::size_t>(n) < sizeof line ? std::fputs(line, stderr) : std::vfprintf(stderr, fmt, again);
+    va_end(again);
+    return r;
 }
 
 struct key_hash {
@@ -344,10 +354,14 @@ private:
             // Without CAP_BPF the load fails with EPERM; say so plainly.
             __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
             __user_cap_data_struct data[2] = {};
+            // CAP_PERFMON: without it the verifier refuses spills it would
+            // otherwise accept (clang's stack slot reuse).
+            const std::uint32_t bpf_perfmon = (1u << (CAP_BPF - 32)) | (1u << (CAP_PERFMON - 32));
             const bool have = syscall(SYS_capget, &hdr, data) == 0 && (data[0].effective & (1u << CAP_NET_ADMIN)) &&
-                              ((data[1].effective & (1u << (CAP_BPF - 32))) || (data[0].effective & (1u << CAP_SYS_ADMIN)));
+                              ((data[1].effective & bpf_perfmon) == bpf_perfmon ||
+                               (data[0].effective & (1u << CAP_SYS_ADMIN)));
             if (!have) {
-                std::fprintf(stderr, "ioam-flow-exporter: needs CAP_BPF and CAP_NET_ADMIN (run as root)\n");
+                std::fprintf(stderr, "ioam-flow-exporter: needs CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN (run as root)\n");
                 return exit_privileges;
             }
         }
@@ -360,7 +374,7 @@ private:
         bpf_map__set_map_flags(skel_->maps.flows, BPF_F_NO_PREALLOC);
         if (const int err = flow_bpf__load(skel_); err != 0) {
             std::fprintf(stderr, "ioam-flow-exporter: the kernel refused the eBPF programs: %s%s\n", std::strerror(-err),
-                         err == -EPERM ? " (needs CAP_BPF and CAP_NET_ADMIN)" : " (see the verifier's messages above)");
+                         err == -EPERM ? " (needs CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN)" : " (see the verifier's messages above)");
             return kind_of_failure(err);
         }
         for (std::size_t i = 0; i < ifindexes.size(); ++i) {

@@ -11,7 +11,9 @@ flowEndReason lackOfResources, no packet lost), the seed layout (templates
 256-259, 60-octet records), a killed run's filters replaced and not stacked,
 and the documented exit codes.
 
-usage: run_flow.py EXPORTER IOAM_INJECT
+usage: run_flow.py EXPORTER IOAM_INJECT UNIT.in DEFAULTS
+The systemd unit: systemd-analyze verify, and the exporter run with the
+unit's user and capabilities (CAP_BPF, CAP_NET_ADMIN) and defaults' options.
 Exits 77 (skip) without root, network namespaces, tc BPF or the tools."""
 import collections
 import json
@@ -30,6 +32,7 @@ from checks import check, finish, skip, sh, ns  # noqa: E402
 
 EXPORTER = os.path.abspath(sys.argv[1])
 INJECT = os.path.abspath(sys.argv[2])
+UNIT_IN, DEFAULTS = sys.argv[3], sys.argv[4]
 A, B = "fe-flow-a", "fe-flow-b"
 IF_A, IF_B = "fe-fa", "fe-fb"
 V4A, V4B, V6A, V6B = "10.47.3.1", "10.47.3.2", "fd47:3::1", "fd47:3::2"
@@ -53,7 +56,8 @@ def setup():
     sh(f"ip netns add {A}")
     sh(f"ip netns add {B}")
     for n in (A, B):
-        ns(n, "sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0")
+        ns(n, "sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 "
+              "net.ipv6.conf.all.router_solicitations=0 net.ipv6.conf.default.router_solicitations=0")
         ns(n, "ip link set lo up")
     sh(f"ip link add {IF_A} netns {A} type veth peer name {IF_B} netns {B}")
     ns(A, f"ip addr add {V4A}/24 dev {IF_A}")
@@ -64,9 +68,11 @@ def setup():
         # One skb = one wire packet; the GSO path is documented, not tested here.
         ns(n, f"ethtool -K {i} tso off gso off gro off tx-checksumming off", check_rc=False)
         ns(n, f"ip link set {i} up")
-    # Neighbours resolved before anything is measured.
-    ns(A, f"ping -c 1 -W 2 {V4B}", check_rc=False)
-    ns(A, f"ping -6 -c 1 -W 2 {V6B}", check_rc=False)
+    # Permanent neighbours: no ARP or neighbour discovery at the edges of a measurement.
+    mac = {n: ns(n, f"cat /sys/class/net/{i}/address").stdout.strip() for n, i in ((A, IF_A), (B, IF_B))}
+    for n, i, peer4, peer6, m in ((A, IF_A, V4B, V6B, mac[B]), (B, IF_B, V4A, V6A, mac[A])):
+        ns(n, f"ip neigh replace {peer4} lladdr {m} nud permanent dev {i}")
+        ns(n, f"ip neigh replace {peer6} lladdr {m} nud permanent dev {i}")
 
 
 def popen_ns(n, args, **kw):
@@ -276,6 +282,7 @@ def main():
         map_full_test(work)
         seed_layout_test(work)
         stale_and_exit_codes_test(work)
+        systemd_unit_test(work)
     finally:
         cleanup()
         shutil.rmtree(work, ignore_errors=True)
@@ -419,6 +426,42 @@ def traffic_test(work):
     check(pk == ip_pk and oc == ip_oct, f"tshark (live stream): {pk} packets, {oc} octets = the file's {ip_pk}, {ip_oct}")
 
 
+def systemd_unit_test(work):
+    import shlex
+    unit = open(UNIT_IN).read().replace("@bindir@", os.path.dirname(EXPORTER)).replace("@sysconfdir@", "/etc")
+    if shutil.which("systemd-analyze"):
+        path = os.path.join(work, "ioam-flow-exporter.service")
+        open(path, "w").write(unit)
+        v = subprocess.run(["systemd-analyze", "verify", path], capture_output=True, text=True)
+        warnings = [l for l in (v.stdout + v.stderr).splitlines() if "ioam-flow-exporter.service" in l]
+        check(v.returncode == 0 and not warnings, f"systemd-analyze verify: {v.returncode} {warnings}")
+    else:
+        print("systemd-analyze missing: the unit file is not verified")
+    setting = dict(re.findall(r"^(\w+)=(.*)$", unit, re.M))
+    caps = setting.get("AmbientCapabilities", "").split()
+    check(caps == ["CAP_BPF", "CAP_PERFMON", "CAP_NET_ADMIN"], f"the unit grants CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN only ({caps})")
+    m = re.search(r'^IOAM_FLOW_EXPORTER_OPTS="(.*)"$', open(DEFAULTS).read(), re.M)
+    check(m is not None, "the defaults file sets IOAM_FLOW_EXPORTER_OPTS")
+    opts = [IF_A if o == "eth0" else o for o in shlex.split(m.group(1))] if m else []
+    errf = os.path.join(work, "unit.err")
+    p = subprocess.Popen(["ip", "netns", "exec", A, "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                          "--no-new-privs", "--inh-caps=+bpf,+perfmon,+net_admin", "--ambient-caps=+bpf,+perfmon,+net_admin",
+                          "--bounding-set=-all,+bpf,+perfmon,+net_admin", EXPORTER] + opts,
+                         stdout=subprocess.DEVNULL, stderr=open(errf, "w"))
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 10 and p.poll() is None and open(errf).read().count("attached to") < 2:
+        time.sleep(0.05)
+    check(p.poll() is None, f"runs under the unit's user and capabilities ({open(errf).read().strip()[-300:]})")
+    if p.poll() is None:
+        status = open(f"/proc/{p.pid}/status").read()
+        eff = int(re.search(r"^CapEff:\s*([0-9a-f]+)", status, re.M).group(1), 16)
+        check(eff == (1 << 39) | (1 << 38) | (1 << 12), f"effective capabilities: CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN (0x{eff:x})")
+        check(our_filters()[0] == 2, "attached on both hooks")
+        p.terminate()
+    check(p.wait(timeout=20) == 0, f"SIGTERM: clean exit ({p.returncode})")
+    check(our_filters()[0] == 0, "SIGTERM: detached")
+
+
 def capture_non_ip(pcap, window):
     r = subprocess.run(["tshark", "-n", "-r", pcap, "-Y", "not ip and not ipv6", "-T", "fields", "-e", "frame.len",
                         "-e", "frame.time_epoch"], capture_output=True, text=True, timeout=60)
@@ -520,6 +563,9 @@ def stale_and_exit_codes_test(work):
     check(r.returncode == 5 and "fe-nonexistent" in r.stderr, f"missing interface: exit 5 ({r.returncode}: {r.stderr.strip()})")
     r = rc(f"-i {IF_A}", "setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all")
     check(r.returncode == 6 and "CAP_BPF" in r.stderr, f"no privileges: exit 6 ({r.returncode}: {r.stderr.strip()})")
+    r = rc(f"-i {IF_A}", "setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=+bpf,+net_admin "
+                         "--ambient-caps=+bpf,+net_admin --bounding-set=-all,+bpf,+net_admin")
+    check(r.returncode == 6 and "CAP_PERFMON" in r.stderr, f"CAP_PERFMON missing: exit 6 ({r.returncode}: {r.stderr.strip()})")
     r = rc(f"-i {IF_A} --map-size 3")
     check(r.returncode == 2, f"bad option: exit 2 ({r.returncode})")
     r = rc("--idle-timeout 5")
