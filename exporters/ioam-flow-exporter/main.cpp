@@ -649,11 +649,13 @@ private:
                         r.octets, r.packets, r.tcp_flags, r.tos, r.min_ttl, r.max_ttl, r.ingress_if, r.egress_if,
                         r.start_ms, r.end_ms, reason_name(r.reason));
         } else {
-            std::printf("flow %" PRIu64 " %s if %u/%u IPv%u proto %u %s:%u -> %s:%u icmp %u octets %" PRIu64
+            const char* l = r.ip_version == 6 ? "[" : "";
+            const char* rb = r.ip_version == 6 ? "]" : "";
+            std::printf("flow %" PRIu64 " %s if %u/%u IPv%u proto %u %s%s%s:%u -> %s%s%s:%u icmp %u octets %" PRIu64
                         " packets %" PRIu64 " flags 0x%x tos %u ttl %u-%u %s\n",
-                        r.flow_id, dir, r.ingress_if, r.egress_if, r.ip_version, r.protocol, src, r.src_port, dst,
-                        r.dst_port, r.icmp_type_code, r.octets, r.packets, r.tcp_flags, r.tos, r.min_ttl, r.max_ttl,
-                        reason_name(r.reason));
+                        r.flow_id, dir, r.ingress_if, r.egress_if, r.ip_version, r.protocol, l, src, rb, r.src_port, l,
+                        dst, rb, r.dst_port, r.icmp_type_code, r.octets, r.packets, r.tcp_flags, r.tos, r.min_ttl,
+                        r.max_ttl, reason_name(r.reason));
         }
     }
 

@@ -79,9 +79,9 @@ def popen_ns(n, args, **kw):
     return subprocess.Popen(["ip", "netns", "exec", n] + args, **kw)
 
 
-def start_exporter(args, out=subprocess.DEVNULL):
+def start_exporter(args, out=subprocess.DEVNULL, keep=True):
     err = tempfile.NamedTemporaryFile("w+", delete=False, prefix="fe-err-")
-    p = popen_ns(A, [EXPORTER, "-i", IF_A, "--keep-privileges"] + args, stdout=out, stderr=err)
+    p = popen_ns(A, [EXPORTER, "-i", IF_A] + (["--keep-privileges"] if keep else []) + args, stdout=out, stderr=err)
     # Attached once it says so for both hooks.
     t0 = time.monotonic()
     while time.monotonic() - t0 < 10 and p.poll() is None:
@@ -545,8 +545,15 @@ def our_filters():
 
 
 def stale_and_exit_codes_test(work):
-    exp, _ = start_exporter([])
+    exp, _ = start_exporter([], keep=False)
     check(our_filters()[0] == 2, "running: one filter on each hook")
+    time.sleep(0.3)
+    status = open(f"/proc/{exp.pid}/status").read() if exp.poll() is None else ""
+    uid = re.search(r"^Uid:\s*(\d+)", status, re.M)
+    eff = re.search(r"^CapEff:\s*([0-9a-f]+)", status, re.M)
+    check(uid and uid.group(1) == "65534" and eff and int(eff.group(1), 16) == (1 << 39) | (1 << 12),
+          f"started as root: runs as nobody with CAP_BPF and CAP_NET_ADMIN only ({uid and uid.group(1)}, "
+          f"{eff and eff.group(1)})")
     exp.kill()  # SIGKILL: no detach
     exp.wait()
     check(our_filters()[0] == 2, "a killed run leaves its filters behind")
