@@ -234,7 +234,7 @@ struct flow_state {
 struct stats {
     std::uint64_t flows = 0, records = 0, idle_ended = 0, active_records = 0, evicted = 0, forced = 0;
     std::uint64_t spilled_packets = 0, messages = 0, bytes = 0, send_errors = 0, write_errors = 0, bytes_not_sent = 0;
-    std::uint64_t scans = 0, map_errors = 0;
+    std::uint64_t scans = 0, map_errors = 0, scan_us_max = 0;
 };
 
 class flow_app {
@@ -480,6 +480,10 @@ private:
     void scan(bool final_scan) {
         ++st_.scans;
         const std::uint64_t now = clock_ns(CLOCK_MONOTONIC);
+        struct timer {  // the longest scan: map read, eviction and export
+            std::uint64_t start, &max;
+            ~timer() { max = std::max(max, (clock_ns(CLOCK_MONOTONIC) - start) / 1000); }
+        } t{now, st_.scan_us_max};
         if (rb_) ring_buffer__consume(rb_);
         for (auto& [k, f] : table_) f.in_map = false;
         const int fd = skel_ ? bpf_map__fd(skel_->maps.flows) : -1;
@@ -696,11 +700,12 @@ private:
                      " flows=%" PRIu64 " active=%zu records=%" PRIu64 " active_timeout_records=%" PRIu64
                      " idle_ended=%" PRIu64 " evicted=%" PRIu64 " forced=%" PRIu64 " spilled_packets=%" PRIu64
                      " lost_packets=%" PRIu64 " lost_octets=%" PRIu64 " layout_skipped=%" PRIu64 " messages=%" PRIu64
-                     " bytes=%" PRIu64 " send_errors=%" PRIu64 " write_errors=%" PRIu64 " map_errors=%" PRIu64 "\n",
+                     " bytes=%" PRIu64 " send_errors=%" PRIu64 " write_errors=%" PRIu64 " map_errors=%" PRIu64
+                     " scans=%" PRIu64 " scan_us_max=%" PRIu64 "\n",
                      when, c[fe_ctr_packets], c[fe_ctr_not_ip], c[fe_ctr_truncated], st_.flows, table_.size(),
                      st_.records, st_.active_records, st_.idle_ended, st_.evicted, st_.forced, st_.spilled_packets,
                      c[fe_ctr_spill_lost], c[fe_ctr_spill_lost_octets], writer_fl_.skipped(), st_.messages, st_.bytes,
-                     st_.send_errors, st_.write_errors, st_.map_errors);
+                     st_.send_errors, st_.write_errors, st_.map_errors, st_.scans, st_.scan_us_max);
         std::fflush(stderr);
     }
 
