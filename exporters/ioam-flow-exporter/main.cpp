@@ -489,19 +489,23 @@ private:
         const int fd = skel_ ? bpf_map__fd(skel_->maps.flows) : -1;
         std::size_t in_map = 0;
         if (fd >= 0) {
-            keys_.resize(cfg_.map_size);
-            values_.resize(cfg_.map_size);
-            fe_flow_key batch_key{};
+            // In chunks: memory stays bounded whatever --map-size is.
+            fe_flow_key token{};  // the kernel's batch position (a bucket index for hash maps)
             bool first = true;
-            std::uint32_t total = 0;
-            while (total < cfg_.map_size) {
-                __u32 n = cfg_.map_size - total;
+            for (;;) {
+                __u32 n = batch_size;
                 bpf_map_batch_opts o{};
                 o.sz = sizeof(o);
-                const int err = bpf_map_lookup_batch(fd, first ? nullptr : &batch_key, &batch_key, &keys_[total],
-                                                     &values_[total], &n, &o);
+                const int err = bpf_map_lookup_batch(fd, first ? nullptr : &token, &token, keys_.data(), values_.data(),
+                                                     &n, &o);
                 first = false;
-                total += n;
+                for (std::uint32_t i = 0; i < n && i < batch_size; ++i) {
+                    auto& f = state_of(keys_[i]);
+                    f.map = values_[i];
+                    f.in_map = true;
+                    f.merge(values_[i]);
+                }
+                in_map += n;
                 if (err != 0) {
                     if (errno != ENOENT) {
                         ++st_.map_errors;
@@ -509,13 +513,6 @@ private:
                     }
                     break;
                 }
-            }
-            in_map = total;
-            for (std::uint32_t i = 0; i < total; ++i) {
-                auto& f = state_of(keys_[i]);
-                f.map = values_[i];
-                f.in_map = true;
-                f.merge(values_[i]);
             }
         }
         const std::uint64_t idle_ns = std::uint64_t{cfg_.idle_s} * 1000000000;
@@ -526,8 +523,12 @@ private:
         if (!final_scan && (spills_since_scan_ > 0 || in_map + headroom > cfg_.map_size)) {
             const std::size_t target = cfg_.map_size > 2 * headroom ? cfg_.map_size - 2 * headroom : 0;
             const std::size_t n = in_map > target ? in_map - target : 0;
-            evict_lru(std::max<std::size_t>(n, std::min<std::size_t>(spills_since_scan_, in_map)), fd);
+            evict_lru(std::max<std::size_t>(n, std::min<std::size_t>(spills_since_scan_, in_map)), fd, true);
         }
+        // Flows that live only in user space (their packets were spilled)
+        // count too: the table stays within twice the map size.
+        if (!final_scan && table_.size() > 2 * std::size_t{cfg_.map_size})
+            evict_lru(table_.size() - 2 * std::size_t{cfg_.map_size} + headroom, fd, false);
         spills_since_scan_ = 0;
         for (auto it = table_.begin(); it != table_.end();) {
             auto& [k, f] = *it;
@@ -569,17 +570,18 @@ private:
         f.in_map = false;
     }
 
-    void evict_lru(std::size_t n, int fd) {
+    void evict_lru(std::size_t n, int fd, bool map_only) {
         if (n == 0) return;
         lru_.clear();
         for (auto it = table_.begin(); it != table_.end(); ++it)
-            if (it->second.in_map) lru_.push_back(it);
+            if (it->second.in_map || !map_only) lru_.push_back(it);
+        if (lru_.empty()) return;
         n = std::min(n, lru_.size());
         std::nth_element(lru_.begin(), lru_.begin() + static_cast<std::ptrdiff_t>(n) - 1, lru_.end(),
                          [](const auto& a, const auto& b) { return a->second.last_ns < b->second.last_ns; });
         for (std::size_t i = 0; i < n; ++i) {
             auto it = lru_[i];
-            remove_from_map(fd, it->first, it->second);
+            if (it->second.in_map) remove_from_map(fd, it->first, it->second);
             export_flow(it->first, it->second, fl::end_reason::lack_of_resources);
             ++st_.evicted;
             table_.erase(it);
@@ -760,8 +762,9 @@ private:
     ring_buffer* rb_ = nullptr;
     std::vector<hook> hooks_;
     table table_;
-    std::vector<fe_flow_key> keys_;
-    std::vector<fe_flow_value> values_;
+    static constexpr std::uint32_t batch_size = 4096;
+    std::vector<fe_flow_key> keys_ = std::vector<fe_flow_key>(batch_size);
+    std::vector<fe_flow_value> values_ = std::vector<fe_flow_value>(batch_size);
     std::vector<table::iterator> lru_;
     std::size_t spills_since_scan_ = 0;
     std::array<std::byte, ipfix::max_message_size> msg_buf_{};
