@@ -404,6 +404,12 @@ private:
                 std::fprintf(stderr, "ioam-flow-exporter: attached to %s %s (tc handle 0x%x, priority 0x%x)\n",
                              cfg_.interfaces[i].c_str(), dir == 0 ? "ingress" : "egress", tc_handle, tc_priority);
             }
+            if (cfg_.ingress && cfg_.egress && !hooks_share_ok(hooks_[hooks_.size() - 2].hook)) {
+                std::fprintf(stderr, "ioam-flow-exporter: interface %s: its qdisc is a classic 'ingress' one, not clsact: "
+                             "no egress hook (tc qdisc del dev %s ingress)\n", cfg_.interfaces[i].c_str(),
+                             cfg_.interfaces[i].c_str());
+                return exit_attach;
+            }
         }
         rb_ = ring_buffer__new(bpf_map__fd(skel_->maps.spill), on_spill, this, nullptr);
         if (!rb_) {
@@ -411,6 +417,19 @@ private:
             return exit_load;
         }
         return exit_ok;
+    }
+
+    // An existing classic 'ingress' qdisc takes both attaches on its one
+    // block: the egress program then replaced the ingress one there.
+    bool hooks_share_ok(bpf_tc_hook& ingress) {
+        bpf_tc_opts q{};
+        q.sz = sizeof(q);
+        q.handle = tc_handle;
+        q.priority = tc_priority;
+        bpf_prog_info info{};
+        __u32 len = sizeof(info);
+        if (bpf_obj_get_info_by_fd(bpf_program__fd(skel_->progs.fe_ingress), &info, &len) != 0) return true;
+        return bpf_tc_query(&ingress, &q) != 0 || q.prog_id == info.id;
     }
 
     // Our filters only; the clsact qdisc stays (other filters may use it).

@@ -577,6 +577,15 @@ def stale_and_exit_codes_test(work):
     check(r.returncode == 2, f"bad option: exit 2 ({r.returncode})")
     r = rc("--idle-timeout 5")
     check(r.returncode == 2 and "interface" in r.stderr, f"no interface: exit 2 ({r.returncode})")
+    ns(A, "ip link add fe-fq type veth peer name fe-fq2", check_rc=False)
+    ns(A, "tc qdisc add dev fe-fq ingress", check_rc=False)
+    r = rc("-i fe-fq")
+    check(r.returncode == 7 and "clsact" in r.stderr, f"a classic ingress qdisc, no egress hook: exit 7 ({r.returncode}: "
+                                                      f"{r.stderr.strip()[-200:]})")
+    ns(A, "tc qdisc del dev fe-fq ingress", check_rc=False)
+    r = subprocess.run(["ip", "netns", "exec", A, "timeout", "--preserve-status", "-s", "INT", "1", EXPORTER, "-i",
+                        "fe-fq", "--direction", "ingress", "--keep-privileges"], capture_output=True, text=True, timeout=30)
+    check(r.returncode == 0 and r.stderr.count("attached") == 1, f"--direction ingress: one hook ({r.returncode})")
     ns(A, "ip tuntap add fe-tun mode tun", check_rc=False)
     r = rc("-i fe-tun")
     check(r.returncode == 5 and "Ethernet" in r.stderr, f"a tun device: exit 5 ({r.returncode}: {r.stderr.strip()})")
