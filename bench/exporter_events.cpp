@@ -1,5 +1,5 @@
 // The exporter's per-event path, as ioam-exporter runs it in replay and live:
-// netlink datagram -> netlink::decode_event -> event_exporter::add ->
+// netlink datagram -> netlink::decode_event -> export session (add) ->
 // message_writer bytes (1472-octet messages), one event per datagram as the
 // kernel multicasts them. Events: 3 of 4 are TRACE events of 3 nodes
 // (trace type 0xf00000: hop limit and node id, interfaces, timestamp
@@ -26,7 +26,8 @@
 
 #include "passes.hpp"
 #include "pcap.hpp"
-#include "ioam/export/event_exporter.hpp"
+#include "ioam/export/pen10383_layout.hpp"
+#include "ioam/export/session.hpp"
 #include "ioam/export/records.hpp"
 #include "ioam/ipfix/message.hpp"
 #include "ioam/netlink/event.hpp"
@@ -102,19 +103,25 @@ struct sink {
         bytes += m.size();
         if (keep) keep->insert(keep->end(), m.begin(), m.end());
     }
+    // The session's message_sink.
+    bool send(ioam::bytes_view m, std::uint32_t) {
+        take(m);
+        return true;
+    }
+    [[nodiscard]] ipfix::transport transport() const { return ipfix::transport::udp; }
 };
 
 // ---- ours ----------------------------------------------------------------------
 struct ours {
-    std::array<std::byte, message_capacity> buf{};
-    ipfix::message_writer w{buf, 1, 0, ipfix::writer_options{message_capacity, ipfix::transport::udp, 0, {}}};
-    xp::event_exporter<256> ex;
     sink out;
+    xp::session<xp::pen10383_layout, sink> ex{out, options()};
 
-    void flush() {
-        out.take(w.finish(0));
-        w.reset();
+    static xp::session_options options() {
+        xp::session_options o;
+        o.capacity = message_capacity;
+        return o;
     }
+    void flush() { ex.flush(); }
     void run(const datagrams& in) {
         for (const auto& d : in) {
             nl::message_reader r(d);
@@ -123,7 +130,7 @@ struct ours {
                 if (!m) [[unlikely]] break;
                 auto ev = nl::decode_event(*m);
                 if (!ev) [[unlikely]] continue;
-                (void)ex.add(*ev, w, [this](ipfix::message_writer&) { flush(); });
+                (void)ex.add(*ev);
             }
         }
     }
@@ -282,9 +289,9 @@ int main(int argc, char** argv) {
         o.flush();
         h.run(events);
         h.flush();
-        if (a != b || o.ex.counters().events != event_count) {
+        if (a != b || o.ex.counters().inputs != event_count) {
             std::fprintf(stderr, "bench: the exporter and the baseline disagree (%zu vs %zu octets, %llu events)\n",
-                         a.size(), b.size(), static_cast<unsigned long long>(o.ex.counters().events));
+                         a.size(), b.size(), static_cast<unsigned long long>(o.ex.counters().inputs));
             return 1;
         }
         std::fprintf(stderr, "export: %zu events, %zu netlink octets -> %zu IPFIX octets, identical\n", event_count,

@@ -1,8 +1,9 @@
 // The exporter's whole event-to-IPFIX path, fed as its --replay input is: a
 // pcap of netlink datagrams (exporters/ioam-exporter/pcap.hpp), each datagram
-// through message_reader and decode_event, each event into
-// event_exporter::add. Every message the exporter flushes is finished,
-// parsed and run through the template cache, and each record read back with
+// through message_reader and decode_event, each event into the export
+// session (ioam/export/session.hpp, PEN 10383 layout) that ioam-exporter
+// runs. Every message the session sends is parsed and run through the
+// template cache, and each record read back with
 // exporting::decode_record must carry the values of the event it came from
 // (namespace, trace type, node index and count, every value, schema and
 // snapshot); records written must equal records decoded, templates written
@@ -17,13 +18,15 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <vector>
 
 #include "fuzz.hpp"
 #include "ioam/export/decode.hpp"
-#include "ioam/export/event_exporter.hpp"
+#include "ioam/export/pen10383_layout.hpp"
+#include "ioam/export/session.hpp"
 #include "ioam/export/pen10383.hpp"
 #include "ioam/ipfix/message.hpp"
 #include "ioam/ipfix/template_cache.hpp"
@@ -39,7 +42,7 @@ namespace nl = ioam::netlink;
 namespace tr = ioam::trace;
 namespace pcap = ioam_tools::pcap;
 
-constexpr std::uint32_t type_bits = tr::type_mask & ~tr::reserved_mask;
+constexpr std::uint32_t type_bits = tr::type_mask;  // bit 23 too: the type as the packet carries it
 
 /// An event the exporter accepted, and the node index its next record may have.
 struct expected {
@@ -69,15 +72,25 @@ void check_opaque(const xp::decoded_record& d, const std::optional<tr::opaque_sn
 class harness {
 public:
     harness(std::uint8_t opt, std::size_t capacity)
-        : opt_(opt), capacity_(capacity), buf_(capacity),
-          w_(buf_, 1, 0, ipfix::writer_options{capacity, ipfix::transport::udp,
-                                               static_cast<std::uint8_t>(opt & 0x10 ? 4 : 0), {}}),
-          cache_(ipfix::ie_registry{xp::pen10383::registry()}) {}
+        : opt_(opt), capacity_(capacity), cache_(ipfix::ie_registry{xp::pen10383::registry()}) {}
 
-    /// The exporter's flush: finish, decode and check the message, start the next.
-    auto flusher() {
-        return [this](ipfix::message_writer&) { flush(); };
+    /// The session's sink: decode and check the message.
+    bool send(bytes_view msg, std::uint32_t records) {
+        FUZZ_CHECK(msg.size() <= capacity_);
+        // A copy of exactly the message's size: a read past it is an ASan report.
+        const std::vector<std::byte> copy(msg.begin(), msg.end());
+        auto v = ipfix::parse_message(copy);
+        FUZZ_CHECK(v.has_value());
+        const auto sum = cache_.process(1, *v, 0, [&](const ipfix::dynamic_record& rec) { check(rec); });
+        FUZZ_CHECK(sum.skipped_sets == 0);
+        FUZZ_CHECK(sum.first_error.code == errc::ok);
+        FUZZ_CHECK(!sum.sequence_gap);
+        FUZZ_CHECK(sum.records == records);
+        learnt_ += sum.templates;
+        redefinitions_ += sum.redefinitions;
+        return true;
     }
+    [[nodiscard]] ipfix::transport transport() const { return ipfix::transport::udp; }
 
     template <class Exporter>
     void run(Exporter& ex, pcap::reader& r, std::size_t size) {
@@ -87,20 +100,22 @@ public:
             fuzz::use(rec.usec);
             FUZZ_CHECK(rec.offset + pcap::record_header_size + pcap::cooked_header_size + rec.datagram.size() <= size);
             datagram(ex, rec.datagram);
-            if (opt_ & 0x08) ex.resend_templates(w_, flusher());
+            if (opt_ & 0x08) ex.refresh_templates();
         }
         if (r.error()) FUZZ_CHECK(r.position() <= size);
-        flush();
+        ex.flush();
         const auto& c = ex.counters();
+        const auto& k = ex.layout().counts;
         FUZZ_CHECK(c.records == decoded_);
         FUZZ_CHECK(c.templates == learnt_);
-        FUZZ_CHECK(c.events == c.trace_events + c.dex_events);
-        FUZZ_CHECK(c.events == events_.size());
+        FUZZ_CHECK(c.inputs == k.trace_events + k.dex_events);
+        FUZZ_CHECK(c.inputs == events_.size());
+        FUZZ_CHECK(c.messages_not_sent == 0);
         FUZZ_CHECK(redefinitions_ <= c.evictions);
         // A record of any shape fits an empty message of this size.
         if (capacity_ >= ipfix::message_header_size + 4 + xp::max_record_size) FUZZ_CHECK(c.too_big == 0);
         fuzz::use(c.malformed);
-        fuzz::use(c.empty_traces);
+        fuzz::use(k.empty_traces);
     }
 
 private:
@@ -123,16 +138,16 @@ private:
             // Records of this event may be flushed (and checked) inside add().
             events_.push_back({*ev, 0, 0});
             const auto before = ex.counters();
-            auto res = ex.add(*ev, w_, flusher());
+            auto res = ex.add(*ev);
             const auto& after = ex.counters();
-            if (after.events == before.events) {
+            if (after.inputs == before.inputs) {
                 FUZZ_CHECK(!res);
                 FUZZ_CHECK(events_.back().records == 0);
                 FUZZ_CHECK(after.records == before.records);
                 events_.pop_back();
                 continue;
             }
-            FUZZ_CHECK(after.events == before.events + 1);
+            FUZZ_CHECK(after.inputs == before.inputs + 1);
             FUZZ_CHECK(after.malformed == before.malformed);
             const std::uint64_t written = after.records - before.records;
             if (res) FUZZ_CHECK(after.too_big == before.too_big);
@@ -140,30 +155,13 @@ private:
             if (ev->type == nl::ioam6::event_type::dex) {
                 FUZZ_CHECK(written + (after.too_big - before.too_big) == 1);
             } else {
-                const auto nodes = ev->trace.nodes(ex.options().policy);
+                const auto nodes = ev->trace.nodes(ex.layout().options.policy);
                 FUZZ_CHECK(nodes.has_value());
                 const std::size_t most =
-                    nodes->empty() || ex.options().nodes == xp::node_selection::reporting_only ? 1 : nodes->size();
+                    nodes->empty() || ex.layout().options.nodes == xp::node_selection::reporting_only ? 1 : nodes->size();
                 FUZZ_CHECK(written + (after.too_big - before.too_big) == most);
             }
         }
-    }
-
-    void flush() {
-        if (w_.empty()) return;
-        const std::uint32_t records = w_.data_records();
-        const auto msg = w_.finish(1700000000);
-        FUZZ_CHECK(msg.size() <= capacity_);
-        auto v = ipfix::parse_message(msg);
-        FUZZ_CHECK(v.has_value());
-        const auto sum = cache_.process(1, *v, 0, [&](const ipfix::dynamic_record& rec) { check(rec); });
-        FUZZ_CHECK(sum.skipped_sets == 0);
-        FUZZ_CHECK(sum.first_error.code == errc::ok);
-        FUZZ_CHECK(!sum.sequence_gap);
-        FUZZ_CHECK(sum.records == records);
-        learnt_ += sum.templates;
-        redefinitions_ += sum.redefinitions;
-        w_.reset();
     }
 
     void check(const ipfix::dynamic_record& rec) {
@@ -213,8 +211,6 @@ private:
 
     std::uint8_t opt_;
     std::size_t capacity_;
-    std::vector<std::byte> buf_;  // exactly the capacity: a write past it is an ASan report
-    ipfix::message_writer w_;
     ipfix::template_cache cache_;
     std::vector<expected> events_;  // by event id - 1
     std::uint64_t decoded_ = 0, learnt_ = 0, redefinitions_ = 0;
@@ -232,19 +228,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         return 0;
     }
     const std::size_t capacity = opt & 0x02 ? 256 + static_cast<std::size_t>(opt >> 5) * 72 : 1472;
-    xp::exporter_options o;
-    o.nodes = opt & 0x01 ? xp::node_selection::reporting_only : xp::node_selection::all;
+    xp::session_options o;
+    o.capacity = capacity;
+    o.set_alignment = opt & 0x10 ? 4 : 0;
+    xp::pen10383_layout layout;
+    layout.options.nodes = opt & 0x01 ? xp::node_selection::reporting_only : xp::node_selection::all;
     // With the large message, bits 5-7 pick the first template id instead,
     // the edges of the id space included.
     constexpr std::uint16_t first_ids[8] = {256, 300, 4096, 65279, 65534, 65535, 0, 255};
     if (!(opt & 0x02)) o.first_template_id = first_ids[opt >> 5];
     harness h(opt, capacity);
     if (opt & 0x04) {
-        xp::event_exporter<2> ex(o);
-        h.run(ex, r, file.size());
+        auto ex = std::make_unique<xp::session<xp::pen10383_layout, harness, 2>>(h, o, layout);
+        h.run(*ex, r, file.size());
     } else {
-        xp::event_exporter<> ex(o);
-        h.run(ex, r, file.size());
+        auto ex = std::make_unique<xp::session<xp::pen10383_layout, harness>>(h, o, layout);
+        h.run(*ex, r, file.size());
     }
     return 0;
 }

@@ -10,7 +10,8 @@
 #include <tuple>
 #include <vector>
 
-#include "ioam/export/event_exporter.hpp"
+#include "ioam/export/rawexport_layout.hpp"
+#include "ioam/export/session.hpp"
 #include "ioam/export/rawexport.hpp"
 #include "ioam/ipfix/file.hpp"
 #include "ioam/netlink/event.hpp"
@@ -412,28 +413,28 @@ void netlink_seeds() {
     if (auto n = rx::rebuild_trace_option(te, opt)) put("rawexport", "trace-option", with_prefix(0x40, bytes(opt.begin(), opt.begin() + static_cast<std::ptrdiff_t>(*n))));
     if (auto n = rx::rebuild_trace_option(empty, opt)) put("rawexport", "empty-trace-option", with_prefix(0x40, bytes(opt.begin(), opt.begin() + static_cast<std::ptrdiff_t>(*n))));
     if (auto n = rx::rebuild_dex_option(de, opt)) put("rawexport", "dex-option", with_prefix(0x44, bytes(opt.begin(), opt.begin() + static_cast<std::ptrdiff_t>(*n))));
-    std::array<std::byte, 65535> mbuf{};
-    ioam::ipfix::message_writer mw(mbuf, 1, 0);
-    ioam::exporting::exporter_options xo;
-    xo.format = ioam::exporting::record_format::rawexport;
-    ioam::exporting::event_exporter<4> ex(xo);
-    bytes ipfix;
-    const auto flush = [&](ioam::ipfix::message_writer& m) {
-        if (m.empty()) return;
-        const auto b = m.finish(1700000000);
-        ipfix.insert(ipfix.end(), b.begin(), b.end());
-        m.reset();
-    };
-    ex.set_observation_time(1700000000123456789ULL);
+    struct stream_sink {
+        bytes out;
+        bool send(ioam::bytes_view m, std::uint32_t) {
+            out.insert(out.end(), m.begin(), m.end());
+            return true;
+        }
+        [[nodiscard]] ioam::ipfix::transport transport() const { return ioam::ipfix::transport::udp; }
+    } sink;
+    ioam::exporting::session_options so;
+    so.capacity = 65535;
+    static ioam::exporting::session<ioam::exporting::rawexport_layout, stream_sink, 4> ex(sink, so);
+    ex.tick({0, 1700000000});
     for (const auto& d : datagrams) {
         nl::message_reader r(d);
         while (!r.done()) {
             auto m = r.next();
             if (!m) break;
-            if (auto ev = nl::decode_event(*m)) (void)ex.add(*ev, mw, flush);
+            if (auto ev = nl::decode_event(*m)) (void)ex.add(*ev, 1700000000123456789ULL);
         }
     }
-    flush(mw);
+    ex.flush();
+    const bytes& ipfix = sink.out;
     put("rawexport", "ipfix-stream", with_prefix(0xc0, ipfix));
 }
 }  // namespace

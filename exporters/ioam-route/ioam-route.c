@@ -61,7 +61,7 @@ enum {					/* IOAM6_CMD_* */
 
 static char buf[32768];
 
-static void usage(void)
+static _Noreturn void usage(void)
 {
 	fputs("usage: ioam-route route add|change|replace|del PREFIX [via ADDR] dev IFACE [metric N]\n"
 	      "           [mode inline|encap|auto] [tunsrc ADDR] [tundst ADDR] [freq K/N]\n"

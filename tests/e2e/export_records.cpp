@@ -1,13 +1,14 @@
-// Tests include/ioam/export/ (pen10383.hpp, records.hpp, event_exporter.hpp,
+// Tests include/ioam/export/ (pen10383.hpp, records.hpp, session.hpp,
 // decode.hpp): kernel events built with the netlink encoder go through the
-// event exporter into IPFIX messages, back through the template cache and
+// export session into IPFIX messages, back through the template cache and
 // decode_record, and every value must equal the input. Also: the wire bytes
 // of 24/56-bit fields, templates per shape, refresh, sequence numbers, MTU.
 #include "events.hpp"
 #include "export_sink.hpp"
 
 #include "ioam/export/decode.hpp"
-#include "ioam/export/event_exporter.hpp"
+#include "ioam/export/pen10383_layout.hpp"
+#include "ioam/export/session.hpp"
 #include "ioam/export/pen10383.hpp"
 #include "ioam/export/records.hpp"
 #include "ioam/export/stats.hpp"
@@ -101,10 +102,10 @@ TEST(Records, EveryStandardTraceRoundTrips) {
         SCOPED_TRACE(in.name);
         const auto msg = e2e::trace_message(in);
         const nl::event ev = decode(msg);
-        sink s(1472);
-        x::event_exporter<> ex;
-        ASSERT_TRUE(ex.add(ev, s.w, s.flusher()));
-        s.flush();
+        sink s;
+        e2e::session<> ex(s, e2e::options(1472));
+        ASSERT_TRUE(ex.add(ev));
+        ex.flush();
         const auto recs = decode_all(s.messages);
         const std::size_t expect = in.nodes.empty() ? 1 : in.nodes.size();
         ASSERT_EQ(recs.size(), expect);
@@ -123,17 +124,17 @@ TEST(Records, EveryStandardTraceRoundTrips) {
             }
         }
         EXPECT_EQ(ex.counters().records, expect);
-        EXPECT_EQ(ex.counters().empty_traces, in.nodes.empty() ? 1U : 0U);
+        EXPECT_EQ(ex.layout().counts.empty_traces, in.nodes.empty() ? 1U : 0U);
     }
 }
 
 TEST(Records, NoSchemaIsNotZero) {
     const auto in = e2e::standard_traces()[4];  // opaque, no schema at node 0
     ASSERT_EQ(in.type, 0x800002U);
-    sink s(1472);
-    x::event_exporter<> ex;
-    ASSERT_TRUE(ex.add(decode(e2e::trace_message(in)), s.w, s.flusher()));
-    s.flush();
+    sink s;
+    e2e::session<> ex(s, e2e::options(1472));
+    ASSERT_TRUE(ex.add(decode(e2e::trace_message(in))));
+    ex.flush();
     const auto recs = decode_all(s.messages);
     ASSERT_EQ(recs.size(), 2U);
     EXPECT_EQ(recs[0].r.schema_id, 0xffffffU);
@@ -195,21 +196,21 @@ TEST(Records, FieldsFollowTheTraceTypeAndNothingShifts) {
 
 TEST(Records, OneTemplatePerShapeAndRefresh) {
     const auto traces = e2e::standard_traces();
-    sink s(1472);
-    x::event_exporter<> ex;
+    sink s;
+    e2e::session<> ex(s, e2e::options(1472));
     std::vector<std::vector<std::byte>> keep;
     for (int round = 0; round < 3; ++round)
         for (const auto& in : traces) {
             keep.push_back(e2e::trace_message(in));
-            ASSERT_TRUE(ex.add(decode(keep.back()), s.w, s.flusher()));
+            ASSERT_TRUE(ex.add(decode(keep.back())));
         }
     EXPECT_EQ(ex.counters().templates, traces.size()) << "each shape's template sent once";
     EXPECT_EQ(ex.templates_known(), traces.size());
-    ex.resend_templates(s.w, s.flusher());
+    ex.refresh_templates();
     EXPECT_EQ(ex.counters().templates, 2 * traces.size());
-    ASSERT_TRUE(ex.add(decode(keep.front()), s.w, s.flusher()));
+    ASSERT_TRUE(ex.add(decode(keep.front())));
     EXPECT_EQ(ex.counters().templates, 2 * traces.size()) << "not sent again before the next refresh";
-    s.flush();
+    ex.flush();
     std::map<std::uint16_t, std::uint32_t> type_of;
     for (const auto& d : decode_all(s.messages)) {
         auto [it, fresh] = type_of.emplace(d.template_id, *d.r.trace_type);
@@ -222,16 +223,16 @@ TEST(Records, MessagesFillToTheMtuWithCorrectSequenceNumbers) {
     const auto traces = e2e::standard_traces();
     for (const std::size_t mtu : {1472U, 512U, 300U}) {
         SCOPED_TRACE(mtu);
-        sink s(mtu);
-        x::event_exporter<> ex;
+        sink s;
+        e2e::session<> ex(s, e2e::options(mtu));
         std::size_t expected_records = 0;
         for (int round = 0; round < 20; ++round)
             for (const auto& in : traces) {
                 const auto msg = e2e::trace_message(in);
-                ASSERT_TRUE(ex.add(decode(msg), s.w, s.flusher()));
+                ASSERT_TRUE(ex.add(decode(msg)));
                 expected_records += in.nodes.empty() ? 1 : in.nodes.size();
             }
-        s.flush();
+        ex.flush();
         ASSERT_GT(s.messages.size(), 2U);
         for (const auto& m : s.messages) EXPECT_LE(m.size(), mtu);
         EXPECT_EQ(ipfix::parse_message(s.messages.front()).value().sequence(), 0U);
@@ -248,10 +249,10 @@ TEST(Records, MessagesFillToTheMtuWithCorrectSequenceNumbers) {
 
 TEST(Records, ReportingNodeOnly) {
     const auto in = e2e::standard_traces()[2];  // three nodes
-    sink s(1472);
-    x::event_exporter<> ex(x::exporter_options{x::node_selection::reporting_only, 256, t::type_policy::lenient});
-    ASSERT_TRUE(ex.add(decode(e2e::trace_message(in)), s.w, s.flusher()));
-    s.flush();
+    sink s;
+    e2e::session<> ex(s, e2e::options(1472), x::pen10383_layout{{x::node_selection::reporting_only, t::type_policy::lenient}, {}});
+    ASSERT_TRUE(ex.add(decode(e2e::trace_message(in))));
+    ex.flush();
     const auto recs = decode_all(s.messages);
     ASSERT_EQ(recs.size(), 1U);
     EXPECT_EQ(recs[0].r.node_index, 0);
@@ -262,13 +263,13 @@ TEST(Records, ReportingNodeOnly) {
 TEST(Records, DexEvents) {
     e2e::dex_input in{42, 0xc20002, 0xabcdef01, 99, e2e::make_node(0, 3, 1)};
     const auto msg = e2e::dex_message(in);
-    sink s(1472);
-    x::event_exporter<> ex;
-    ASSERT_TRUE(ex.add(decode(msg), s.w, s.flusher()));
+    sink s;
+    e2e::session<> ex(s, e2e::options(1472));
+    ASSERT_TRUE(ex.add(decode(msg)));
     e2e::dex_input bare{43, 0x800000, std::nullopt, std::nullopt, e2e::make_node(1, std::nullopt, 0)};
     const auto msg2 = e2e::dex_message(bare);
-    ASSERT_TRUE(ex.add(decode(msg2), s.w, s.flusher()));
-    s.flush();
+    ASSERT_TRUE(ex.add(decode(msg2)));
+    ex.flush();
     const auto recs = decode_all(s.messages);
     ASSERT_EQ(recs.size(), 2U);
     EXPECT_EQ(recs[0].r.option_type, 4);
@@ -282,41 +283,43 @@ TEST(Records, DexEvents) {
     EXPECT_FALSE(recs[1].r.sequence);
     expect_node(recs[1], bare.type, bare.node);
     EXPECT_NE(recs[0].template_id, recs[1].template_id);
-    EXPECT_EQ(ex.counters().dex_events, 2U);
+    EXPECT_EQ(ex.layout().counts.dex_events, 2U);
 }
 
 TEST(Records, MalformedNodeDataIsCountedAndSkipped) {
     auto in = e2e::standard_traces()[0];
-    sink s(1472);
-    x::event_exporter<> ex;
+    sink s;
+    e2e::session<> ex(s, e2e::options(1472));
     // NodeLen disagreeing with the trace type.
     auto bad_len = e2e::trace_message(in, 0, 3);
-    EXPECT_FALSE(ex.add(decode(bad_len), s.w, s.flusher()));
+    EXPECT_FALSE(ex.add(decode(bad_len)));
     // NodeLen 0 with a type without fields.
     e2e::trace_input empty_type{"type 0", 1, 0, {}};
-    EXPECT_FALSE(ex.add(decode(e2e::trace_message(empty_type)), s.w, s.flusher()));
+    EXPECT_FALSE(ex.add(decode(e2e::trace_message(empty_type))));
     EXPECT_EQ(ex.counters().malformed, 2U);
     EXPECT_EQ(ex.counters().records, 0U);
-    EXPECT_TRUE(s.w.empty()) << "nothing written for a skipped event";
+    EXPECT_FALSE(ex.pending()) << "nothing written for a skipped event";
     // The next good event exports normally, with event id 1.
-    ASSERT_TRUE(ex.add(decode(e2e::trace_message(in)), s.w, s.flusher()));
-    s.flush();
+    ASSERT_TRUE(ex.add(decode(e2e::trace_message(in))));
+    ex.flush();
     const auto recs = decode_all(s.messages);
     ASSERT_EQ(recs.size(), 2U);
     EXPECT_EQ(recs[0].r.event_id, 1U);
 }
 
 TEST(Records, TemplateTableReusesTheLeastRecentlyUsedId) {
-    x::template_table<2> tt(300);
-    bool ev = false;
+    x::template_table<x::record_shape, 2> tt(300);
+    using found = decltype(tt)::found;
+    found ev{};
+    bool wd = false;
     x::record_shape a{0x800000}, b{0x400000}, c{0x200000};
-    EXPECT_EQ(tt.lookup(a, ev).id, 300);
-    EXPECT_EQ(tt.lookup(b, ev).id, 301);
-    EXPECT_EQ(tt.lookup(a, ev).id, 300);
-    EXPECT_FALSE(ev);
-    EXPECT_EQ(tt.lookup(c, ev).id, 301) << "b was least recently used";
-    EXPECT_TRUE(ev);
-    EXPECT_FALSE(tt.sent(tt.lookup(c, ev)));
+    EXPECT_EQ(tt.lookup(a, ev, wd).id, 300);
+    EXPECT_EQ(tt.lookup(b, ev, wd).id, 301);
+    EXPECT_EQ(tt.lookup(a, ev, wd).id, 300);
+    EXPECT_EQ(ev, found::known);
+    EXPECT_EQ(tt.lookup(c, ev, wd).id, 301) << "b was least recently used";
+    EXPECT_EQ(ev, found::evicted);
+    EXPECT_FALSE(tt.sent(tt.lookup(c, ev, wd)));
 }
 
 // A template id reused for a new shape: over TCP (and SCTP, files) the old
@@ -337,24 +340,18 @@ TEST(Records, EvictionWithdrawsBeforeReuseOnStreams) {
         return e2e::trace_message(in);
     };
     const std::vector<std::uint32_t> types = {0x800000, 0x400000, 0x200000};  // three shapes, two ids
-    for (const auto over : {ipfix::transport::tcp, ipfix::transport::udp}) {
-        SCOPED_TRACE(over == ipfix::transport::tcp ? "tcp" : "udp");
-        std::array<std::byte, 65535> buf{};
-        std::vector<std::vector<std::byte>> msgs;
-        ipfix::message_writer w(buf, 1, 0, ipfix::writer_options{1472, over, 0, {}});
-        const auto flush = [&](ipfix::message_writer& mw) {
-            if (mw.empty()) return;
-            auto m = mw.finish(0);
-            msgs.emplace_back(m.begin(), m.end());
-            mw.reset();
-        };
-        x::event_exporter<2> ex(x::exporter_options{x::node_selection::all, 300, t::type_policy::lenient});
+    for (const auto over : {ipfix::transport::tcp, ipfix::transport::file, ipfix::transport::udp}) {
+        SCOPED_TRACE(over == ipfix::transport::tcp ? "tcp" : over == ipfix::transport::file ? "file" : "udp");
+        sink s;
+        s.over = over;
+        auto& msgs = s.messages;
+        e2e::session<x::pen10383_layout, 2> ex(s, e2e::options(1472, 300));
         std::vector<std::vector<std::byte>> keep;
         for (const auto ty : types) {
             keep.push_back(event(ty));
-            ASSERT_TRUE(ex.add(decode(keep.back()), w, flush));
+            ASSERT_TRUE(ex.add(decode(keep.back())));
         }
-        flush(w);
+        ex.flush();
         EXPECT_EQ(ex.counters().evictions, 1U);
         const auto wd = withdrawals(msgs);
         if (over == ipfix::transport::udp) {
@@ -375,10 +372,10 @@ TEST(Records, EvictionWithdrawsBeforeReuseOnStreams) {
             // A new session (templates forgotten): no withdrawal of an id this
             // stream never defined.
             msgs.clear();
-            ex.invalidate_templates();
+            ex.restart();
             keep.push_back(event(0x100000));
-            ASSERT_TRUE(ex.add(decode(keep.back()), w, flush));
-            flush(w);
+            ASSERT_TRUE(ex.add(decode(keep.back())));
+            ex.flush();
             EXPECT_TRUE(withdrawals(msgs).empty());
         }
         // Every record still decodes to its own trace type.
@@ -389,10 +386,11 @@ TEST(Records, EvictionWithdrawsBeforeReuseOnStreams) {
 TEST(Records, TemplateIdsStayAbove255) {
     // Ids past 65535 go on at 256; a first id below 256 counts as 256.
     const auto ids = [](std::uint16_t first) {
-        x::template_table<3> tt(first);
+        x::template_table<x::record_shape, 3> tt(first);
         std::vector<std::uint16_t> v;
-        bool ev = false;
-        for (const std::uint32_t type : {0x800000U, 0x400000U, 0x200000U}) v.push_back(tt.lookup({type}, ev).id);
+        decltype(tt)::found ev{};
+        bool wd = false;
+        for (const std::uint32_t type : {0x800000U, 0x400000U, 0x200000U}) v.push_back(tt.lookup({type}, ev, wd).id);
         return v;
     };
     EXPECT_EQ(ids(300), (std::vector<std::uint16_t>{300, 301, 302}));
@@ -401,18 +399,16 @@ TEST(Records, TemplateIdsStayAbove255) {
 
     // Through the exporter: every record of two shapes is written and decodes.
     const auto traces = e2e::standard_traces();
-    sink s(1472);
-    x::exporter_options o;
-    o.first_template_id = 65535;
-    x::event_exporter<2> ex(o);
+    sink s;
+    e2e::session<x::pen10383_layout, 2> ex(s, e2e::options(1472, 65535));
     std::vector<std::vector<std::byte>> keep;
     std::size_t expected_records = 0;
     for (std::size_t i : {0U, 2U}) {
         keep.push_back(e2e::trace_message(traces[i]));
-        ASSERT_TRUE(ex.add(decode(keep.back()), s.w, s.flusher()));
+        ASSERT_TRUE(ex.add(decode(keep.back())));
         expected_records += traces[i].nodes.size();
     }
-    s.flush();
+    ex.flush();
     EXPECT_EQ(ex.counters().records, expected_records);
     const auto recs = decode_all(s.messages);
     ASSERT_EQ(recs.size(), expected_records);
@@ -424,7 +420,20 @@ TEST(Records, TemplateIdsStayAbove255) {
 // the caller resets the flag), the record in the next message when the
 // current one is full, every value as given.
 TEST(Stats, TemplateOnceRecordsInOrderAcrossMessages) {
-    sink s(256);  // room for the template and one record, not for three records
+    struct {
+        std::array<std::byte, 256> buf{};  // room for the template and one record, not for three records
+        ipfix::message_writer w{buf, 1, 0, ipfix::writer_options{256, ipfix::transport::udp, 0, {}}};
+        std::vector<std::vector<std::byte>> messages;
+        void flush() {
+            if (w.empty()) return;
+            auto m = w.finish(1700000000);
+            messages.emplace_back(m.begin(), m.end());
+            w.reset();
+        }
+        auto flusher() {
+            return [this](ipfix::message_writer&) { flush(); };
+        }
+    } s;
     bool sent = false;
     std::vector<std::uint64_t> want;
     for (std::uint64_t k = 1; k <= 4; ++k) {

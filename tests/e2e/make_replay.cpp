@@ -4,7 +4,10 @@
 // plus what the collector must print for it, derived from the inputs.
 //
 //   make_replay OUT.pcap EXPECTED.jsonl COUNTS
+//   make_replay --shapes N OUT.pcap EXPECTED.jsonl COUNTS
 // COUNTS gets "events=N records=N malformed=N" for the exporter's statistics.
+// --shapes writes N one-node TRACE events of N different trace types instead
+// (more shapes than the exporter's template table: ids are reused).
 #include "events.hpp"
 #include "pcap.hpp"
 #include "print.hpp"
@@ -12,6 +15,8 @@
 #include "ioam/export/pen10383.hpp"
 
 #include <cstdio>
+#include <cstdlib>
+#include <string_view>
 #include <vector>
 
 namespace {
@@ -93,8 +98,14 @@ void put16(std::vector<std::byte>& b, std::size_t off, std::uint16_t v) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc != 4) {
-        std::fprintf(stderr, "usage: make_replay OUT.pcap EXPECTED.jsonl COUNTS\n");
+    unsigned long shapes = 0;
+    if (argc == 6 && std::string_view(argv[1]) == "--shapes") {
+        shapes = std::strtoul(argv[2], nullptr, 10);
+        argv += 2;
+        argc -= 2;
+    }
+    if (argc != 4 || shapes > 4095) {
+        std::fprintf(stderr, "usage: make_replay [--shapes N] OUT.pcap EXPECTED.jsonl COUNTS\n");
         return 2;
     }
     output o;
@@ -107,6 +118,13 @@ int main(int argc, char** argv) {
     }
     o.pcap = ioam_tools::pcap::writer(o.pcap_file);
     if (!o.pcap.header()) return 1;
+    if (shapes > 0) {
+        // Trace types 0x001000, 0x002000, ...: every combination of bits 0-11 is a shape of its own.
+        for (unsigned long i = 1; i <= shapes; ++i)
+            o.trace(e2e::trace_input{"shape", 7, static_cast<std::uint32_t>(i << 12), {e2e::make_node(0, std::nullopt, 0)}});
+        std::fprintf(counts, "events=%u records=%u malformed=%u\n", o.events, o.records, o.malformed);
+        return std::fclose(o.pcap_file) == 0 && std::fclose(o.expected) == 0 && std::fclose(counts) == 0 ? 0 : 1;
+    }
 
     const auto traces = e2e::standard_traces();
     for (const auto& in : traces) o.trace(in);

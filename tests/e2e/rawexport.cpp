@@ -1,12 +1,14 @@
-// Tests include/ioam/export/rawexport.hpp and event_exporter's rawexport
-// format: kernel events built with the netlink encoder go through the event
-// exporter into IPFIX, back through the template cache, rawexport's
+// Tests include/ioam/export/rawexport.hpp and rawexport_layout.hpp: kernel
+// events built with the netlink encoder go through the export session
+// (session.hpp) into IPFIX, back through the template cache, rawexport's
 // decode_record and decode_option, and the option octets and every node
 // value must equal what the inputs say.
 #include "events.hpp"
 #include "export_sink.hpp"
 
-#include "ioam/export/event_exporter.hpp"
+#include "ioam/export/layouts.hpp"
+#include "ioam/export/rawexport_layout.hpp"
+#include "ioam/export/session.hpp"
 #include "ioam/export/rawexport.hpp"
 #include "ioam/ipfix/iana.hpp"
 #include "ioam/ipfix/message.hpp"
@@ -65,12 +67,6 @@ std::vector<received> decode_all(const std::vector<std::vector<std::byte>>& msgs
     return out;
 }
 
-x::exporter_options raw_options() {
-    x::exporter_options o;
-    o.format = x::record_format::rawexport;
-    return o;
-}
-
 // The values of one node against its inputs, as the PEN 10383 tests check them.
 void expect_node(const x::decoded_record& d, std::uint32_t type, const e2e::node_input& in) {
     for (const auto& v : t::value_table) {
@@ -119,11 +115,10 @@ TEST(RawExport, EveryStandardTraceRoundTrips) {
         SCOPED_TRACE(in.name);
         const auto msg = e2e::trace_message(in);
         const nl::event ev = decode(msg);
-        sink s(1472);
-        x::event_exporter<> ex(raw_options());
-        ex.set_observation_time(when);
-        ASSERT_TRUE(ex.add(ev, s.w, s.flusher()));
-        s.flush();
+        sink s;
+        e2e::session<x::rawexport_layout> ex(s, e2e::options(1472));
+        ASSERT_TRUE(ex.add(ev, when));
+        ex.flush();
         const auto recs = decode_all(s.messages);
         ASSERT_EQ(recs.size(), 1U) << "one record per event";
         const auto& r = recs[0];
@@ -165,8 +160,8 @@ TEST(RawExport, EveryStandardTraceRoundTrips) {
             if (!in.nodes.empty()) expect_node(nodes[i], in.type, in.nodes[i]);
         }
         EXPECT_EQ(ex.counters().records, 1U);
-        EXPECT_EQ(ex.counters().trace_events, 1U);
-        EXPECT_EQ(ex.counters().empty_traces, in.nodes.empty() ? 1U : 0U);
+        EXPECT_EQ(ex.layout().counts.trace_events, 1U);
+        EXPECT_EQ(ex.layout().counts.empty_traces, in.nodes.empty() ? 1U : 0U);
     }
 }
 
@@ -175,11 +170,10 @@ TEST(RawExport, DexEventsRoundTrip) {
     e2e::dex_input bare{43, 0x800000, std::nullopt, std::nullopt, e2e::make_node(1, std::nullopt, 0)};
     e2e::dex_input seq_only{44, 0xfff000, std::nullopt, 7, e2e::make_node(2, std::nullopt, 0)};
     const auto m1 = e2e::dex_message(in), m2 = e2e::dex_message(bare), m3 = e2e::dex_message(seq_only);
-    sink s(1472);
-    x::event_exporter<> ex(raw_options());
-    ex.set_observation_time(when);
-    for (const auto* m : {&m1, &m2, &m3}) ASSERT_TRUE(ex.add(decode(*m), s.w, s.flusher()));
-    s.flush();
+    sink s;
+    e2e::session<x::rawexport_layout> ex(s, e2e::options(1472));
+    for (const auto* m : {&m1, &m2, &m3}) ASSERT_TRUE(ex.add(decode(*m), when));
+    ex.flush();
     const auto recs = decode_all(s.messages);
     ASSERT_EQ(recs.size(), 3U);
     const e2e::dex_input* inputs[] = {&in, &bare, &seq_only};
@@ -220,23 +214,23 @@ TEST(RawExport, DexEventsRoundTrip) {
         EXPECT_FALSE(nodes[0].node_index);
         expect_node(nodes[0], want_in.type, want_in.node);
     }
-    EXPECT_EQ(ex.counters().dex_events, 3U);
+    EXPECT_EQ(ex.layout().counts.dex_events, 3U);
     EXPECT_EQ(ex.templates_known(), 1U);
 }
 
 TEST(RawExport, TwoTemplatesWhateverTheTraceTypes) {
-    sink s(1472);
-    x::event_exporter<> ex(raw_options());
+    sink s;
+    e2e::session<x::rawexport_layout> ex(s, e2e::options(1472));
     std::size_t events = 0;
     for (const auto& in : e2e::standard_traces()) {
         const auto msg = e2e::trace_message(in);
-        ASSERT_TRUE(ex.add(decode(msg), s.w, s.flusher()));
+        ASSERT_TRUE(ex.add(decode(msg)));
         ++events;
     }
     e2e::dex_input d{1, 0xf00000, 5, 6, e2e::make_node(0, std::nullopt, 0)};
     const auto dm = e2e::dex_message(d);
-    ASSERT_TRUE(ex.add(decode(dm), s.w, s.flusher()));
-    s.flush();
+    ASSERT_TRUE(ex.add(decode(dm)));
+    ex.flush();
     EXPECT_EQ(ex.templates_known(), 2U);
     EXPECT_EQ(ex.counters().templates, 2U);
     EXPECT_EQ(decode_all(s.messages).size(), events + 1);
@@ -246,12 +240,12 @@ TEST(RawExport, MalformedEventsAreCountedAndSkipped) {
     const auto all = e2e::standard_traces();
     const auto& in = all[0];
     const auto msg = e2e::trace_message(in, 0, 3);  // NodeLen disagrees with the type
-    sink s(1472);
-    x::event_exporter<> ex(raw_options());
-    EXPECT_FALSE(ex.add(decode(msg), s.w, s.flusher()));
+    sink s;
+    e2e::session<x::rawexport_layout> ex(s, e2e::options(1472));
+    EXPECT_FALSE(ex.add(decode(msg)));
     EXPECT_EQ(ex.counters().malformed, 1U);
     EXPECT_EQ(ex.counters().records, 0U);
-    EXPECT_TRUE(s.w.empty());
+    EXPECT_FALSE(ex.pending());
 }
 
 TEST(RawExport, DecodeOptionRejectsBadOctets) {
@@ -271,6 +265,11 @@ TEST(RawExport, DecodeOptionRejectsBadOctets) {
 }
 
 TEST(RawExport, DefaultFormatIsPen10383) {
-    EXPECT_EQ(x::exporter_options{}.format, x::record_format::pen10383);
-    EXPECT_EQ(x::record_shape{}.format, x::record_format::pen10383);
+    std::vector<std::string_view> names;
+    x::event_layouts::names([&](std::string_view n) { names.push_back(n); });
+    EXPECT_EQ(names, (std::vector<std::string_view>{"pen10383", "rawexport"})) << "the first is the default";
+    std::string_view picked;
+    EXPECT_TRUE(x::event_layouts::with("rawexport", [&]<class L>(std::type_identity<L>) { picked = L::name; }));
+    EXPECT_EQ(picked, "rawexport");
+    EXPECT_FALSE(x::event_layouts::with("ipfix", [&]<class L>(std::type_identity<L>) { picked = L::name; }));
 }

@@ -206,15 +206,14 @@ inline constexpr std::size_t max_template_record_size = 4 + field_count * 8;
 // Templates and records
 
 /// The shape of an event's record: only the Option-Type decides the template.
-[[nodiscard]] constexpr record_shape shape_of(std::uint8_t option_type) noexcept {
-    record_shape s;
-    s.option_type = option_type;
-    s.format = record_format::rawexport;
-    return s;
-}
+struct raw_shape {
+    std::uint8_t option_type = option_preallocated_trace;
+    friend constexpr bool operator==(const raw_shape&, const raw_shape&) = default;
+};
+[[nodiscard]] constexpr raw_shape shape_of(std::uint8_t option_type) noexcept { return raw_shape{option_type}; }
 
 namespace detail {
-[[nodiscard]] constexpr std::array<ipfix::field_spec, field_count> fields(const record_shape& s) noexcept {
+[[nodiscard]] constexpr std::array<ipfix::field_spec, field_count> fields(const raw_shape& s) noexcept {
     const auto spec = [](std::uint16_t i) {
         const auto& e = element(i);
         return ipfix::field_spec{e.id, e.enterprise, e.length, e.type, true};
@@ -226,10 +225,10 @@ namespace detail {
 }  // namespace detail
 
 /// Smallest record (bounds set padding, RFC 7011 3.3.1).
-[[nodiscard]] constexpr std::size_t min_record_size(const record_shape&) noexcept { return 1 + 1 + 8 + 1; }
+[[nodiscard]] constexpr std::size_t min_record_size(const raw_shape&) noexcept { return 1 + 1 + 8 + 1; }
 
 /// Writes the template record of a shape (RFC 7011 3.4.1) into w.
-[[nodiscard]] constexpr result<void> encode_template_record(std::uint16_t template_id, const record_shape& s,
+[[nodiscard]] constexpr result<void> encode_template_record(std::uint16_t template_id, const raw_shape& s,
                                                             byte_writer& w) noexcept {
     if (template_id < 256) return error{errc::bad_template_id, w.size()};
     const std::size_t start = w.size();
@@ -412,7 +411,7 @@ void for_each_node(const raw_option& o, F&& f) {
     if (o.kind == trace::option_type::dex) {
         d.option_type = option_dex;
         d.namespace_id = o.dex.namespace_id;
-        d.trace_type = o.dex.type & trace::type_mask & ~trace::reserved_mask;
+        d.trace_type = o.dex.type & trace::type_mask;
         d.flow_id = o.dex.flow_id;
         d.sequence = o.dex.seq_num;
         if (!o.dex_node.empty()) detail::set_values(d, o.dex_node[0]);
@@ -422,7 +421,7 @@ void for_each_node(const raw_option& o, F&& f) {
     if (o.kind != trace::option_type::preallocated_trace && o.kind != trace::option_type::incremental_trace) return;
     d.option_type = static_cast<std::uint8_t>(o.kind);
     d.namespace_id = o.trace.header.namespace_id;
-    d.trace_type = o.trace.header.type & trace::type_mask & ~trace::reserved_mask;
+    d.trace_type = o.trace.header.type & trace::type_mask;
     d.node_count = static_cast<std::uint8_t>(o.trace.nodes.size());
     d.node_index = 0;
     if (o.trace.nodes.empty()) {

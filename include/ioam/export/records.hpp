@@ -46,19 +46,14 @@ namespace ioam::exporting {
 inline constexpr std::uint8_t option_preallocated_trace = 0;
 inline constexpr std::uint8_t option_dex = 4;
 
-/// The layouts an event can be exported in: this file's, or the raw option
-/// octets of draft-spiegel-ippm-ioam-rawexport-07 (rawexport.hpp).
-enum class record_format : std::uint8_t { pen10383, rawexport };
-
 /// What decides a template: the kind of event, the trace type and the
 /// optional fields. Two events with equal shapes share a template.
 struct record_shape {
-    std::uint32_t type = 0;             ///< 24-bit trace type, reserved bit 23 cleared
+    std::uint32_t type = 0;             ///< 24-bit trace type as the event carries it (bit 23 too)
     std::uint8_t option_type = option_preallocated_trace;
     bool flow_id = false;               ///< DEX: the event carries a flow id
     bool sequence = false;              ///< DEX: the event carries a sequence number
     bool empty = false;                 ///< trace without node data: context fields only
-    record_format format = record_format::pen10383;  ///< rawexport: only option_type matters
     [[nodiscard]] constexpr bool is_dex() const noexcept { return option_type == option_dex; }
     friend constexpr bool operator==(const record_shape&, const record_shape&) = default;
 };
@@ -66,7 +61,7 @@ struct record_shape {
 /// The shape of a TRACE event's records (empty when it carries no node).
 [[nodiscard]] constexpr record_shape shape_of(const netlink::trace_event& e, std::size_t nodes) noexcept {
     record_shape s;
-    s.type = e.trace_type() & trace::type_mask & ~trace::reserved_mask;
+    s.type = e.trace_type() & trace::type_mask;
     s.empty = nodes == 0;
     return s;
 }

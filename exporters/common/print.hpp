@@ -31,7 +31,7 @@ inline xp::decoded_record record_of(const ioam::netlink::trace_event& e, std::ui
     d.event_id = event_id;
     d.option_type = xp::option_preallocated_trace;
     d.namespace_id = e.namespace_id;
-    d.trace_type = e.trace_type() & tr::type_mask & ~tr::reserved_mask;
+    d.trace_type = e.trace_type() & tr::type_mask;
     d.node_index = static_cast<std::uint8_t>(index);
     d.node_count = static_cast<std::uint8_t>(count);
     if (!n) return d;

@@ -1,0 +1,538 @@
+// ioam-exporter's wiring: one input (the kernel, or a replay) to the export
+// sessions of its outputs, one session per output (ioam/export/session.hpp):
+//
+//   netlink_source | replay_input --datagram--> events (ioam/netlink)
+//     --> session --> udp_output        every UDP collector
+//     --> session --> file_output       --file (RFC 5655; ids withdrawn before reuse)
+//     --> session --> console_output    --console (PEN 10383, decoded back, printed)
+//     --> tcp::output backlog           each TCP collector: its own session
+//
+// Every session has the record layout picked by --format
+// (ioam/export/layouts.hpp), behind event_session.hpp's interface. Timers
+// (flush, template refresh) are the sessions'; this class ticks them.
+#pragma once
+
+#include "clock.hpp"
+#include "event_session.hpp"
+#include "netlink_source.hpp"
+#include "address.hpp"
+#include "outputs.hpp"
+#include "pcap.hpp"
+#include "privileges.hpp"
+#include "replay.hpp"
+#include "tcp_output.hpp"
+#ifdef IOAM_TLS
+#include "tls_connection.hpp"
+#endif
+
+#include "ioam/export/event_input.hpp"
+#include "ioam/export/pen10383_layout.hpp"
+#include "ioam/export/session.hpp"
+#include "ioam/export/stats.hpp"
+#include "ioam/netlink/event.hpp"
+#include "ioam/netlink/ioam6.hpp"
+#include "ioam/netlink/message.hpp"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cinttypes>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace ioam_tools {
+
+// Exit codes (documented in --help and docs/exporter.md).
+inline constexpr int exit_ok = 0;
+inline constexpr int exit_runtime = 1;    // receiving failed for good, or an output could not be written
+inline constexpr int exit_usage = 2;      // bad command line
+inline constexpr int exit_subscribe = 3;  // no IOAM6 family / group, or no permission to join it
+inline constexpr int exit_open = 4;       // an input or output could not be opened
+
+enum class console_mode { none, text, json };
+
+struct exporter_config {
+    std::vector<std::string> collectors, tcp_collectors, tls_collectors;
+    struct {
+        std::string cert, key, ca, server_name;
+    } tls;
+    std::size_t tcp_backlog = 8u << 20;
+    unsigned drain_ms = 5000;
+    console_mode console = console_mode::none;
+    std::string file, record, replay, user = "nobody", format = "pen10383";
+    bool drop_privileges = true;
+    unsigned mtu = 1500;
+    unsigned flush_ms = 50;
+    unsigned refresh = 600;
+    std::uint32_t odid = 1;
+    unsigned stats_interval = 0;
+    int rcvbuf = 32 << 20;
+    ioam::exporting::event_options events{};
+};
+
+/// Set by the signal handlers.
+struct exporter_signals {
+    volatile std::sig_atomic_t stop = 0;
+    volatile std::sig_atomic_t stats = 0;
+};
+inline exporter_signals g_signals;
+
+/// Program-level counts (the sessions count the rest).
+struct exporter_counts {
+    std::uint64_t nl_messages = 0, events = 0, malformed = 0, other_messages = 0, write_errors = 0;
+};
+
+/// A kernel event from the bytes of one netlink message (the TCP backlog).
+inline bool decode_queued(std::span<const std::byte> nlmsg, auto&& use) {
+    ioam::netlink::message_reader r(nlmsg);
+    auto m = r.next();
+    if (!m) return false;
+    auto ev = ioam::netlink::decode_event(*m);
+    if (!ev) return false;
+    use(*ev);
+    return true;
+}
+
+class exporter {
+    static constexpr const char* program = "ioam-exporter";
+
+public:
+    explicit exporter(const exporter_config& c) : cfg_(c) {}
+
+    int run() {
+        if (int rc = open_outputs(); rc != exit_ok) return rc;
+        tick_all();
+        int rc = cfg_.replay.empty() ? run_live() : run_replay();
+        flush_all();
+        drain_tcp(cfg_.drain_ms, false);
+        send_stats_record();
+        drain_tcp(cfg_.drain_ms, true);  // the statistics, to the collectors still connected
+        for (auto& t : tcp_) t->abandon();
+        print_stats(stderr, "exit");
+        close_outputs();
+        return rc;
+    }
+
+private:
+    // ---- outputs -----------------------------------------------------------
+    int open_outputs() {
+        for (const auto& c : cfg_.collectors)
+            if (!udp_.add(c, program)) return exit_open;
+        const std::size_t overhead = udp_.overhead();
+        if (cfg_.mtu < overhead + 256 || cfg_.mtu - overhead > ioam::ipfix::max_message_size) {
+            std::fprintf(stderr, "%s: --mtu %u: must leave 256 to 65535 octets for a message\n", program, cfg_.mtu);
+            return exit_usage;
+        }
+        ioam::exporting::session_options so;
+        so.capacity = cfg_.mtu - overhead;
+        so.observation_domain = cfg_.odid;
+        so.flush_ms = cfg_.flush_ms;
+        so.refresh_ms = std::uint64_t{cfg_.refresh} * 1000;
+        if (!udp_.empty()) udp_s_ = make_event_session(cfg_.format, ioam::exporting::sink_ref(udp_), so, cfg_.events);
+        tcp_settings_.backlog = cfg_.tcp_backlog;
+        tcp_settings_.layout = cfg_.format;
+        tcp_settings_.session = so;
+        tcp_settings_.events = cfg_.events;
+        tcp_settings_.program = program;
+        for (const auto& c : cfg_.tcp_collectors) {
+            sockaddr_storage ss{};
+            socklen_t len = 0;
+            if (!resolve(c, program, "TCP collector", ss, len)) return exit_usage;
+            tcp_.push_back(std::make_unique<tcp::output>(c, std::make_unique<tcp_connector>(ss, len), tcp_settings_));
+        }
+#ifdef IOAM_TLS
+        if (!cfg_.tls_collectors.empty()) {
+            std::string err;
+            tls_ = tls::context::make(tls::side::client, {cfg_.tls.cert, cfg_.tls.key, cfg_.tls.ca, cfg_.tls.server_name}, err);
+            if (!tls_) {
+                std::fprintf(stderr, "%s: TLS: %s\n", program, err.c_str());
+                return exit_open;
+            }
+        }
+        for (const auto& c : cfg_.tls_collectors) {
+            std::string host, port;
+            if (!split_host_port(c, host, port)) {
+                std::fprintf(stderr, "%s: TLS collector %s: expected ADDR:PORT\n", program, c.c_str());
+                return exit_usage;
+            }
+            tcp_.push_back(std::make_unique<tcp::output>("tls://" + c, std::make_unique<tls_connector>(*tls_, host, port),
+                                                         tcp_settings_));
+        }
+#else
+        if (!cfg_.tls_collectors.empty()) {
+            std::fprintf(stderr, "%s: built without TLS (OpenSSL 3 was not found)\n", program);
+            return exit_usage;
+        }
+#endif
+        if (!cfg_.file.empty()) {
+            if (!file_.open(cfg_.file, program)) return exit_open;
+            file_s_ = make_event_session(cfg_.format, ioam::exporting::sink_ref(file_), so, cfg_.events);
+        }
+        if (cfg_.console != console_mode::none) {
+            console_.emplace(cfg_.console == console_mode::json);
+            auto co = so;
+            co.capacity = ioam::ipfix::max_message_size;
+            console_s_ = make_event_session(ioam::exporting::pen10383_layout::name, ioam::exporting::sink_ref(*console_),
+                                            co, cfg_.events);
+        }
+        if (!cfg_.record.empty()) {
+            rec_file_ = std::fopen(cfg_.record.c_str(), "wb");
+            if (!rec_file_ || !(rec_ = pcap::writer(rec_file_)).header()) {
+                std::fprintf(stderr, "%s: --record %s: %s\n", program, cfg_.record.c_str(), std::strerror(errno));
+                return exit_open;
+            }
+        }
+        return exit_ok;
+    }
+
+    void close_outputs() {
+        tcp_.clear();
+        udp_.close();
+        if (!file_.close()) ++n_.write_errors;
+        if (rec_file_) {
+            if (!rec_.flush()) ++n_.write_errors;
+            std::fclose(rec_file_);
+        }
+        rec_file_ = nullptr;
+        std::fflush(stdout);
+    }
+
+    template <class F>
+    void each_session(F&& f) {
+        for (auto* s : {udp_s_.get(), file_s_.get(), console_s_.get()})
+            if (s) f(*s);
+    }
+    void tick_all() {
+        const auto now = session_now();
+        each_session([&](auto& s) { s.tick(now); });
+    }
+    void flush_all() {
+        each_session([](auto& s) { s.flush(); });
+    }
+
+    /// The session whose counts the statistics report: the first IPFIX output's.
+    [[nodiscard]] const ioam::exporting::session_counters* primary() const {
+        if (udp_s_) return &udp_s_->counters();
+        if (file_s_) return &file_s_->counters();
+        if (console_s_) return &console_s_->counters();
+        return nullptr;
+    }
+    /// The counts of the statistics when only TCP collectors are configured:
+    /// what their sessions encoded.
+    [[nodiscard]] ioam::exporting::session_counters tcp_totals() const {
+        ioam::exporting::session_counters c{};
+        for (const auto& t : tcp_) {
+            const auto& x = t->session().counters();
+            c.records += x.records;
+            c.templates += x.templates;
+            c.too_big += x.too_big;
+        }
+        return c;
+    }
+
+    // ---- TCP -----------------------------------------------------------------
+    void service_tcp(std::size_t i, short revents) {
+        tcp_[i]->service(revents, session_now(), [](auto bytes, auto&& use) { return decode_queued(bytes, use); });
+    }
+
+    // Services the TCP outputs until `done()` or the deadline.
+    template <class Done>
+    void wait_tcp(std::uint64_t deadline, Done done, bool flush_partial) {
+        std::vector<pollfd> fds;
+        while (!done()) {
+            const std::uint64_t now = now_ms();
+            if (now >= deadline) return;
+            fds.clear();
+            for (const auto& t : tcp_) fds.push_back(t->poll_entry());
+            std::uint64_t wait = std::min<std::uint64_t>(deadline - now, 20);
+            for (const auto& t : tcp_) wait = t->timeout(now, wait);
+            (void)poll(fds.data(), fds.size(), static_cast<int>(wait));
+            for (std::size_t i = 0; i < tcp_.size(); ++i) {
+                service_tcp(i, fds[i].revents);
+                if (flush_partial) tcp_[i]->flush(now_ms());
+            }
+        }
+    }
+
+    // Exit: gives the TCP collectors up to `ms` to take what waits (only
+    // those connected now when `connected_only`).
+    void drain_tcp(unsigned ms, bool connected_only) {
+        if (tcp_.empty()) return;
+        wait_tcp(now_ms() + ms, [this, connected_only] {
+            return std::all_of(tcp_.begin(), tcp_.end(),
+                               [&](const auto& t) { return t->idle() || (connected_only && !t->up()); });
+        }, true);
+    }
+
+    // ---- statistics --------------------------------------------------------
+    [[nodiscard]] ioam::exporting::exporter_stats collect_stats() const {
+        ioam::exporting::exporter_stats v;
+        v.process_id = static_cast<std::uint32_t>(getpid());
+        v.started = ioam::ipfix::date_time_milliseconds{started_ms_};
+        v.now = ioam::ipfix::date_time_milliseconds{wall_ms()};
+        v.malformed = n_.malformed;
+        v.events = n_.events + n_.malformed;
+        v.lost_events = src_.stats().lost;
+        const auto totals = tcp_totals();
+        if (const auto* p = primary() ? primary() : &totals) {
+            v.records = p->records;
+            v.records_not_sent = p->too_big + p->records_not_sent;
+            v.messages = p->messages;
+            v.octets = p->octets;
+            v.octets_not_sent = p->octets_not_sent;
+        }
+        for (const auto& t : tcp_) {
+            v.lost_events += t->stats().events_dropped;
+            v.records_not_sent += t->stats().records_lost;
+            v.messages += t->stats().messages;
+            v.octets += t->stats().bytes;
+        }
+        return v;
+    }
+
+    // The statistics as an options record (ioam/export/stats.hpp) to every IPFIX output.
+    void send_stats_record() {
+        const auto v = collect_stats();
+        if (udp_s_) (void)udp_s_->add_stats(v);
+        if (file_s_) (void)file_s_->add_stats(v);
+        for (auto& t : tcp_) t->add_stats(v, now_ms());
+    }
+
+    void report(const char* when) {
+        send_stats_record();
+        print_stats(stderr, when);
+    }
+
+    void print_stats(std::FILE* f, const char* when) {
+        const auto totals = tcp_totals();
+        const auto& c = primary() ? *primary() : totals;
+        const auto& k = kinds_;
+        const auto& s = src_.stats();
+        const std::uint64_t send_errors = udp_.send_errors();
+        const std::uint64_t write_errors = n_.write_errors + file_.write_errors();
+        std::fprintf(f,
+                     "ioam-exporter stats (%s): events=%" PRIu64 " trace=%" PRIu64 " dex=%" PRIu64 " empty_traces=%" PRIu64
+                     " records=%" PRIu64 " templates=%" PRIu64 " messages=%" PRIu64 " bytes=%" PRIu64
+                     " lost=%s%" PRIu64 " enobufs=%" PRIu64 " receive_errors=%" PRIu64 " malformed=%" PRIu64
+                     " truncated=%" PRIu64 " too_big=%" PRIu64 " send_errors=%" PRIu64 " write_errors=%" PRIu64
+                     " other_messages=%" PRIu64 " datagrams=%" PRIu64 "\n",
+                     when, n_.events, k.trace_events, k.dex_events, k.empty_traces, c.records, c.templates, c.messages,
+                     c.octets, s.lost_exact ? "" : ">=", s.lost, s.enobufs, s.receive_errors, n_.malformed, s.truncated,
+                     c.too_big, send_errors, write_errors, n_.other_messages, datagrams_);
+        for (const auto& t : tcp_) {
+            const auto& tc = t->stats();
+            std::fprintf(f,
+                         "ioam-exporter stats (%s): tcp %s: connects=%" PRIu64 " failures=%" PRIu64 " records=%" PRIu64
+                         " messages=%" PRIu64 " bytes=%" PRIu64 " backlog=%zu events_dropped=%" PRIu64
+                         " records_lost=%" PRIu64 "\n",
+                         when, t->spec().c_str(), tc.connects, tc.failures, tc.records, tc.messages, tc.bytes,
+                         t->backlog_used(), tc.events_dropped, tc.records_lost);
+        }
+        std::fflush(f);
+    }
+
+    // ---- events ------------------------------------------------------------
+    void process_datagram(std::span<const std::byte> d, std::uint64_t observed_ns) {
+        ++datagrams_;
+        ioam::netlink::message_reader r(d);
+        while (!r.done()) {
+            auto m = r.next();
+            if (!m) {
+                malformed("netlink framing", m.error());
+                break;
+            }
+            ++n_.nl_messages;
+            if (m->type < ioam::netlink::nlmsg_min_type || m->type == ioam::netlink::genl_id_ctrl ||
+                (family_ != 0 && m->type != family_)) {
+                ++n_.other_messages;
+                continue;
+            }
+            auto ev = ioam::netlink::decode_event(*m);
+            if (!ev) {
+                malformed("event", ev.error());
+                continue;
+            }
+            const auto ok = ioam::exporting::check_event(*ev, cfg_.events.policy);
+            if (!ok) {
+                malformed("node data", ok.error());
+                continue;
+            }
+            if (!export_event(*ev, observed_ns)) continue;
+            ioam::exporting::count_event(kinds_, *ev, *ok);
+            for (auto& t : tcp_) t->enqueue(d.subspan(m->offset, m->length), observed_ns);
+        }
+    }
+
+    void malformed(const char* what, const ioam::error& e) {
+        if (++n_.malformed <= 10)
+            std::fprintf(stderr, "%s: malformed %s skipped (datagram %" PRIu64 ", offset %zu): %s\n", program, what,
+                         datagrams_, e.offset, ioam::make_error_code(e.code).message().c_str());
+    }
+
+    // False when a layout rejects the event (counted once as malformed).
+    bool export_event(const ioam::netlink::event& ev, std::uint64_t observed_ns) {
+        bool rejected = false;
+        const auto add = [&](auto& s) {
+            const auto before = s.counters().malformed;
+            auto r = s.add(ev, observed_ns);
+            if (s.counters().malformed != before) {
+                rejected = true;
+                malformed("event (layout)", r ? ioam::error{} : r.error());
+            }
+        };
+        if (udp_s_) add(*udp_s_);
+        if (file_s_ && !rejected) add(*file_s_);
+        if (rejected) return false;
+        ++n_.events;
+        if (console_s_) {
+            (void)console_s_->add(ev, observed_ns);
+            console_s_->flush();  // printed as it comes
+        }
+        return true;
+    }
+
+    // ---- timers ------------------------------------------------------------
+    void on_timers(std::uint64_t now) {
+        tick_all();
+        if (cfg_.stats_interval > 0 && now >= next_stats_) {
+            next_stats_ = now + std::uint64_t{cfg_.stats_interval} * 1000;
+            report("periodic");
+        }
+        if (g_signals.stats) {
+            g_signals.stats = 0;
+            report("SIGUSR1");
+        }
+        for (std::size_t i = 0; i < tcp_.size(); ++i) service_tcp(i, 0);
+    }
+
+    int poll_timeout(std::uint64_t now) {
+        std::uint64_t t = 1000;  // wake up now and then for signals and timers
+        const auto until = [&](std::uint64_t at) { return at > now ? at - now : 0; };
+        each_session([&](const auto& s) { t = std::min(t, until(s.next_deadline())); });
+        if (cfg_.stats_interval > 0) t = std::min(t, until(next_stats_));
+        for (const auto& o : tcp_) t = o->timeout(now, t);
+        return static_cast<int>(t);
+    }
+
+    // ---- live --------------------------------------------------------------
+    int run_live() {
+        if (!src_.subscribe(std::string(ioam::netlink::ioam6::family_name).c_str(),
+                            std::string(ioam::netlink::ioam6::events_group).c_str(), cfg_.rcvbuf, program))
+            return exit_subscribe;
+        family_ = src_.family();
+        if (cfg_.drop_privileges) {
+            const auto r = drop_privileges(program, cfg_.user.c_str());
+            if (r != drop_result::ok) {
+                src_.close();
+                return r == drop_result::no_such_user ? exit_usage : exit_runtime;
+            }
+        }
+        next_stats_ = now_ms() + std::uint64_t{cfg_.stats_interval} * 1000;
+        int rc = exit_ok;
+        std::vector<pollfd> fds;
+        std::uint64_t observed_ns = 0;
+        std::uint32_t observed_s = 0;
+        while (!g_signals.stop) {
+            fds.assign(1, pollfd{src_.fd(), POLLIN, 0});
+            for (const auto& t : tcp_) fds.push_back(t->poll_entry());
+            const int pr = poll(fds.data(), fds.size(), poll_timeout(now_ms()));
+            if (pr < 0 && errno != EINTR) {
+                std::fprintf(stderr, "%s: poll: %s\n", program, std::strerror(errno));
+                rc = exit_runtime;
+                break;
+            }
+            if (pr > 0)
+                for (std::size_t i = 0; i < tcp_.size(); ++i)
+                    if (fds[i + 1].revents) service_tcp(i, fds[i + 1].revents);
+            if (pr > 0 && (fds[0].revents & (POLLIN | POLLERR))) {
+                const auto st = src_.receive(
+                    [&] {
+                        observed_ns = now_unix_ns();
+                        observed_s = static_cast<std::uint32_t>(observed_ns / 1000000000);
+                    },
+                    [&](std::span<const std::byte> d, bool truncated) {
+                        if (rec_file_ && !rec_.record(d, observed_s, 0)) ++n_.write_errors;
+                        if (truncated) {
+                            malformed("datagram (truncated by the receive buffer)", ioam::error{ioam::errc::truncated, d.size()});
+                            return;
+                        }
+                        process_datagram(d, observed_ns);
+                    });
+                if (st == netlink_source::status::fatal) {
+                    rc = exit_runtime;
+                    break;
+                }
+            }
+            on_timers(now_ms());
+        }
+        src_.close();
+        return rc;
+    }
+
+    // ---- replay ------------------------------------------------------------
+    int run_replay() {
+        replay_input in;
+        if (!in.open(cfg_.replay, program)) return exit_open;
+        // TCP collectors: connect first, and let the replay wait for them
+        // rather than overrun their backlogs.
+        wait_tcp(now_ms() + cfg_.drain_ms, [this] {
+            return std::all_of(tcp_.begin(), tcp_.end(), [](const auto& t) { return t->up(); });
+        }, false);
+        const auto backlogged = [this] {
+            return std::any_of(tcp_.begin(), tcp_.end(),
+                               [](const auto& t) { return t->up() && t->backlog_used() > t->backlog_capacity() / 2; });
+        };
+        pcap::record rec;
+        for (std::uint64_t i = 1; !g_signals.stop && in.next(rec); ++i) {
+            if (rec_file_ && !rec_.record(rec.datagram, rec.sec, rec.usec)) ++n_.write_errors;
+            // Times as recorded (rawexport's observation time).
+            process_datagram(rec.datagram, (std::uint64_t{rec.sec} * 1000000 + rec.usec) * 1000);
+            if (!tcp_.empty()) {
+                for (std::size_t k = 0; k < tcp_.size(); ++k) service_tcp(k, 0);
+                if (backlogged()) wait_tcp(now_ms() + cfg_.drain_ms, [&] { return !backlogged(); }, false);
+            }
+            if (i % 4096 == 0) tick_all();  // export times; flush timers
+            if (g_signals.stats) {
+                g_signals.stats = 0;
+                report("SIGUSR1");
+            }
+        }
+        if (in.error()) {
+            std::fprintf(stderr, "%s: --replay %s: %s at offset %zu; the rest is ignored\n", program,
+                         cfg_.replay.c_str(), in.error(), in.position());
+            ++n_.malformed;
+        }
+        return exit_ok;
+    }
+
+    const exporter_config& cfg_;
+    udp_output udp_;
+    file_output file_;
+    std::optional<console_output> console_;
+    std::unique_ptr<event_session> udp_s_, file_s_, console_s_;
+    tcp::settings tcp_settings_;
+#ifdef IOAM_TLS
+    std::unique_ptr<tls::context> tls_;
+#endif
+    std::vector<std::unique_ptr<tcp::output>> tcp_;
+    netlink_source src_;
+    std::FILE* rec_file_ = nullptr;
+    pcap::writer rec_;
+    std::uint16_t family_ = 0;
+    std::uint64_t datagrams_ = 0;
+    std::uint64_t started_ms_ = wall_ms();
+    std::uint64_t next_stats_ = 0;
+    exporter_counts n_;
+    ioam::exporting::event_counts kinds_{};
+};
+
+}  // namespace ioam_tools

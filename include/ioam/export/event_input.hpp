@@ -1,0 +1,75 @@
+// What the two IOAM event layouts (pen10383_layout.hpp, rawexport_layout.hpp)
+// share: their input is a decoded kernel event (ioam/netlink/event.hpp), they
+// take the same options, check an event the same way and count the same kinds.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "ioam/core/error.hpp"
+#include "ioam/netlink/event.hpp"
+#include "ioam/netlink/ioam6.hpp"
+#include "ioam/trace/node.hpp"
+#include "ioam/trace/trace_type.hpp"
+
+namespace ioam::exporting {
+
+/// Which nodes of a trace become records (PEN 10383 layout).
+enum class node_selection : std::uint8_t {
+    /// Every node in the event's data (the default). Upstream Linux emits an
+    /// event at every node that processes the option, so with one exporter
+    /// per node the same hops arrive several times; but a node's event is the
+    /// only place where the hops before it are seen when those nodes run no
+    /// exporter, and the last hop's event holds the whole path in one place.
+    all,
+    /// Only the first node of the event's data (one record per event): the
+    /// node that emitted the event, or after an overflow the last node that
+    /// had room; for deployments with an exporter on every IOAM node.
+    reporting_only,
+};
+
+struct event_options {
+    node_selection nodes = node_selection::all;
+    /// Bits 12-21 (undefined) are laid out as 4-octet fields as the kernel
+    /// fills them (RFC 9197 4.4.1), so a trace with them still decodes.
+    trace::type_policy policy = trace::type_policy::lenient;
+};
+
+/// Events by kind, counted by the layout for the events the session accepted.
+struct event_counts {
+    std::uint64_t trace_events = 0;
+    std::uint64_t dex_events = 0;
+    std::uint64_t empty_traces = 0;  ///< trace events without node data (overflow)
+};
+
+/// Checks what every layout needs: a DEX event's trace type, a TRACE event's
+/// node data (returned; empty for DEX).
+[[nodiscard]] constexpr result<trace::node_list> check_event(const netlink::event& ev,
+                                                             trace::type_policy policy) noexcept {
+    if (ev.type == netlink::ioam6::event_type::dex) {
+        if (auto r = trace::check_type(ev.dex.present & trace::type_mask & ~trace::opaque_mask & ~trace::reserved_mask,
+                                       policy);
+            !r)
+            return r.error();
+        return trace::node_list{};
+    }
+    if (ev.type != netlink::ioam6::event_type::trace) return error{errc::bad_message, 0};
+    auto nodes = ev.trace.nodes(policy);
+    if (!nodes) return nodes.error();
+    // A real trace fits an IPv6 option (255 octets): a node count above 255
+    // cannot come from a packet.
+    if (nodes->size() > 255) return error{errc::value_out_of_range, ev.trace.data_offset};
+    return nodes;
+}
+
+/// Counts an accepted event.
+constexpr void count_event(event_counts& c, const netlink::event& ev, const trace::node_list& nodes) noexcept {
+    if (ev.type == netlink::ioam6::event_type::dex) {
+        ++c.dex_events;
+        return;
+    }
+    ++c.trace_events;
+    if (nodes.empty()) ++c.empty_traces;
+}
+
+}  // namespace ioam::exporting
