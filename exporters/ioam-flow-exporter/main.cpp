@@ -16,6 +16,9 @@
 #pragma GCC diagnostic pop
 #include "flow_types.h"
 
+#include "address.hpp"
+#include "outputs.hpp"
+
 #include "ioam/export/flow.hpp"
 #include "ioam/export/stats.hpp"
 #include "ioam/ipfix/message.hpp"
@@ -60,6 +63,7 @@ namespace {
 namespace ipfix = ioam::ipfix;
 namespace xp = ioam::exporting;
 namespace fl = ioam::exporting::flow;
+using ioam_tools::parse_uint;
 
 // Exit codes (--help, docs/flow-exporter.md).
 constexpr int exit_ok = 0;
@@ -135,40 +139,6 @@ void usage(std::FILE* f) {
         "tc BPF).\n");
 }
 
-bool parse_uint(const char* s, unsigned long long max, unsigned long long& out) {
-    if (!s || !*s || s[0] == '-') return false;
-    char* end = nullptr;
-    errno = 0;
-    const unsigned long long v = std::strtoull(s, &end, 10);
-    if (errno || *end || v > max) return false;
-    out = v;
-    return true;
-}
-
-// TODO(session): the shared outputs and address parsing of exporters/common/.
-bool resolve(const std::string& spec, sockaddr_storage& out, socklen_t& len) {
-    std::string host, port;
-    if (!spec.empty() && spec[0] == '[') {
-        const auto close = spec.find("]:");
-        if (close == std::string::npos) return false;
-        host = spec.substr(1, close - 1);
-        port = spec.substr(close + 2);
-    } else {
-        const auto colon = spec.rfind(':');
-        if (colon == std::string::npos) return false;
-        host = spec.substr(0, colon);
-        port = spec.substr(colon + 1);
-    }
-    addrinfo hints{};
-    hints.ai_socktype = SOCK_DGRAM;
-    addrinfo* res = nullptr;
-    if (getaddrinfo(host.c_str(), port.c_str(), &hints, &res) != 0) return false;
-    std::memcpy(&out, res->ai_addr, res->ai_addrlen);
-    len = res->ai_addrlen;
-    freeaddrinfo(res);
-    return true;
-}
-
 std::uint64_t clock_ns(clockid_t id) {
     timespec ts{};
     clock_gettime(id, &ts);
@@ -233,7 +203,7 @@ struct flow_state {
 
 struct stats {
     std::uint64_t flows = 0, records = 0, idle_ended = 0, active_records = 0, evicted = 0, forced = 0;
-    std::uint64_t spilled_packets = 0, messages = 0, bytes = 0, send_errors = 0, write_errors = 0, bytes_not_sent = 0;
+    std::uint64_t spilled_packets = 0, messages = 0, bytes = 0, write_errors = 0, bytes_not_sent = 0;
     std::uint64_t scans = 0, map_errors = 0, scan_us_max = 0;
 };
 
@@ -262,62 +232,35 @@ public:
 private:
     // ---- outputs -------------------------------------------------------------
     int open_outputs() {
-        std::size_t overhead = 28;
-        for (const auto& c : cfg_.collectors) {
-            sockaddr_storage ss{};
-            socklen_t len = 0;
-            if (!resolve(c, ss, len)) {
-                std::fprintf(stderr, "ioam-flow-exporter: collector %s: expected ADDR:PORT of a known host\n", c.c_str());
-                return exit_usage;
-            }
-            const int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-            if (fd < 0 || connect(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
-                std::fprintf(stderr, "ioam-flow-exporter: collector %s: %s\n", c.c_str(), std::strerror(errno));
-                if (fd >= 0) ::close(fd);
-                return exit_open;
-            }
-            if (ss.ss_family == AF_INET6) overhead = 48;
-            udp_.push_back(fd);
-        }
+        for (const auto& c : cfg_.collectors)
+            if (!udp_.add(c, "ioam-flow-exporter")) return exit_open;
+        const std::size_t overhead = udp_.overhead();
         if (cfg_.mtu < overhead + 256 || cfg_.mtu - overhead > ipfix::max_message_size) {
             std::fprintf(stderr, "ioam-flow-exporter: --mtu %u: must leave 256 to 65535 octets for a message\n", cfg_.mtu);
             return exit_usage;
         }
-        if (!cfg_.file.empty()) {
-            file_ = cfg_.file == "-" ? stdout : std::fopen(cfg_.file.c_str(), "wb");
-            if (!file_) {
-                std::fprintf(stderr, "ioam-flow-exporter: --file %s: %s\n", cfg_.file.c_str(), std::strerror(errno));
-                return exit_open;
-            }
-        }
-        ipfix_out_ = !udp_.empty() || file_;
+        if (!cfg_.file.empty() && !file_.open(cfg_.file, "ioam-flow-exporter")) return exit_open;
+        ipfix_out_ = !udp_.empty() || file_.is_open();
         writer_.emplace(std::span<std::byte>(msg_buf_), cfg_.odid, 0,
                         ipfix::writer_options{cfg_.mtu - overhead, ipfix::transport::udp, 0, {}});
         return exit_ok;
     }
 
     void close_outputs() {
-        for (int fd : udp_) ::close(fd);
-        udp_.clear();
-        if (file_ && std::fflush(file_) != 0) ++st_.write_errors;
-        if (file_ && file_ != stdout) std::fclose(file_);
-        file_ = nullptr;
+        udp_.close();
+        if (file_.is_open() && !file_.close()) ++st_.write_errors;
         std::fflush(stdout);
     }
 
+    // TODO(session): one export session per output (flow_layout.hpp) once the
+    // session can give the seed layout its fixed template ids.
     void flush() {
         auto& w = *writer_;
         if (w.empty()) return;
+        const auto records = w.data_records();
         const auto m = w.finish(static_cast<std::uint32_t>(std::time(nullptr)));
-        for (int fd : udp_)
-            if (send(fd, m.data(), m.size(), 0) != static_cast<ssize_t>(m.size())) {
-                ++st_.send_errors;
-                st_.bytes_not_sent += m.size();
-            }
-        if (file_ && std::fwrite(m.data(), m.size(), 1, file_) != 1) {
-            ++st_.write_errors;
-            st_.bytes_not_sent += m.size();
-        }
+        const bool sent = (udp_.empty() || udp_.send(m, records)) && (!file_.is_open() || file_.send(m, records));
+        if (!sent) st_.bytes_not_sent += m.size();
         ++st_.messages;
         st_.bytes += m.size();
         w.reset();
@@ -726,7 +669,8 @@ private:
                      when, c[fe_ctr_packets], c[fe_ctr_not_ip], c[fe_ctr_truncated], st_.flows, table_.size(),
                      st_.records, st_.active_records, st_.idle_ended, st_.evicted, st_.forced, st_.spilled_packets,
                      c[fe_ctr_spill_lost], c[fe_ctr_spill_lost_octets], writer_fl_.skipped(), st_.messages, st_.bytes,
-                     st_.send_errors, st_.write_errors, st_.map_errors, st_.scans, st_.scan_us_max);
+                     udp_.send_errors(), st_.write_errors + file_.write_errors(), st_.map_errors, st_.scans,
+                     st_.scan_us_max);
         std::fflush(stderr);
     }
 
@@ -788,8 +732,8 @@ private:
     std::size_t spills_since_scan_ = 0;
     std::array<std::byte, ipfix::max_message_size> msg_buf_{};
     std::optional<ipfix::message_writer> writer_;
-    std::vector<int> udp_;
-    std::FILE* file_ = nullptr;
+    ioam_tools::udp_output udp_;
+    ioam_tools::file_output file_;
     bool ipfix_out_ = false, stats_template_sent_ = false;
     std::uint64_t started_ms_ = clock_ns(CLOCK_REALTIME) / 1000000;
     stats st_;
