@@ -36,7 +36,8 @@ UNIT_IN, DEFAULTS = sys.argv[3], sys.argv[4]
 A, B = "fe-flow-a", "fe-flow-b"
 IF_A, IF_B = "fe-fa", "fe-fb"
 V4A, V4B, V6A, V6B = "10.47.3.1", "10.47.3.2", "fd47:3::1", "fd47:3::2"
-NF_PORT, TCP_PORT, UDP_PORT, IOAM_PORT, LONG_PORT, PAR_PORT, IDLE_PORT = 47301, 47310, 47311, 47312, 47313, 47314, 47315
+NF_PORT, TCP_PORT, UDP_PORT, IOAM_PORT, LONG_PORT, PAR_PORT, IDLE_PORT, FRAG_PORT = (
+    47301, 47310, 47311, 47312, 47313, 47314, 47315, 47316)
 TCP_BYTES = 1_000_000
 DEADLINE = time.monotonic() + 240  # the whole test; meson's timeout is above it
 
@@ -153,7 +154,7 @@ def capture_flows(pcap, mac_a, window):
     frames captured within `window` (wall-clock seconds: the exporter's run)."""
     fields = ["eth.src", "ip.src", "ip.dst", "ip.len", "ip.proto", "ipv6.src", "ipv6.dst", "ipv6.plen",
               "tcp.srcport", "tcp.dstport", "udp.srcport", "udp.dstport", "icmp.type", "icmp.code",
-              "icmpv6.type", "icmpv6.code", "frame.time_epoch"]
+              "icmpv6.type", "icmpv6.code", "frame.time_epoch", "ipv6.fraghdr.nxt"]
     r = subprocess.run(["tshark", "-n", "-r", pcap, "-o", "ip.defragment:FALSE", "-o", "ipv6.defragment:FALSE",
                         "-Y", "ip or ipv6", "-T", "fields", "-E", "separator=|", "-E", "occurrence=f"]
                        + sum((["-e", f] for f in fields), []), capture_output=True, text=True, timeout=120)
@@ -177,7 +178,7 @@ def capture_flows(pcap, mac_a, window):
         elif v["udp.srcport"]:
             key = (17, int(v["udp.srcport"]), int(v["udp.dstport"]))
         else:
-            key = (int(v["ip.proto"] or -1), 0, 0)
+            key = (int(v["ip.proto"] or v["ipv6.fraghdr.nxt"] or -1), 0, 0)
         f = flows[(d, ver, key[0], src, dst, key[1], key[2])]
         f[0] += 1
         f[1] += length
@@ -321,6 +322,11 @@ def traffic_test(work):
     py_ns(A, udp_sender(V4B, UDP_PORT, 100, 200, UDP_PORT))
     ns(A, f"ping -c 5 -i 0.05 -s 100 {V4B}", check_rc=False)
     ns(A, f"ping -6 -c 5 -i 0.05 -s 100 {V6B}", check_rc=False)
+    # Fragments (IPv4 and IPv6, 4000-octet datagrams at MTU 1500): the first
+    # fragment counts in the UDP flow, the others (no UDP header) in the
+    # port-less one; the capture comparison below checks both.
+    py_ns(A, udp_sender(V4B, FRAG_PORT, 3, 4000, FRAG_PORT))
+    py_ns(A, udp_sender(V6B, FRAG_PORT, 3, 4000, FRAG_PORT, family="AF_INET6"))
     # IPv6 with a hop-by-hop IOAM option.
     inj = ns(A, f"{INJECT} --dst {V6B} --port {IOAM_PORT} --count 20", check_rc=False)
     check(inj.returncode == 0, f"ioam-inject sent 20 datagrams ({inj.stderr.strip()[-200:]})")
@@ -372,6 +378,11 @@ def traffic_test(work):
     check(flow("ingress", 6, 58, V6B, V6A, 0, 129 * 256)[:2] == [5, 5 * 148], "ping6: 5 echo replies (type 129)")
     ioam = [v for k, v in got.items() if k[1] == 6 and k[2] == 17 and k[6] == IOAM_PORT]
     check(len(ioam) == 1 and ioam[0][0] == 20, f"IPv6 + hop-by-hop IOAM: the UDP flow behind the extension header, 20 packets ({ioam})")
+    check(flow("egress", 4, 17, V4A, V4B, FRAG_PORT, FRAG_PORT)[0] == 3
+          and flow("egress", 4, 17, V4A, V4B, 0, 0)[0] == 6, "IPv4 fragments: 3 first fragments, 6 others without ports")
+    check(flow("egress", 6, 17, V6A, V6B, FRAG_PORT, FRAG_PORT)[0] == 3
+          and flow("egress", 6, 17, V6A, V6B, 0, 0)[0] == 6,
+          "IPv6 fragments (fragment header walked): 3 first fragments, 6 others without ports")
     par = flow("egress", 4, 17, V4A, V4B, PAR_PORT, PAR_PORT)
     check(par[:2] == [40000, 40000 * 92], f"two CPUs on one flow: 40000 packets, 3680000 octets, none lost ({par})")
     lf = flow("egress", 4, 17, V4A, V4B, LONG_PORT, LONG_PORT)
