@@ -19,7 +19,11 @@
 #include "address.hpp"
 #include "outputs.hpp"
 
+#include "clock.hpp"
+
 #include "ioam/export/flow.hpp"
+#include "ioam/export/flow_layout.hpp"
+#include "ioam/export/session.hpp"
 #include "ioam/export/stats.hpp"
 #include "ioam/ipfix/message.hpp"
 
@@ -47,6 +51,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -203,13 +208,75 @@ struct flow_state {
 
 struct stats {
     std::uint64_t flows = 0, records = 0, idle_ended = 0, active_records = 0, evicted = 0, forced = 0;
-    std::uint64_t spilled_packets = 0, messages = 0, bytes = 0, write_errors = 0, bytes_not_sent = 0;
+    std::uint64_t spilled_packets = 0, write_errors = 0;
     std::uint64_t scans = 0, map_errors = 0, scan_us_max = 0;
 };
 
+// One export session (ioam/export/session.hpp) of flow records into one
+// output, whatever the layout (picked by name at start-up, flow_layouts).
+class flow_session {
+public:
+    virtual ~flow_session() = default;
+    virtual void add(const fl::flow_record& r) = 0;
+    virtual void tick(xp::session_clock now) = 0;
+    virtual void flush() = 0;
+    virtual void add_stats(const xp::exporter_stats& v) = 0;
+    [[nodiscard]] virtual const xp::session_counters& counters() const = 0;
+    [[nodiscard]] virtual std::uint64_t skipped() const = 0;  // flows the layout has no template for
+};
+
+template <class L>
+class flow_session_of final : public flow_session {
+public:
+    // The documented ids (docs/flow-exporter.md): standard 300 IPv4, 301
+    // IPv6; seed 256 TCP ingress, 257 TCP egress, 258 ICMP ingress, 259 ICMP
+    // egress. The session numbers shapes in first-seen order from
+    // first_template_id, so one record of each shape, in that order, goes
+    // into the first message, which restart() then drops unsent: the ids
+    // stay, and each template goes out before its first real record.
+    flow_session_of(xp::sink_ref sink, xp::session_options o) : s_(sink, with_first_id(o)) {
+        constexpr bool seed = std::is_same_v<L, xp::flow_seed_layout>;
+        for (std::uint8_t i = 0; i < (seed ? 4 : 2); ++i) {
+            fl::flow_record r;
+            if (seed) {
+                r.protocol = i < 2 ? fl::proto_tcp : fl::proto_icmp;
+                r.dir = i % 2 ? fl::direction::egress : fl::direction::ingress;
+            } else {
+                r.ip_version = i == 0 ? 4 : 6;
+            }
+            (void)s_.add(r);
+        }
+        (void)s_.restart();
+    }
+    void add(const fl::flow_record& r) override { (void)s_.add(r); }
+    void tick(xp::session_clock now) override { s_.tick(now); }
+    void flush() override { s_.flush(); }
+    void add_stats(const xp::exporter_stats& v) override { (void)s_.add_stats(v); }
+    [[nodiscard]] const xp::session_counters& counters() const override { return s_.counters(); }
+    [[nodiscard]] std::uint64_t skipped() const override {
+        if constexpr (std::is_same_v<L, xp::flow_seed_layout>) return s_.layout().skipped;
+        else return 0;
+    }
+private:
+    static xp::session_options with_first_id(xp::session_options o) {
+        o.first_template_id = std::is_same_v<L, xp::flow_seed_layout> ? 256 : fl::ipv4_template_id;
+        return o;
+    }
+    xp::session<L, xp::sink_ref, 8> s_;
+};
+
+std::unique_ptr<flow_session> make_flow_session(std::string_view layout, xp::sink_ref sink,
+                                                const xp::session_options& o) {
+    std::unique_ptr<flow_session> s;
+    (void)xp::flow_layouts::with(layout, [&]<class L>(std::type_identity<L>) {
+        s = std::make_unique<flow_session_of<L>>(sink, o);
+    });
+    return s;
+}
+
 class flow_app {
 public:
-    explicit flow_app(const config& c) : cfg_(c), writer_fl_(c.layout) {}
+    explicit flow_app(const config& c) : cfg_(c) {}
 
     int run() {
         if (int rc = open_outputs(); rc != exit_ok) return rc;
@@ -240,9 +307,14 @@ private:
             return exit_usage;
         }
         if (!cfg_.file.empty() && !file_.open(cfg_.file, "ioam-flow-exporter")) return exit_open;
-        ipfix_out_ = !udp_.empty() || file_.is_open();
-        writer_.emplace(std::span<std::byte>(msg_buf_), cfg_.odid, 0,
-                        ipfix::writer_options{cfg_.mtu - overhead, ipfix::transport::udp, 0, {}});
+        xp::session_options o;
+        o.capacity = cfg_.mtu - overhead;
+        o.observation_domain = cfg_.odid;
+        o.refresh_ms = std::uint64_t{cfg_.refresh} * 1000;
+        o.flush_ms = 1000;  // every scan flushes; this bounds a record's wait between scans
+        const std::string_view layout = cfg_.layout == fl::layout::seed ? "seed" : "standard";
+        if (!udp_.empty()) sessions_.push_back(make_flow_session(layout, xp::sink_ref(udp_), o));
+        if (file_.is_open()) sessions_.push_back(make_flow_session(layout, xp::sink_ref(file_), o));
         return exit_ok;
     }
 
@@ -252,18 +324,8 @@ private:
         std::fflush(stdout);
     }
 
-    // TODO(session): one export session per output (flow_layout.hpp) once the
-    // session can give the seed layout its fixed template ids.
     void flush() {
-        auto& w = *writer_;
-        if (w.empty()) return;
-        const auto records = w.data_records();
-        const auto m = w.finish(static_cast<std::uint32_t>(std::time(nullptr)));
-        const bool sent = (udp_.empty() || udp_.send(m, records)) && (!file_.is_open() || file_.send(m, records));
-        if (!sent) st_.bytes_not_sent += m.size();
-        ++st_.messages;
-        st_.bytes += m.size();
-        w.reset();
+        for (auto& x : sessions_) x->flush();
     }
 
     // ---- BPF -------------------------------------------------------------------
@@ -584,9 +646,7 @@ private:
         f.exported_packets += packets;
         f.exported_octets += octets;
         ++st_.records;
-        if (ipfix_out_) {
-            if (auto res = writer_fl_.add(*writer_, r, [this](ipfix::message_writer&) { flush(); }); !res) ++st_.write_errors;
-        }
+        for (auto& x : sessions_) x->add(r);
         if (cfg_.console != console_mode::none) print(r);
     }
 
@@ -639,9 +699,23 @@ private:
         return sum;
     }
 
+    // What the sessions sent (each output has its own; records are the same in each).
+    [[nodiscard]] xp::session_counters sent() const {
+        xp::session_counters t;
+        for (const auto& x : sessions_) {
+            t.messages += x->counters().messages;
+            t.octets += x->counters().octets;
+            t.octets_not_sent += x->counters().octets_not_sent;
+            t.records_not_sent = std::max(t.records_not_sent, x->counters().records_not_sent);
+        }
+        return t;
+    }
+    [[nodiscard]] std::uint64_t skipped() const { return sessions_.empty() ? 0 : sessions_.front()->skipped(); }
+
     void send_stats_record() {
-        if (!ipfix_out_) return;
+        if (sessions_.empty()) return;
         const auto c = kernel_counters();
+        const auto t = sent();
         xp::exporter_stats v;
         v.process_id = static_cast<std::uint32_t>(getpid());
         v.started = ipfix::date_time_milliseconds{started_ms_};
@@ -649,12 +723,12 @@ private:
         v.events = c[fe_ctr_packets];
         v.malformed = c[fe_ctr_not_ip] + c[fe_ctr_truncated];
         v.lost_events = c[fe_ctr_spill_lost];
-        v.records = writer_fl_.records();
-        v.records_not_sent = writer_fl_.skipped();
-        v.messages = st_.messages;
-        v.octets = st_.bytes;
-        v.octets_not_sent = st_.bytes_not_sent;
-        (void)xp::add_stats_record(*writer_, stats_template_sent_, v, [this](ipfix::message_writer&) { flush(); });
+        v.records = st_.records - skipped();
+        v.records_not_sent = skipped() + t.records_not_sent;
+        v.messages = t.messages;
+        v.octets = t.octets;
+        v.octets_not_sent = t.octets_not_sent;
+        for (auto& x : sessions_) x->add_stats(v);
     }
 
     void print_stats(const char* when) {
@@ -668,7 +742,7 @@ private:
                      " scans=%" PRIu64 " scan_us_max=%" PRIu64 "\n",
                      when, c[fe_ctr_packets], c[fe_ctr_not_ip], c[fe_ctr_truncated], st_.flows, table_.size(),
                      st_.records, st_.active_records, st_.idle_ended, st_.evicted, st_.forced, st_.spilled_packets,
-                     c[fe_ctr_spill_lost], c[fe_ctr_spill_lost_octets], writer_fl_.skipped(), st_.messages, st_.bytes,
+                     c[fe_ctr_spill_lost], c[fe_ctr_spill_lost_octets], skipped(), sent().messages, sent().octets,
                      udp_.send_errors(), st_.write_errors + file_.write_errors(), st_.map_errors, st_.scans,
                      st_.scan_us_max);
         std::fflush(stderr);
@@ -677,7 +751,6 @@ private:
     // ---- main loop ---------------------------------------------------------------------
     int loop() {
         std::uint64_t next_scan = clock_ns(CLOCK_MONOTONIC) / 1000000 + cfg_.scan_ms;
-        std::uint64_t next_refresh = next_scan - cfg_.scan_ms + std::uint64_t{cfg_.refresh} * 1000;
         std::uint64_t next_stats = next_scan - cfg_.scan_ms + std::uint64_t{cfg_.stats_interval} * 1000;
         while (!g_stop) {
             const std::uint64_t now = clock_ns(CLOCK_MONOTONIC) / 1000000;
@@ -696,11 +769,8 @@ private:
                 continue;
             }
             next_scan = now + cfg_.scan_ms;
-            if (ipfix_out_ && cfg_.refresh > 0 && now >= next_refresh) {
-                next_refresh = now + std::uint64_t{cfg_.refresh} * 1000;
-                writer_fl_.refresh();
-                stats_template_sent_ = false;
-            }
+            // Template refresh over UDP (RFC 7011 8.4) and the flush timer.
+            for (auto& x : sessions_) x->tick(ioam_tools::session_now());
             scan(false);
             if (cfg_.stats_interval > 0 && now >= next_stats) {
                 next_stats = now + std::uint64_t{cfg_.stats_interval} * 1000;
@@ -720,7 +790,6 @@ private:
     using table = std::unordered_map<fe_flow_key, flow_state, key_hash, key_eq>;
 
     const config& cfg_;
-    fl::flow_writer writer_fl_;
     flow_bpf* skel_ = nullptr;
     ring_buffer* rb_ = nullptr;
     std::vector<hook> hooks_;
@@ -730,11 +799,9 @@ private:
     std::vector<fe_flow_value> values_ = std::vector<fe_flow_value>(batch_size);
     std::vector<table::iterator> lru_;
     std::size_t spills_since_scan_ = 0;
-    std::array<std::byte, ipfix::max_message_size> msg_buf_{};
-    std::optional<ipfix::message_writer> writer_;
     ioam_tools::udp_output udp_;
     ioam_tools::file_output file_;
-    bool ipfix_out_ = false, stats_template_sent_ = false;
+    std::vector<std::unique_ptr<flow_session>> sessions_;  // one per IPFIX output
     std::uint64_t started_ms_ = clock_ns(CLOCK_REALTIME) / 1000000;
     stats st_;
 };

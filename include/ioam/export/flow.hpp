@@ -1,4 +1,5 @@
-// Flow records of ioam-flow-exporter (docs/flow-exporter.md) in two layouts:
+// Flow records of ioam-flow-exporter (docs/flow-exporter.md) in two layouts
+// (as record layouts of the export session: flow_layout.hpp):
 //
 // standard (default): IPv4 and IPv6, every protocol, absolute times.
 //   template 300 (IPv4) / 301 (IPv6), one record per flow and interval:
@@ -18,6 +19,8 @@
 //   (DESIGN.md); 18 fields, 60 octets; times in flowStart/EndSysUpTime
 //   (milliseconds since boot, as the seed). Other flows have no template in
 //   this layout and are counted as skipped.
+// The template ids here are the documented ones; the session assigns them
+// (ioam-flow-exporter makes it assign these, see its flow_session_of).
 #pragma once
 
 #include <array>
@@ -26,9 +29,7 @@
 #include <optional>
 #include <tuple>
 
-#include "ioam/core/error.hpp"
 #include "ioam/ipfix/iana.hpp"
-#include "ioam/ipfix/message.hpp"
 #include "ioam/ipfix/template.hpp"
 #include "ioam/ipfix/types.hpp"
 
@@ -135,61 +136,5 @@ constexpr auto seed_values(const flow_record& r) noexcept {
                       r.start_uptime_ms, r.end_uptime_ms, r.flow_id, static_cast<std::uint8_t>(r.tos >> 2)};
 }
 }  // namespace detail
-
-/// Writes flow records into a message_writer, each template before its first
-/// record and again after refresh(). Counts what it wrote and skipped.
-class flow_writer {
-public:
-    explicit constexpr flow_writer(layout l) noexcept : layout_(l) {}
-
-    /// Adds `r`; when the message is full, `flush(w)` sends and resets it and
-    /// the record goes into the next one. A record the layout has no template
-    /// for is skipped and counted (returns ok).
-    template <class Flush>
-    constexpr result<void> add(ipfix::message_writer& w, const flow_record& r, Flush&& flush) noexcept {
-        const auto t = template_index(layout_, r);
-        if (!t) {
-            ++skipped_;
-            return {};
-        }
-        auto res = put(w, *t, r);
-        if (!res && !w.empty()) {
-            flush(w);
-            res = put(w, *t, r);
-        }
-        if (res) ++records_;
-        return res;
-    }
-    /// Templates go out again before their next record (template refresh,
-    /// RFC 7011 8.4).
-    constexpr void refresh() noexcept { sent_ = {}; }
-    [[nodiscard]] constexpr std::uint64_t records() const noexcept { return records_; }
-    [[nodiscard]] constexpr std::uint64_t skipped() const noexcept { return skipped_; }
-    [[nodiscard]] constexpr layout which() const noexcept { return layout_; }
-
-private:
-    template <class T, class Values>
-    constexpr result<void> put_as(ipfix::message_writer& w, std::size_t i, const Values& v) noexcept {
-        if (!sent_[i]) {
-            if (auto r = w.add_template<T>(); !r) return r;
-            sent_[i] = true;
-        }
-        return w.add_record<T>(v);
-    }
-    constexpr result<void> put(ipfix::message_writer& w, std::size_t i, const flow_record& r) noexcept {
-        switch (i) {
-        case 0: return put_as<ipv4_template>(w, i, detail::standard_values<ipfix::ipv4_address>(r));
-        case 1: return put_as<ipv6_template>(w, i, detail::standard_values<ipfix::ipv6_address>(r));
-        case 2: return put_as<seed_tcp_ingress>(w, i, detail::seed_values(r));
-        case 3: return put_as<seed_tcp_egress>(w, i, detail::seed_values(r));
-        case 4: return put_as<seed_icmp_ingress>(w, i, detail::seed_values(r));
-        default: return put_as<seed_icmp_egress>(w, i, detail::seed_values(r));
-        }
-    }
-
-    layout layout_;
-    std::array<bool, 6> sent_{};
-    std::uint64_t records_ = 0, skipped_ = 0;
-};
 
 }  // namespace ioam::exporting::flow

@@ -5,10 +5,12 @@
 //     flow.hpp's ipv4_template / ipv6_template under the session's ids.
 //   flow_seed_layout ("seed"): shape = the seed's template (TCP/ICMP x
 //     ingress/egress); other flows make no record and are counted (skipped).
-// The session numbers templates in first-seen order from first_template_id:
-// the seed's fixed ids 256-259 (TCP ingress, TCP egress, ICMP ingress, ICMP
-// egress) need the session to let a layout name its ids; until it does,
-// ioam-flow-exporter writes --layout seed with flow.hpp's flow_writer.
+// The session numbers shapes in first-seen order from first_template_id.
+// ioam-flow-exporter gets the documented ids (standard 300/301, seed 256-259:
+// TCP ingress, TCP egress, ICMP ingress, ICMP egress) by adding one record
+// of each shape in that order and dropping that first message unsent
+// (session::restart keeps the ids); a way for a layout to name its ids in
+// the session would make that unnecessary.
 #pragma once
 
 #include <array>
