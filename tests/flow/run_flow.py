@@ -365,6 +365,13 @@ def traffic_test(work):
                        f"exported: {[got.get(k) for k in list(missing)[:4]]})")
     check(not extra, f"ipfixDump: no flow that is not in the capture ({list(extra.items())[:4]})")
 
+    stats = [r for r in recs if r["_tid"] == 4000]
+    data_recs = sum(1 for r in recs if r["_tid"] in (300, 301))
+    check(len(stats) == 1 and int(stats[0].get("exportedFlowRecordTotalCount", -1)) == data_recs
+          and int(stats[0].get("observedFlowTotalCount", -1)) == int(m.group(1)) if m else False,
+          f"the statistics options record at exit: {data_recs} records exported, the programs' packet count "
+          f"({stats[0] if stats else None})")
+
     def flow(d, ver, proto, src, dst, sp, dp):
         return got.get((d, ver, proto, src, dst, sp, dp), [0, 0, 0])
 
