@@ -282,6 +282,7 @@ def main():
         traffic_test(work)
         map_full_test(work)
         seed_layout_test(work)
+        console_test(work)
         stale_and_exit_codes_test(work)
         systemd_unit_test(work)
     finally:
@@ -553,6 +554,23 @@ def seed_layout_test(work):
           f"seed layout: flowStart/EndSysUpTime set ({seed[:1]})")
     m = re.search(r"layout_skipped=(\d+)", err)
     check(m and int(m.group(1)) >= 1, f"seed layout: the UDP flow has no template there and is counted as skipped ({m.group(0) if m else '?'})")
+
+
+def console_test(work):
+    path = os.path.join(work, "console.json")
+    with open(path, "w") as out:
+        exp, _ = start_exporter(["--console=json", "--scan-ms", "100"], out=out)
+        ns(A, f"ping -c 2 -i 0.05 {V4B}", check_rc=False)
+        stop(exp)
+    lines = open(path).read().splitlines()
+    try:
+        recs = [json.loads(line) for line in lines]
+    except ValueError as e:
+        recs = []
+        check(False, f"console JSON: every line parses ({e})")
+    echo = [r for r in recs if r.get("protocol") == 1 and r.get("icmp_type_code") == 0x0800]
+    check(len(echo) == 1 and echo[0]["packets"] == 2 and echo[0]["octets"] == 168 and echo[0]["direction"] == "egress"
+          and echo[0]["end_reason"] == "forced", f"console JSON: the echo requests, 2 packets, 168 octets ({echo})")
 
 
 def our_filters():
