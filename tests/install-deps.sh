@@ -22,6 +22,8 @@ pkgs=(
   libmicrohttpd-dev prometheus
   # the analysis test: checksum offload off on its veths, PromQL over HTTP, a first ping
   ethtool curl iputils-ping
+  # ioam-flow-exporter: eBPF build (clang above), its kernel test's traffic and checks
+  libbpf-dev bpftool ethtool iputils-ping
 )
 missing=()
 for p in "${pkgs[@]}"; do

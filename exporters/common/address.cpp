@@ -19,24 +19,28 @@ bool parse_uint(const char* s, unsigned long long max, unsigned long long& out) 
     return true;
 }
 
+bool split_host_port(const std::string& spec, std::string& host, std::string& port) {
+    if (!spec.empty() && spec[0] == '[') {
+        const auto close = spec.find(']');
+        if (close == std::string::npos || close + 1 >= spec.size() || spec[close + 1] != ':') return false;
+        host = spec.substr(1, close - 1);
+        port = spec.substr(close + 2);
+        return true;
+    }
+    const auto colon = spec.rfind(':');
+    if (colon == std::string::npos) return false;
+    host = spec.substr(0, colon);
+    port = spec.substr(colon + 1);
+    return true;
+}
+
 bool resolve(const std::string& spec, const char* program, const char* what, sockaddr_storage& out, socklen_t& len) {
     const auto fail = [&](const char* why) {
         std::fprintf(stderr, "%s: %s %s: %s\n", program, what, spec.c_str(), why);
         return false;
     };
     std::string host, port;
-    if (!spec.empty() && spec[0] == '[') {
-        const auto close = spec.find(']');
-        if (close == std::string::npos || close + 1 >= spec.size() || spec[close + 1] != ':')
-            return fail("expected [ADDR]:PORT");
-        host = spec.substr(1, close - 1);
-        port = spec.substr(close + 2);
-    } else {
-        const auto colon = spec.rfind(':');
-        if (colon == std::string::npos) return fail("expected ADDR:PORT");
-        host = spec.substr(0, colon);
-        port = spec.substr(colon + 1);
-    }
+    if (!split_host_port(spec, host, port)) return fail(spec.starts_with("[") ? "expected [ADDR]:PORT" : "expected ADDR:PORT");
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_DGRAM;

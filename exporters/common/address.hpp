@@ -16,4 +16,7 @@ bool parse_uint(const char* s, unsigned long long max, unsigned long long& out);
 /// "PROGRAM: WHAT SPEC: reason".
 bool resolve(const std::string& spec, const char* program, const char* what, sockaddr_storage& out, socklen_t& len);
 
+/// Splits "host:port", "[v6addr]:port" or "v6addr:port" without resolving.
+bool split_host_port(const std::string& spec, std::string& host, std::string& port);
+
 }  // namespace ioam_tools

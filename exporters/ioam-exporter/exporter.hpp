@@ -21,6 +21,9 @@
 #include "privileges.hpp"
 #include "replay.hpp"
 #include "tcp_output.hpp"
+#ifdef IOAM_TLS
+#include "tls_connection.hpp"
+#endif
 
 #include "ioam/export/event_input.hpp"
 #include "ioam/export/pen10383_layout.hpp"
@@ -58,7 +61,10 @@ inline constexpr int exit_open = 4;       // an input or output could not be ope
 enum class console_mode { none, text, json };
 
 struct exporter_config {
-    std::vector<std::string> collectors, tcp_collectors;
+    std::vector<std::string> collectors, tcp_collectors, tls_collectors;
+    struct {
+        std::string cert, key, ca, server_name;
+    } tls;
     std::size_t tcp_backlog = 8u << 20;
     unsigned drain_ms = 5000;
     console_mode console = console_mode::none;
@@ -143,6 +149,30 @@ private:
             if (!resolve(c, program, "TCP collector", ss, len)) return exit_usage;
             tcp_.push_back(std::make_unique<tcp::output>(c, std::make_unique<tcp_connector>(ss, len), tcp_settings_));
         }
+#ifdef IOAM_TLS
+        if (!cfg_.tls_collectors.empty()) {
+            std::string err;
+            tls_ = tls::context::make(tls::side::client, {cfg_.tls.cert, cfg_.tls.key, cfg_.tls.ca, cfg_.tls.server_name}, err);
+            if (!tls_) {
+                std::fprintf(stderr, "%s: TLS: %s\n", program, err.c_str());
+                return exit_open;
+            }
+        }
+        for (const auto& c : cfg_.tls_collectors) {
+            std::string host, port;
+            if (!split_host_port(c, host, port)) {
+                std::fprintf(stderr, "%s: TLS collector %s: expected ADDR:PORT\n", program, c.c_str());
+                return exit_usage;
+            }
+            tcp_.push_back(std::make_unique<tcp::output>("tls://" + c, std::make_unique<tls_connector>(*tls_, host, port),
+                                                         tcp_settings_));
+        }
+#else
+        if (!cfg_.tls_collectors.empty()) {
+            std::fprintf(stderr, "%s: built without TLS (OpenSSL 3 was not found)\n", program);
+            return exit_usage;
+        }
+#endif
         if (!cfg_.file.empty()) {
             if (!file_.open(cfg_.file, program)) return exit_open;
             file_s_ = make_event_session(cfg_.format, ioam::exporting::sink_ref(file_), so, cfg_.events);
@@ -490,6 +520,9 @@ private:
     std::optional<console_output> console_;
     std::unique_ptr<event_session> udp_s_, file_s_, console_s_;
     tcp::settings tcp_settings_;
+#ifdef IOAM_TLS
+    std::unique_ptr<tls::context> tls_;
+#endif
     std::vector<std::unique_ptr<tcp::output>> tcp_;
     netlink_source src_;
     std::FILE* rec_file_ = nullptr;

@@ -33,12 +33,17 @@ void usage(std::FILE* f) {
         "Exports the kernel's IOAM events (genl family IOAM6, group ioam6_events) as IPFIX\n"
         "(PEN 10383 layout, or --format rawexport; docs/exporter.md).\n\n"
         "Outputs (any number at once; without one, -o is implied):\n"
-        "  -c, --collector [udp://|tcp://]ADDR:PORT\n"
-        "                               IPFIX to a collector (UDP unless tcp://; ADDR: IPv4,\n"
-        "                               [IPv6] or a name); repeatable\n"
+        "  -c, --collector [udp://|tcp://|tls://]ADDR:PORT\n"
+        "                               IPFIX to a collector (UDP unless tcp:// or tls://; ADDR:\n"
+        "                               IPv4, [IPv6] or a name); repeatable\n"
         "      --tcp ADDR:PORT          the same as -c tcp://ADDR:PORT: reconnects with backoff\n"
         "                               (0.25 s doubling to 30 s), templates re-sent on every\n"
         "                               connection, events kept in a bounded backlog meanwhile\n"
+        "      --tls ADDR:PORT          the same as -c tls://ADDR:PORT: TCP with TLS (RFC 7011 11),\n"
+        "                               mutual authentication: needs the three options below\n"
+        "      --tls-ca FILE --tls-cert FILE --tls-key FILE\n"
+        "                               PEM: the CA of the collector's certificate, ours, its key\n"
+        "      --tls-server-name NAME   the name the collector's certificate must carry (ADDR)\n"
         "      --tcp-backlog BYTES      backlog per TCP collector (8388608); events that find it\n"
         "                               full are dropped and counted\n"
         "      --drain-timeout MS       at exit, wait up to MS for TCP collectors to take the\n"
@@ -83,7 +88,8 @@ void on_signal(int sig) {
 int main(int argc, char** argv) {
     exporter_config cfg;
     enum : int { o_file = 256, o_mtu, o_flush, o_refresh, o_odid, o_record, o_replay, o_stats, o_rcvbuf, o_user,
-                 o_keep, o_reporting, o_tcp, o_tcp_backlog, o_drain, o_format };
+                 o_keep, o_reporting, o_tcp, o_tcp_backlog, o_drain, o_format, o_tls, o_tls_ca, o_tls_cert,
+                 o_tls_key, o_tls_name };
     static const option longopts[] = {
         {"collector", required_argument, nullptr, 'c'},
         {"console", optional_argument, nullptr, 'o'},
@@ -100,6 +106,11 @@ int main(int argc, char** argv) {
         {"keep-privileges", no_argument, nullptr, o_keep},
         {"reporting-node-only", no_argument, nullptr, o_reporting},
         {"tcp", required_argument, nullptr, o_tcp},
+        {"tls", required_argument, nullptr, o_tls},
+        {"tls-ca", required_argument, nullptr, o_tls_ca},
+        {"tls-cert", required_argument, nullptr, o_tls_cert},
+        {"tls-key", required_argument, nullptr, o_tls_key},
+        {"tls-server-name", required_argument, nullptr, o_tls_name},
         {"tcp-backlog", required_argument, nullptr, o_tcp_backlog},
         {"drain-timeout", required_argument, nullptr, o_drain},
         {"format", required_argument, nullptr, o_format},
@@ -116,10 +127,16 @@ int main(int argc, char** argv) {
         switch (ch) {
         case 'c':
             if (std::strncmp(optarg, "tcp://", 6) == 0) cfg.tcp_collectors.emplace_back(optarg + 6);
+            else if (std::strncmp(optarg, "tls://", 6) == 0) cfg.tls_collectors.emplace_back(optarg + 6);
             else if (std::strncmp(optarg, "udp://", 6) == 0) cfg.collectors.emplace_back(optarg + 6);
             else cfg.collectors.emplace_back(optarg);
             break;
         case o_tcp: cfg.tcp_collectors.emplace_back(optarg); break;
+        case o_tls: cfg.tls_collectors.emplace_back(optarg); break;
+        case o_tls_ca: cfg.tls.ca = optarg; break;
+        case o_tls_cert: cfg.tls.cert = optarg; break;
+        case o_tls_key: cfg.tls.key = optarg; break;
+        case o_tls_name: cfg.tls.server_name = optarg; break;
         case o_tcp_backlog:
             if (!parse_uint(optarg, 1ULL << 34, v) || v < 65536) return bad("--tcp-backlog (at least 65536)", optarg);
             cfg.tcp_backlog = static_cast<std::size_t>(v);
@@ -176,7 +193,11 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "ioam-exporter: unexpected argument '%s' (see --help)\n", argv[optind]);
         return exit_usage;
     }
-    if (cfg.collectors.empty() && cfg.tcp_collectors.empty() && cfg.file.empty() && cfg.console == console_mode::none &&
+    if (!cfg.tls_collectors.empty() && (cfg.tls.ca.empty() || cfg.tls.cert.empty() || cfg.tls.key.empty())) {
+        std::fprintf(stderr, "ioam-exporter: TLS needs --tls-ca, --tls-cert and --tls-key (mutual authentication)\n");
+        return exit_usage;
+    }
+    if (cfg.collectors.empty() && cfg.tcp_collectors.empty() && cfg.tls_collectors.empty() && cfg.file.empty() && cfg.console == console_mode::none &&
         cfg.record.empty())
         cfg.console = console_mode::text;
     if (cfg.file == "-" && cfg.console != console_mode::none) {

@@ -1,0 +1,267 @@
+/* ioam-flow-exporter's tc programs (clsact ingress and egress): one flow
+ * map entry per (IP version, addresses, protocol, ports or ICMP type/code,
+ * direction, interface), updated with atomic operations so that two CPUs
+ * never lose a count. Built with clang -target bpf; uses only uapi types
+ * (no CO-RE relocations), so it needs no kernel BTF. Headers are read with
+ * direct packet access, pulled into the linear area when they are paged. */
+#include <stdbool.h>
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include "flow_types.h"
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
+
+/* The loader sets max_entries (--map-size) before loading. */
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, 65536);
+    __type(key, struct fe_flow_key);
+    __type(value, struct fe_flow_value);
+} flows SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_RINGBUF);
+    __uint(max_entries, 1 << 20);
+} spill SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, fe_ctr_count);
+    __type(key, __u32);
+    __type(value, __u64);
+} counters SEC(".maps");
+
+#define ETH_P_8021Q_ 0x8100
+#define ETH_P_8021AD_ 0x88A8
+#define NEXTHDR_HOP 0
+#define NEXTHDR_ROUTING 43
+#define NEXTHDR_FRAGMENT 44
+#define NEXTHDR_AUTH 51
+#define NEXTHDR_DEST 60
+#define MAX_EXT_HEADERS 8
+
+static __always_inline void count(__u32 which, __u64 n) {
+    __u64* c = bpf_map_lookup_elem(&counters, &which);
+    if (c) *c += n;  /* per-CPU: no other writer */
+}
+
+/* skb->data and skb->data_end as full pointers. Read through asm: with
+ * alu32, clang may copy the loaded value with a 32-bit move, which the
+ * verifier then treats as a plain number (Cilium reads them the same way). */
+static __always_inline __u8* skb_data(struct __sk_buff* skb) {
+    __u8* p;
+    asm volatile("%0 = *(u32 *)(%1 + %2)" : "=r"(p) : "r"(skb), "i"(__builtin_offsetof(struct __sk_buff, data)));
+    return p;
+}
+static __always_inline __u8* skb_data_end(struct __sk_buff* skb) {
+    __u8* p;
+    asm volatile("%0 = *(u32 *)(%1 + %2)" : "=r"(p) : "r"(skb), "i"(__builtin_offsetof(struct __sk_buff, data_end)));
+    return p;
+}
+
+/* Direct packet access (much cheaper than bpf_skb_load_bytes): copies the
+ * `len` octets at `off`, pulled into the linear area first when they are
+ * not there (paged GSO data); -1 when the packet is shorter. */
+static __always_inline int load(struct __sk_buff* skb, __u32 off, void* to, const __u32 len) {
+    if (off > 1024) return -1;  /* bounds the offset for the verifier; deeper headers are not parsed */
+    __u8* p = skb_data(skb) + off;
+    if (p + len > skb_data_end(skb)) {
+        if (bpf_skb_pull_data(skb, off + len) < 0) return -1;
+        p = skb_data(skb) + off;
+        if (p + len > skb_data_end(skb)) return -1;
+    }
+    __builtin_memcpy(to, p, len);
+    return 0;
+}
+
+static __always_inline void update_min(__u32* p, __u32 v) {
+    for (int i = 0; i < 4; ++i) {
+        __u32 old = *p;
+        if (old <= v || __sync_val_compare_and_swap(p, old, v) == old) return;
+    }
+}
+
+static __always_inline void update_max(__u32* p, __u32 v) {
+    for (int i = 0; i < 4; ++i) {
+        __u32 old = *p;
+        if (old >= v || __sync_val_compare_and_swap(p, old, v) == old) return;
+    }
+}
+
+struct pkt {
+    __u64 octets;
+    __u64 packets;
+    __u32 tcp_flags;
+    __u32 ttl;
+    __u32 tos;
+};
+
+static __always_inline int account(struct __sk_buff* skb, const struct fe_flow_key* key, const struct pkt* p,
+                                   __u8 direction) {
+    const __u64 now = bpf_ktime_get_ns();
+    struct fe_flow_value* v = bpf_map_lookup_elem(&flows, key);
+    if (!v) {
+        struct fe_flow_value init = {
+            .packets = p->packets,
+            .octets = p->octets,
+            .first_ns = now,
+            .last_ns = now,
+            .ingress_ifindex = direction == fe_dir_egress ? skb->ingress_ifindex : skb->ifindex,
+            .egress_ifindex = direction == fe_dir_egress ? skb->ifindex : 0,
+            .tcp_flags = p->tcp_flags,
+            .min_ttl = p->ttl,
+            .max_ttl = p->ttl,
+            .tos = p->tos,
+        };
+        const long rc = bpf_map_update_elem(&flows, key, &init, BPF_NOEXIST);
+        if (rc == 0) return TC_ACT_OK;
+        v = bpf_map_lookup_elem(&flows, key);  /* another CPU created it meanwhile */
+        if (!v) {
+            /* The map is full: hand the packet to user space, which evicts
+             * the least recently used flows (docs/flow-exporter.md). */
+            struct fe_spill* s = bpf_ringbuf_reserve(&spill, sizeof(*s), 0);
+            if (!s) {
+                count(fe_ctr_spill_lost, p->packets);
+                count(fe_ctr_spill_lost_octets, p->octets);
+                return TC_ACT_OK;
+            }
+            __builtin_memcpy(&s->key, key, sizeof(*key));
+            __builtin_memcpy(&s->value, &init, sizeof(init));
+            bpf_ringbuf_submit(s, 0);
+            count(fe_ctr_spilled, p->packets);
+            return TC_ACT_OK;
+        }
+    }
+    __sync_fetch_and_add(&v->packets, p->packets);
+    __sync_fetch_and_add(&v->octets, p->octets);
+    if (p->tcp_flags) __sync_fetch_and_or(&v->tcp_flags, p->tcp_flags);
+    update_min(&v->min_ttl, p->ttl);
+    update_max(&v->max_ttl, p->ttl);
+    v->last_ns = now;
+    v->tos = p->tos;
+    if (direction == fe_dir_egress) v->ingress_ifindex = skb->ingress_ifindex;
+    return TC_ACT_OK;
+}
+
+static __always_inline int handle(struct __sk_buff* skb, __u8 direction) {
+    struct fe_flow_key key;
+    struct pkt p = {.packets = 1};
+    __builtin_memset(&key, 0, sizeof(key));
+    key.direction = direction;
+    key.ifindex = skb->ifindex;
+    count(fe_ctr_packets, 1);
+
+    /* Ethernet, up to two VLAN tags left in the packet. */
+    __u32 off = ETH_HLEN;
+    __u16 proto = 0;
+    if (load(skb, 12, &proto, 2) < 0) goto not_ip;
+#pragma unroll
+    for (int i = 0; i < 2; ++i) {
+        if (proto != bpf_htons(ETH_P_8021Q_) && proto != bpf_htons(ETH_P_8021AD_)) break;
+        if (load(skb, off + 2, &proto, 2) < 0) goto not_ip;
+        off += 4;
+    }
+    const __u32 nh = off;
+    __u8 l4proto = 0;
+    bool first_fragment = true;
+    __u64 l3len = 0;
+    if (proto == bpf_htons(ETH_P_IP)) {
+        __u8 h[20];
+        if (load(skb, off, h, sizeof(h)) < 0) goto truncated;
+        key.ip_version = 4;
+        __builtin_memcpy(key.src, h + 12, 4);
+        __builtin_memcpy(key.dst, h + 16, 4);
+        l4proto = h[9];
+        p.ttl = h[8];
+        p.tos = h[1];
+        l3len = ((__u32)h[2] << 8) | h[3];
+        first_fragment = ((((__u32)h[6] & 0x1f) << 8) | h[7]) == 0;
+        off += (h[0] & 0x0f) * 4;
+    } else if (proto == bpf_htons(ETH_P_IPV6)) {
+        __u8 h[40];
+        if (load(skb, off, h, sizeof(h)) < 0) goto truncated;
+        key.ip_version = 6;
+        __builtin_memcpy(key.src, h + 8, 16);
+        __builtin_memcpy(key.dst, h + 24, 16);
+        p.ttl = h[7];
+        p.tos = ((h[0] & 0x0f) << 4) | (h[1] >> 4);
+        l3len = 40 + (((__u32)h[4] << 8) | h[5]);
+        if (l3len == 40 && skb->len > nh + 40) l3len = skb->len - nh;  /* jumbogram / BIG TCP */
+        l4proto = h[6];
+        off += 40;
+        /* Extension headers (RFC 8200 4): hop-by-hop (IOAM options among
+         * them), routing, destination options, fragment, AH. */
+#pragma unroll
+        for (int i = 0; i < MAX_EXT_HEADERS; ++i) {
+            __u8 e[4];
+            if (l4proto != NEXTHDR_HOP && l4proto != NEXTHDR_ROUTING && l4proto != NEXTHDR_DEST &&
+                l4proto != NEXTHDR_FRAGMENT && l4proto != NEXTHDR_AUTH)
+                break;
+            if (load(skb, off, e, sizeof(e)) < 0) goto truncated;
+            const __u8 cur = l4proto;
+            l4proto = e[0];
+            if (cur == NEXTHDR_FRAGMENT) {
+                if (((((__u32)e[2] << 8) | e[3]) & 0xfff8) != 0) first_fragment = false;
+                off += 8;
+            } else if (cur == NEXTHDR_AUTH) {
+                off += ((__u32)e[1] + 2) * 4;
+            } else {
+                off += ((__u32)e[1] + 1) * 8;
+            }
+        }
+    } else {
+        goto not_ip;
+    }
+    key.protocol = l4proto;
+
+    __u32 l4hdr = 0;  /* transport header octets repeated in each GSO segment */
+    if (first_fragment) {
+        if (l4proto == IPPROTO_TCP) {
+            __u8 t[14];
+            if (load(skb, off, t, sizeof(t)) == 0) {
+                key.src_port = ((__u16)t[0] << 8) | t[1];
+                key.dst_port = ((__u16)t[2] << 8) | t[3];
+                p.tcp_flags = ((__u32)(t[12] & 1) << 8) | t[13];
+                l4hdr = (t[12] >> 4) * 4;
+            }
+        } else if (l4proto == IPPROTO_UDP || l4proto == IPPROTO_UDPLITE || l4proto == IPPROTO_SCTP) {
+            __u8 u[4];
+            if (load(skb, off, u, sizeof(u)) == 0) {
+                key.src_port = ((__u16)u[0] << 8) | u[1];
+                key.dst_port = ((__u16)u[2] << 8) | u[3];
+                l4hdr = 8;
+            }
+        } else if (l4proto == IPPROTO_ICMP || l4proto == 58 /* ICMPv6 */) {
+            __u8 c[2];
+            if (load(skb, off, c, sizeof(c)) == 0) key.dst_port = ((__u16)c[0] << 8) | c[1];
+        }
+    }
+
+    /* A GSO packet leaves as gso_segs packets, each with the headers. */
+    const __u32 segs = skb->gso_segs;
+    if (segs > 1) {
+        p.packets = segs;
+        p.octets = (skb->len - nh) + (__u64)(segs - 1) * ((off - nh) + l4hdr);
+    } else {
+        p.octets = l3len;
+    }
+    return account(skb, &key, &p, direction);
+
+not_ip:
+    count(fe_ctr_not_ip, 1);
+    return TC_ACT_OK;
+truncated:
+    count(fe_ctr_truncated, 1);
+    return TC_ACT_OK;
+}
+
+SEC("tc")
+int fe_ingress(struct __sk_buff* skb) { return handle(skb, fe_dir_ingress); }
+
+SEC("tc")
+int fe_egress(struct __sk_buff* skb) { return handle(skb, fe_dir_egress); }

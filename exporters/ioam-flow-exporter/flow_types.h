@@ -1,0 +1,71 @@
+/* The flow map's key and value, shared by the tc programs (flow.bpf.c, C,
+ * clang -target bpf) and user space (main.cpp, C++). Fixed-width types only,
+ * no implicit padding: the key is hashed byte by byte, so every octet of it is
+ * written by the program (docs/flow-exporter.md, "Flow key"). */
+#ifndef IOAM_FLOW_TYPES_H
+#define IOAM_FLOW_TYPES_H
+
+#ifdef __cplusplus
+#include <cstdint>
+typedef std::uint8_t fe_u8;
+typedef std::uint16_t fe_u16;
+typedef std::uint32_t fe_u32;
+typedef std::uint64_t fe_u64;
+#else
+typedef __u8 fe_u8;
+typedef __u16 fe_u16;
+typedef __u32 fe_u32;
+typedef __u64 fe_u64;
+#endif
+
+enum { fe_dir_ingress = 0, fe_dir_egress = 1 };
+
+/* Addresses in network order; IPv4 in the first 4 octets, the rest zero.
+ * Ports in host order; ICMP and ICMPv6: src_port 0, dst_port type * 256 + code
+ * (the icmpTypeCode value); other protocols and non-first fragments: 0, 0. */
+struct fe_flow_key {
+    fe_u8 src[16];
+    fe_u8 dst[16];
+    fe_u32 ifindex;     /* the interface the program is attached to */
+    fe_u16 src_port;
+    fe_u16 dst_port;
+    fe_u8 ip_version;   /* 4 or 6 */
+    fe_u8 protocol;     /* IPv6: the upper-layer protocol after the extension headers */
+    fe_u8 direction;    /* fe_dir_ingress or fe_dir_egress */
+    fe_u8 pad;          /* always 0 */
+};
+
+/* Counters are updated with atomic adds from every CPU (exact counts);
+ * min/max TTL with compare-and-swap; flags with atomic or. */
+struct fe_flow_value {
+    fe_u64 packets;     /* wire packets: a GSO packet counts its segments */
+    fe_u64 octets;      /* IP header and payload of those packets */
+    fe_u64 first_ns;    /* bpf_ktime_get_ns() (CLOCK_MONOTONIC) of the first packet */
+    fe_u64 last_ns;     /* ... of the latest packet */
+    fe_u32 ingress_ifindex; /* egress: skb->ingress_ifindex (0 for local traffic); ingress: ifindex */
+    fe_u32 egress_ifindex;  /* egress: ifindex; ingress: 0 (not routed yet) */
+    fe_u32 tcp_flags;   /* OR of the TCP flags (low 8 bits of tcpControlBits + NS) */
+    fe_u32 min_ttl;     /* TTL / hop limit */
+    fe_u32 max_ttl;
+    fe_u32 tos;         /* IPv4 TOS / IPv6 traffic class of the latest packet */
+};
+
+/* A packet the program could not put into the map (it was full): sent to
+ * user space through the ring buffer, never lost silently. */
+struct fe_spill {
+    struct fe_flow_key key;
+    struct fe_flow_value value;
+};
+
+/* Per-CPU counters (array map "counters"). */
+enum {
+    fe_ctr_packets = 0,   /* packets the programs saw (skbs) */
+    fe_ctr_not_ip,        /* not IPv4/IPv6: not counted in any flow */
+    fe_ctr_truncated,     /* IP header cut short: not counted in any flow */
+    fe_ctr_spilled,       /* packets sent through the ring buffer (map full) */
+    fe_ctr_spill_lost,    /* ... and those the full ring buffer refused (lost) */
+    fe_ctr_spill_lost_octets,
+    fe_ctr_count
+};
+
+#endif
