@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
 from checks import check, finish, skip  # noqa: E402
@@ -89,7 +90,12 @@ def try_installed(make_replay, work):
         "/usr/share/ioam-exporter/ioam-ies.xml": "ioam-exporter",
         "/usr/include/ioam/ipfix.hpp": "libioam-ipfix-dev",
         "/usr/share/pkgconfig/ioam-ipfix.pc": "libioam-ipfix-dev",
+        "/usr/share/ioam-collector/rfc9951.xml": "ioam-collector",
     }
+    if "ioam-flow-exporter" in PACKAGES:
+        files.update({p: "ioam-flow-exporter" for p in (
+            "/usr/bin/ioam-flow-exporter", "/lib/systemd/system/ioam-flow-exporter.service",
+            "/etc/default/ioam-flow-exporter")})
     for path, pkg in files.items():
         r = run(["dpkg", "-S", path])
         check(r.returncode == 0 and r.stdout.startswith(pkg + ":"), f"{path} installed by {pkg}")
@@ -103,11 +109,18 @@ def try_installed(make_replay, work):
                       f"man {page}: {r.stdout.strip()}")
     lua = glob.glob("/usr/lib/*/wireshark/plugins/ioam.lua")
     check(len(lua) == 1, f"the dissector in Wireshark's global Lua plugin folder: {lua}")
-    if shutil.which("systemd-analyze"):
-        r = run(["systemd-analyze", "verify", "/lib/systemd/system/ioam-exporter.service"])
-        check(r.returncode == 0, f"systemd-analyze verify of the installed unit {r.stderr.strip()}")
-    r = run(["systemctl", "is-enabled", "ioam-exporter.service"])
-    check(r.stdout.strip() not in ("enabled", "enabled-runtime"), f"the unit is not enabled by the installation ({r.stdout.strip()})")
+    units = [p for p in files if p.endswith(".service")]
+    for unit in units:
+        if shutil.which("systemd-analyze"):
+            r = run(["systemd-analyze", "verify", unit])
+            check(r.returncode == 0, f"systemd-analyze verify of the installed unit {unit} {r.stderr.strip()}")
+        r = run(["systemctl", "is-enabled", os.path.basename(unit)])
+        check(r.stdout.strip() not in ("enabled", "enabled-runtime"),
+              f"{os.path.basename(unit)} is not enabled by the installation ({r.stdout.strip()})")
+
+    # The package's collector was built with OpenSSL (TLS) and libmicrohttpd (--metrics).
+    deps = run(["dpkg-query", "-W", "-f=${Depends}", "ioam-collector"]).stdout
+    check("libssl3" in deps and "libmicrohttpd" in deps, f"ioam-collector depends on libssl3 and libmicrohttpd: {deps}")
 
     # The installed exporter replays recorded events to the installed collector over UDP.
     pcap, expected, counts = (os.path.join(work, n) for n in ("events.pcap", "expected.jsonl", "counts"))
@@ -128,6 +141,42 @@ def try_installed(make_replay, work):
     got = [g for g in got if "options" not in g]
     check(col.returncode == 0 and got == want,
           f"installed ioam-collector printed the {len(want)} records make_replay expects (got {len(got)}, exit {col.returncode})")
+
+    # The installed collector correlates the same replay and serves its Prometheus endpoint (libmicrohttpd).
+    col = subprocess.Popen(["/usr/bin/ioam-collector", "--listen", f"127.0.0.1:{PORT}", "--idle-exit", "20",
+                            "--correlate", os.devnull, "--metrics", f"127.0.0.1:{PORT + 1}"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+    def scrape():
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{PORT + 1}/metrics", timeout=5) as resp:
+                return resp.read().decode()
+        except OSError:
+            return ""
+
+    def records(text):
+        return sum(int(float(line.split()[-1])) for line in text.splitlines()
+                   if line.startswith("ioam_correlator_records_total"))
+
+    text = ""
+    for _ in range(50):
+        if (text := scrape()) or col.poll() is not None:
+            break
+        time.sleep(0.1)
+    e = run(["/usr/bin/ioam-exporter", "--replay", pcap, "-c", f"127.0.0.1:{PORT}"], timeout=60)
+    for _ in range(50):  # refreshed every 0.25-0.5 s
+        time.sleep(0.2)
+        if records(text := scrape()) > 0:
+            break
+    col.terminate()
+    try:
+        _, err = col.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        col.kill()
+        _, err = col.communicate()
+    check(e.returncode == 0 and "# TYPE ioam_hop_delay_seconds histogram" in text and records(text) > 0,
+          f"installed ioam-collector --metrics serves the Prometheus text with the replay's records counted "
+          f"({records(text)} records; {err.strip()[-300:]})")
     if shutil.which("tshark"):
         r = run(["tshark", "-n", "-r", pcap, "-T", "fields", "-e", "ioam6_genl.cmd"])
         cmds = [x for x in r.stdout.split() if x]
@@ -181,7 +230,9 @@ def main():
                 ("", "unknown ok not-installed")]
         check(not left, f"every package removed ({left})")
         gone = ["/usr/bin/ioam-exporter", "/etc/default/ioam-exporter", "/lib/systemd/system/ioam-exporter.service",
-                "/usr/include/ioam", "/usr/share/ioam-exporter", *glob.glob("/usr/lib/*/wireshark/plugins/ioam.lua")]
+                "/usr/include/ioam", "/usr/share/ioam-exporter", "/usr/share/ioam-collector",
+                "/usr/bin/ioam-flow-exporter", "/etc/default/ioam-flow-exporter",
+                "/lib/systemd/system/ioam-flow-exporter.service", *glob.glob("/usr/lib/*/wireshark/plugins/ioam.lua")]
         check(not [p for p in gone if os.path.exists(p)], "no file of the packages left after the purge")
         shutil.rmtree(work, ignore_errors=True)
     return finish("debian/packages")
