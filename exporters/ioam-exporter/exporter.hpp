@@ -34,6 +34,7 @@
 #include "ioam/netlink/message.hpp"
 
 #include <poll.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -72,6 +73,7 @@ struct exporter_config {
     bool drop_privileges = true;
     unsigned mtu = 1500;
     unsigned flush_ms = 50;
+    unsigned coalesce_us = 1000;
     unsigned refresh = 600;
     std::uint32_t odid = 1;
     unsigned stats_interval = 0;
@@ -473,6 +475,14 @@ private:
                 if (st == netlink_source::status::fatal) {
                     rc = exit_runtime;
                     break;
+                }
+                // A batch that did not fill: let events gather in the socket
+                // buffer for a moment rather than wake up for every few of
+                // them (the wake-ups, not the encoding, cost most of the CPU
+                // at tens of thousands of events a second; bench/kernel_e2e.py).
+                if (cfg_.coalesce_us > 0 && src_.last_batch() < netlink_source::batch_size && !g_signals.stop) {
+                    const timespec ts{0, static_cast<long>(cfg_.coalesce_us) * 1000};
+                    (void)nanosleep(&ts, nullptr);
                 }
             }
             on_timers(now_ms());
