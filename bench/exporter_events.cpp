@@ -121,6 +121,7 @@ struct ours {
         o.capacity = message_capacity;
         return o;
     }
+    nl::event ev;  // reused: decoded in place
     void flush() { ex.flush(); }
     void run(const datagrams& in) {
         for (const auto& d : in) {
@@ -128,9 +129,8 @@ struct ours {
             while (!r.done()) {
                 auto m = r.next();
                 if (!m) [[unlikely]] break;
-                auto ev = nl::decode_event(*m);
-                if (!ev) [[unlikely]] continue;
-                (void)ex.add(*ev);
+                if (!nl::decode_event(*m, ev)) [[unlikely]] continue;
+                (void)ex.add(ev);
             }
         }
     }

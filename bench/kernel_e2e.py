@@ -10,7 +10,11 @@ events; ioam-exporter writes IPFIX to /dev/null and prints events and lost
 at exit.
 
 usage: bench/kernel_e2e.py [--build DIR] [--count N] [--type HEX] [--rate PPS]
-                           [--senders K] [-- 'OTHER EXPORTER COMMAND' ...]
+                           [--senders K] [--perf] [-- 'OTHER EXPORTER COMMAND' ...]
+For ioam-exporter it also reports the CPU time it used while the events came
+(user + system, /proc/PID/stat) per exported event, and its peak RSS
+(VmHWM); --perf records it with `perf record -g` meanwhile and prints where
+the time went (perf report, by symbol).
 Other exporters run under `sh -c` inside R; their last output lines are
 reported (and events=/lost= counts when they print them). Needs root,
 network namespaces, IPv6 IOAM with IOAM6 events and iproute2 with 'ip ioam';
@@ -33,12 +37,24 @@ ap.add_argument("--count", type=int, default=200000, help="packets to send (defa
 ap.add_argument("--type", default="0xf00000", help="trace type (default 0xf00000)")
 ap.add_argument("--rate", type=int, default=0, help="packets per second per sender, 0 = as fast as possible")
 ap.add_argument("--senders", type=int, default=2, help="ioam-inject processes sending in parallel (default 2)")
+ap.add_argument("--perf", action="store_true", help="perf record ioam-exporter while the events come")
 ap.add_argument("others", nargs="*", help="other exporter commands, after --")
 args = ap.parse_args()
 
 suffix = str(os.getpid())
 S, T, R = "kbS" + suffix, "kbT" + suffix, "kbR" + suffix
 IOAM_NS = 123
+
+
+def cpu_seconds(pid):
+    """User + system CPU time of a process so far."""
+    f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def memory_kb(pid, key):
+    m = re.search(rf"^{key}:\s+(\d+) kB", open(f"/proc/{pid}/status").read(), re.M)
+    return int(m.group(1)) if m else None
 
 
 def skip(why):
@@ -126,6 +142,13 @@ def main():
                     raise RuntimeError("ioam-exporter exited: " + open(procs[0][3]).read())
                 time.sleep(0.05)
             time.sleep(1.0)  # the others: no common "ready" line
+            xpid = procs[0][2].pid  # sh exec'd the exporter: same pid
+            cpu0 = cpu_seconds(xpid)
+            perf = None
+            if args.perf and shutil.which("perf"):
+                perf_data = os.path.join(d, "perf.data")
+                perf = subprocess.Popen(["perf", "record", "-g", "-o", perf_data, "-p", str(xpid)],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             t0 = time.time()
             share = [args.count // args.senders + (i < args.count % args.senders) for i in range(args.senders)]
             senders = [subprocess.Popen(["ip", "netns", "exec", S, inject, "--dst", "2001:db8:2::2", "--port", "9",
@@ -135,6 +158,11 @@ def main():
                 raise RuntimeError("ioam-inject failed")
             sent_s = time.time() - t0
             time.sleep(2.0)  # let the exporters drain their sockets
+            cpu = cpu_seconds(xpid) - cpu0
+            hwm, rss = memory_kb(xpid, "VmHWM"), memory_kb(xpid, "VmRSS")
+            if perf:
+                perf.send_signal(signal.SIGINT)
+                perf.wait(timeout=30)
             rx = ns(R, "cat /proc/net/snmp6")
             # No socket listens on the port: the datagrams count as NoPorts.
             delivered = sum(int(re.search(rf"{k}\s+(\d+)", rx.stdout).group(1))
@@ -163,6 +191,15 @@ def main():
                     print("  last output: " + " / ".join(text.strip().splitlines()[-3:]))
                 if name == "ioam-exporter" and ev is None:
                     rc = 1
+                if name == "ioam-exporter" and ev:
+                    print(f"\nioam-exporter: {cpu:.2f} s of CPU while the events came: {cpu / ev * 1e6:.2f} us per "
+                          f"exported event at {ev / sent_s / 1e3:.0f} k events/s; peak RSS {hwm} kB (now {rss} kB)\n")
+            if perf:
+                rep = subprocess.run(["perf", "report", "-i", perf_data, "--stdio", "--no-children", "--sort",
+                                      "dso,symbol", "--percent-limit", "1.5", "-g", "none"],
+                                     capture_output=True, text=True, timeout=120)
+                print("where ioam-exporter's time went (perf report, self time by symbol):")
+                print("\n".join(l for l in rep.stdout.splitlines() if l.strip() and not l.startswith("#")))
         except RuntimeError as e:
             print("FAIL:", e)
             rc = 1

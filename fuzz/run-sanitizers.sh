@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The test suite under AddressSanitizer and UndefinedBehaviorSanitizer (g++ by
-# default; CXX=clang++ works too): configures a separate build with
+# The test suite under AddressSanitizer and UndefinedBehaviorSanitizer, built
+# with clang++ (clang 14) by default, so that CI builds and tests the whole
+# tree with both compilers at no extra cost: tests/run.sh with g++, this with
+# clang++ (CC=gcc CXX=g++ picks g++ here). Configures a separate build with
 # -Db_sanitize=address,undefined, builds it and runs `meson test`. Any ASan
 # report, leak or UBSan report fails the test that triggered it.
 #
@@ -23,6 +25,10 @@
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${SANITIZE_BUILD_DIR:-$src/build-asan}
+if [ -z "${CXX:-}" ] && command -v clang++ >/dev/null; then
+  export CC=clang CXX=clang++
+fi
+echo "sanitizer build: ${CXX:-c++} ($("${CXX:-c++}" --version | head -1))"
 if [ ! -d "$build/meson-private" ]; then
   meson setup "$build" "$src" -Db_sanitize=address,undefined -Db_lundef=false \
     -Dtests=enabled -Dbenchmarks=disabled -Dbuildtype=debugoptimized

@@ -11,16 +11,31 @@ bool ipfix_file_writer::open(const std::string& path) {
     own_ = path != "-";
     f_ = own_ ? std::fopen(path.c_str(), "wb") : stdout;
     if (!f_) return false;
-    check_.emplace(f_);
+    check_.emplace();
     return true;
 }
 
-bool ipfix_file_writer::write(ioam::bytes_view message) {
-    if (!f_ || !check_->write(message)) {
+ioam::result<void> ipfix_file_writer::write(ioam::bytes_view message) {
+    if (!f_) {
         ++errors_;
-        return false;
+        return ioam::error{ioam::errc::no_room, 0};
     }
-    return true;
+    if (auto r = check_->check(message); !r) {
+        ++errors_;
+        return r;
+    }
+    if (std::fwrite(message.data(), 1, message.size(), f_) != message.size()) {
+        ++errors_;
+        return ioam::error{ioam::errc::no_room, 0};
+    }
+    ++written_;
+    bytes_ += message.size();
+    return {};
+}
+
+ioam::result<void> ipfix_file_writer::flush() {
+    if (!f_ || std::fflush(f_) != 0) return ioam::error{ioam::errc::no_room, 0};
+    return {};
 }
 
 bool ipfix_file_writer::close() {

@@ -12,16 +12,20 @@
 #include <cstdint>
 #include <cstdio>
 #include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
 namespace ioam_tools {
 
-/// Appends whole messages to a file ("-": stdout), each checked first
-/// (framing; templates before data, RFC 5655 and RFC 7011 8).
+/// Appends whole messages to a file ("-": stdout) or a caller's FILE*, each
+/// checked first by ioam::ipfix::file_checker (framing; templates before
+/// data, RFC 5655 and RFC 7011 8).
 class ipfix_file_writer {
 public:
     ipfix_file_writer() = default;
+    /// A FILE* the caller opened and will close (close() only flushes it).
+    explicit ipfix_file_writer(std::FILE* f, ioam::ipfix::file_checker_options opt = {}) : f_(f), check_(std::in_place, opt) {}
     ipfix_file_writer(const ipfix_file_writer&) = delete;
     ipfix_file_writer& operator=(const ipfix_file_writer&) = delete;
     ~ipfix_file_writer() { (void)close(); }
@@ -29,18 +33,26 @@ public:
     /// errno says why on failure.
     bool open(const std::string& path);
     [[nodiscard]] bool is_open() const noexcept { return f_ != nullptr; }
-    /// False (counted) when the message was refused or not completely written.
-    bool write(ioam::bytes_view message);
+    /// Checks and appends one message: the checker's error when it is
+    /// refused (nothing written), errc::no_room when the file took less
+    /// (errno says why); either is counted in errors().
+    ioam::result<void> write(ioam::bytes_view message);
+    /// fflush.
+    ioam::result<void> flush();
     [[nodiscard]] std::uint64_t errors() const noexcept { return errors_; }
-    [[nodiscard]] std::uint64_t messages() const noexcept { return check_ ? check_->messages() : 0; }
+    [[nodiscard]] std::uint64_t messages() const noexcept { return written_; }
+    [[nodiscard]] std::uint64_t bytes_written() const noexcept { return bytes_; }
+    [[nodiscard]] bool has_template(std::uint32_t odid, std::uint16_t id) const noexcept {
+        return check_ && check_->has_template(odid, id);
+    }
     /// Flushes and closes (not stdout); false when that failed.
     bool close();
 
 private:
     std::FILE* f_ = nullptr;
     bool own_ = false;
-    std::optional<ioam::ipfix::file_writer> check_;
-    std::uint64_t errors_ = 0;
+    std::optional<ioam::ipfix::file_checker> check_;
+    std::uint64_t errors_ = 0, written_ = 0, bytes_ = 0;
 };
 
 /// Reads a file ("-": stdin) one message at a time, without holding the

@@ -36,6 +36,9 @@ public:
     [[nodiscard]] int fd() const noexcept { return sub_.fd; }
     [[nodiscard]] std::uint16_t family() const noexcept { return sub_.family; }
     [[nodiscard]] const counters& stats() const noexcept { return c_; }
+    /// Datagrams the last receive() read in its last batch (batch_size: more may wait).
+    [[nodiscard]] std::size_t last_batch() const noexcept { return last_batch_; }
+    static constexpr std::size_t batch_size = 32;
     void close();
 
     /// Reads what is queued, a batch at a time (at most `rounds` batches):
@@ -44,12 +47,14 @@ public:
     /// receive errors.
     template <class Batch, class Datagram>
     status receive(Batch&& on_batch, Datagram&& on_datagram, unsigned rounds = 64) {
+        last_batch_ = 0;
         for (unsigned round = 0; round < rounds; ++round) {
             const int n = receive_batch();
             if (n == again) return status::ok;
             if (n == retry) continue;
             if (n == fatal_error) return status::fatal;
             on_batch();
+            last_batch_ = static_cast<std::size_t>(n);
             for (int i = 0; i < n; ++i) {
                 const auto& h = mmsg_[static_cast<std::size_t>(i)];
                 const auto& b = rx_[static_cast<std::size_t>(i)];
@@ -66,7 +71,7 @@ public:
     void update_lost();
 
 private:
-    static constexpr std::size_t batch = 32;
+    static constexpr std::size_t batch = batch_size;
     static constexpr int again = -1, retry = -2, fatal_error = -3;
     int receive_batch();
 
@@ -75,6 +80,7 @@ private:
     counters c_{};
     std::uint64_t base_drops_ = 0, next_overrun_log_ = 0;
     unsigned consecutive_errors_ = 0;
+    std::size_t last_batch_ = 0;
     std::array<std::array<std::byte, 16384>, batch> rx_{};
     std::array<iovec, batch> iov_{};
     std::array<mmsghdr, batch> mmsg_{};

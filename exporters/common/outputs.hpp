@@ -66,7 +66,7 @@ public:
     /// Flushes and closes; false when a write failed at the end.
     bool close() { return w_.close(); }
 
-    bool send(ioam::bytes_view m, std::uint32_t) { return w_.write(m); }
+    bool send(ioam::bytes_view m, std::uint32_t) { return static_cast<bool>(w_.write(m)); }
     [[nodiscard]] ioam::ipfix::transport transport() const noexcept { return ioam::ipfix::transport::file; }
 
 private:

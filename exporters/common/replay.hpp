@@ -1,17 +1,20 @@
 // --replay: recorded netlink datagrams (pcap.hpp) instead of the kernel. The
-// file is read into memory once, then walked without copies.
+// file is mapped (read-only, sequential) and walked without copies.
 #pragma once
 
 #include "pcap.hpp"
 
 #include <cstddef>
 #include <string>
-#include <vector>
 
 namespace ioam_tools {
 
 class replay_input {
 public:
+    replay_input() = default;
+    replay_input(const replay_input&) = delete;
+    replay_input& operator=(const replay_input&) = delete;
+    ~replay_input();
     /// Reads and checks the file; says why not on stderr, prefixed with `program`.
     bool open(const std::string& path, const char* program);
     /// The next datagram and its recorded time; false at the end or at a bad record (error()).
@@ -20,7 +23,8 @@ public:
     [[nodiscard]] std::size_t position() const { return reader_.position(); }
 
 private:
-    std::vector<std::byte> file_;
+    void* map_ = nullptr;
+    std::size_t size_ = 0;
     pcap::reader reader_;
 };
 

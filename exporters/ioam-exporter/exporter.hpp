@@ -34,6 +34,7 @@
 #include "ioam/netlink/message.hpp"
 
 #include <poll.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -72,6 +73,7 @@ struct exporter_config {
     bool drop_privileges = true;
     unsigned mtu = 1500;
     unsigned flush_ms = 50;
+    unsigned coalesce_us = 1000;
     unsigned refresh = 600;
     std::uint32_t odid = 1;
     unsigned stats_interval = 0;
@@ -315,7 +317,7 @@ private:
     void print_stats(std::FILE* f, const char* when) {
         const auto totals = tcp_totals();
         const auto& c = primary() ? *primary() : totals;
-        const auto& k = kinds_;
+        const auto& k = udp_s_ ? udp_s_->counts() : file_s_ ? file_s_->counts() : kinds_;
         const auto& s = src_.stats();
         const std::uint64_t send_errors = udp_.send_errors();
         const std::uint64_t write_errors = n_.write_errors + file_.write_errors();
@@ -356,18 +358,11 @@ private:
                 ++n_.other_messages;
                 continue;
             }
-            auto ev = ioam::netlink::decode_event(*m);
-            if (!ev) {
-                malformed("event", ev.error());
+            if (auto r = ioam::netlink::decode_event(*m, ev_); !r) {
+                malformed("event", r.error());
                 continue;
             }
-            const auto ok = ioam::exporting::check_event(*ev, cfg_.events.policy);
-            if (!ok) {
-                malformed("node data", ok.error());
-                continue;
-            }
-            if (!export_event(*ev, observed_ns)) continue;
-            ioam::exporting::count_event(kinds_, *ev, *ok);
+            if (!export_event(ev_, observed_ns)) continue;
             for (auto& t : tcp_) t->enqueue(d.subspan(m->offset, m->length), observed_ns);
         }
     }
@@ -378,7 +373,9 @@ private:
                          datagrams_, e.offset, ioam::make_error_code(e.code).message().c_str());
     }
 
-    // False when a layout rejects the event (counted once as malformed).
+    // False when the event does not check (node data) or a layout rejects
+    // it: counted once as malformed. The first session's layout checks it;
+    // without one (TCP collectors only), check_event does.
     bool export_event(const ioam::netlink::event& ev, std::uint64_t observed_ns) {
         bool rejected = false;
         const auto add = [&](auto& s) {
@@ -386,11 +383,19 @@ private:
             auto r = s.add(ev, observed_ns);
             if (s.counters().malformed != before) {
                 rejected = true;
-                malformed("event (layout)", r ? ioam::error{} : r.error());
+                malformed("node data", r ? ioam::error{} : r.error());
             }
         };
         if (udp_s_) add(*udp_s_);
         if (file_s_ && !rejected) add(*file_s_);
+        if (!udp_s_ && !file_s_) {
+            const auto nodes = ioam::exporting::check_event(ev, cfg_.events.policy, shapes_);
+            if (!nodes) {
+                malformed("node data", nodes.error());
+                return false;
+            }
+            ioam::exporting::count_event(kinds_, ev, *nodes);
+        }
         if (rejected) return false;
         ++n_.events;
         if (console_s_) {
@@ -471,6 +476,14 @@ private:
                     rc = exit_runtime;
                     break;
                 }
+                // A batch that did not fill: let events gather in the socket
+                // buffer for a moment rather than wake up for every few of
+                // them (the wake-ups, not the encoding, cost most of the CPU
+                // at tens of thousands of events a second; bench/kernel_e2e.py).
+                if (cfg_.coalesce_us > 0 && src_.last_batch() < netlink_source::batch_size && !g_signals.stop) {
+                    const timespec ts{0, static_cast<long>(cfg_.coalesce_us) * 1000};
+                    (void)nanosleep(&ts, nullptr);
+                }
             }
             on_timers(now_ms());
         }
@@ -532,7 +545,9 @@ private:
     std::uint64_t started_ms_ = wall_ms();
     std::uint64_t next_stats_ = 0;
     exporter_counts n_;
-    ioam::exporting::event_counts kinds_{};
+    ioam::exporting::event_counts kinds_{};      // without a UDP or file session
+    ioam::exporting::shape_cache shapes_;
+    ioam::netlink::event ev_;  // decoded in place, message after message
 };
 
 }  // namespace ioam_tools

@@ -54,6 +54,8 @@ void usage(std::FILE* f) {
         "      --replay PCAP            read recorded netlink events instead of the kernel\n"
         "      --record PCAP            also write the received netlink datagrams to PCAP\n"
         "                               (link type NETLINK 253; tshark reads it)\n"
+        "      --coalesce-us US         after a receive that found fewer than 32 datagrams, let\n"
+        "                               events gather for US microseconds (1000; 0: wake for each)\n"
         "      --rcvbuf BYTES           netlink receive buffer (default 33554432; forced when\n"
         "                               permitted, else capped by net.core.rmem_max)\n"
         "IPFIX:\n"
@@ -89,7 +91,7 @@ int main(int argc, char** argv) {
     exporter_config cfg;
     enum : int { o_file = 256, o_mtu, o_flush, o_refresh, o_odid, o_record, o_replay, o_stats, o_rcvbuf, o_user,
                  o_keep, o_reporting, o_tcp, o_tcp_backlog, o_drain, o_format, o_tls, o_tls_ca, o_tls_cert,
-                 o_tls_key, o_tls_name };
+                 o_tls_key, o_tls_name, o_coalesce };
     static const option longopts[] = {
         {"collector", required_argument, nullptr, 'c'},
         {"console", optional_argument, nullptr, 'o'},
@@ -111,6 +113,7 @@ int main(int argc, char** argv) {
         {"tls-cert", required_argument, nullptr, o_tls_cert},
         {"tls-key", required_argument, nullptr, o_tls_key},
         {"tls-server-name", required_argument, nullptr, o_tls_name},
+        {"coalesce-us", required_argument, nullptr, o_coalesce},
         {"tcp-backlog", required_argument, nullptr, o_tcp_backlog},
         {"drain-timeout", required_argument, nullptr, o_drain},
         {"format", required_argument, nullptr, o_format},
@@ -137,6 +140,10 @@ int main(int argc, char** argv) {
         case o_tls_cert: cfg.tls.cert = optarg; break;
         case o_tls_key: cfg.tls.key = optarg; break;
         case o_tls_name: cfg.tls.server_name = optarg; break;
+        case o_coalesce:
+            if (!parse_uint(optarg, 999999, v)) return bad("--coalesce-us", optarg);
+            cfg.coalesce_us = static_cast<unsigned>(v);
+            break;
         case o_tcp_backlog:
             if (!parse_uint(optarg, 1ULL << 34, v) || v < 65536) return bad("--tcp-backlog (at least 65536)", optarg);
             cfg.tcp_backlog = static_cast<std::size_t>(v);

@@ -250,7 +250,7 @@ TEST(Records, MessagesFillToTheMtuWithCorrectSequenceNumbers) {
 TEST(Records, ReportingNodeOnly) {
     const auto in = e2e::standard_traces()[2];  // three nodes
     sink s;
-    e2e::session<> ex(s, e2e::options(1472), x::pen10383_layout{{x::node_selection::reporting_only, t::type_policy::lenient}, {}});
+    e2e::session<> ex(s, e2e::options(1472), x::pen10383_layout{x::event_options{x::node_selection::reporting_only, t::type_policy::lenient}});
     ASSERT_TRUE(ex.add(decode(e2e::trace_message(in))));
     ex.flush();
     const auto recs = decode_all(s.messages);

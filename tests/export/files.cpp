@@ -1,8 +1,9 @@
 // Tests exporters/common/ipfix_file.{hpp,cpp}: the RFC 5655 file writer the
-// exporter's --file uses and the streaming reader (one message buffered at a
-// time) the collector can use: messages written are read back unchanged, a
-// data set without its template is refused, and a truncated or corrupt file
-// stops the reader with the error and its offset.
+// exporter's --file uses (ioam::ipfix::file_checker plus the FILE*) and the
+// streaming reader (one message buffered at a time) the collector can use:
+// messages written are read back unchanged, a data set without its template
+// is refused, and a truncated or corrupt file stops the reader with the
+// error and its offset.
 #include "ipfix_file.hpp"
 
 #include "ioam/ipfix/message.hpp"

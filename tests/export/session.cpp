@@ -26,6 +26,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <new>
@@ -356,4 +357,44 @@ TEST(Session, SinkRefCopiesReferToTheSink) {
     ss.flush();
     EXPECT_EQ(s.messages.size(), 1U);
     EXPECT_EQ(copy.transport(), ipfix::transport::udp);
+}
+
+// pen10383_layout copies a node's octets for the values of bits 0-11 instead
+// of walking the fields: for every combination of those bits (with and
+// without undefined bits 12-21, node 0 and node 1), the record must be the
+// one encode_node_record writes field by field.
+TEST(Session, Pen10383FastPathEqualsTheFieldWalk) {
+    struct last {
+        std::vector<std::byte> message;
+        bool send(ioam::bytes_view m, std::uint32_t) {
+            message.assign(m.begin(), m.end());
+            return true;
+        }
+        [[nodiscard]] ipfix::transport transport() const { return ipfix::transport::udp; }
+    } sink;
+    auto ss = std::make_unique<x::session<x::pen10383_layout, last>>(sink, e2e::options(1472));
+    std::size_t checked = 0;
+    for (std::uint32_t bits = 1; bits < 4096; ++bits)
+        for (const std::uint32_t extra : {0U, 0x000ffcU, 0x000001U}) {
+            const std::uint32_t type = bits << 12 | extra;
+            e2e::trace_input in{"t", 3, type, {e2e::make_node(0, std::nullopt, 0), e2e::make_node(1, std::nullopt, 0)}};
+            const auto msg = e2e::trace_message(in);
+            const auto ev = e2e::decode(msg);
+            ASSERT_TRUE(ss->add(ev));
+            ss->flush();
+            const auto nodes = ev.trace.nodes(t::type_policy::lenient).value();
+            const x::record_shape s = x::shape_of(ev.trace, nodes.size());
+            for (std::uint8_t i = 0; i < 2; ++i) {
+                std::array<std::byte, x::max_record_size> buf{};
+                ioam::byte_writer w(buf);
+                const t::node_view n = nodes[i];
+                ASSERT_TRUE(x::encode_node_record(s, {static_cast<std::uint32_t>(ss->counters().inputs), 3, i, 2, {}, {}},
+                                                  &n, w));
+                const auto rec = w.written();
+                ASSERT_NE(std::search(sink.message.begin(), sink.message.end(), rec.begin(), rec.end()), sink.message.end())
+                    << std::hex << "type 0x" << type << " node " << int{i};
+                ++checked;
+            }
+        }
+    EXPECT_EQ(checked, 4095U * 3 * 2);
 }

@@ -41,7 +41,6 @@ struct field_value {
 struct record_values {
     std::uint16_t template_id;
     std::vector<field_value> fields;
-    friend bool operator==(const record_values&, const record_values&) = default;
 };
 std::ostream& operator<<(std::ostream& o, const field_value& f) {
     return o << "(" << f.pen << "/" << f.id << ") " << f.value;

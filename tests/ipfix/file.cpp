@@ -1,5 +1,6 @@
 // Tests include/ioam/ipfix/file.hpp: RFC 5655 files written with our
-// message_writer and file_writer, read back with file_reader / parse_file and
+// message_writer through file_checker (and fwrite, as a program does: the
+// codec does no I/O), read back with file_reader / parse_file and
 // the template cache, refused input (data before its template, data after a
 // withdrawal, bad framing), a reader that always stops on damaged files, and
 // libfixbuf's ipfixDump reading our file (the IpfixDump tests, run as their
@@ -35,6 +36,31 @@ using t_hop = data_template<259, ie::ipNextHopIPv4Address, ie::minimumTTL>;
 using t_port = data_template<260, ie::sourceTransportPort>;
 using t_path = data_template<261, ie::flowId, ie::subTemplateList>;
 using t_mixed = data_template<262, ie::flowId, ie::subTemplateMultiList>;
+
+/// Appends messages that file_checker accepts to a FILE*, as the programs'
+/// writer (exporters/common/ipfix_file.cpp) does.
+class file_writer {
+public:
+    explicit file_writer(std::FILE* f) : f_(f) {}
+    result<void> write(bytes_view m) {
+        if (auto r = check_.check(m); !r) return r;
+        if (std::fwrite(m.data(), 1, m.size(), f_) != m.size()) return error{errc::no_room, 0};
+        bytes_ += m.size();
+        return {};
+    }
+    result<void> flush() {
+        if (std::fflush(f_) != 0) return error{errc::no_room, 0};
+        return {};
+    }
+    [[nodiscard]] std::size_t messages() const { return check_.messages(); }
+    [[nodiscard]] std::uint64_t bytes_written() const { return bytes_; }
+    [[nodiscard]] bool has_template(std::uint32_t odid, std::uint16_t id) const { return check_.has_template(odid, id); }
+
+private:
+    std::FILE* f_;
+    file_checker check_;
+    std::uint64_t bytes_ = 0;
+};
 
 ipv4_address v4(int a, int b, int c, int d) { return ipv4_address{make_bytes(a, b, c, d)}; }
 

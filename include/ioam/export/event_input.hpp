@@ -3,6 +3,7 @@
 // take the same options, check an event the same way and count the same kinds.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 
@@ -59,6 +60,49 @@ struct event_counts {
     // A real trace fits an IPv6 option (255 octets): a node count above 255
     // cannot come from a packet.
     if (nodes->size() > 255) return error{errc::value_out_of_range, ev.trace.data_offset};
+    return nodes;
+}
+
+/// make_shape's results for the last few trace types: checking an event
+/// walks the trace-type bits to lay out its nodes, and a stream of events
+/// has few types. Only successes are kept (an error's offset is the event's).
+class shape_cache {
+public:
+    [[nodiscard]] constexpr result<trace::trace_shape> get(std::uint32_t type, trace::type_policy policy,
+                                                           std::size_t offset) noexcept {
+        for (std::size_t i = 0; i < used_; ++i)
+            if (e_[i].type == type && e_[i].policy == policy) return e_[i].shape;
+        auto s = trace::make_shape(type, policy, offset);
+        if (!s) return s;
+        e_[next_] = {type, policy, *s};
+        next_ = (next_ + 1) % e_.size();
+        if (used_ < e_.size()) ++used_;
+        return s;
+    }
+
+private:
+    struct entry {
+        std::uint32_t type = 0;
+        trace::type_policy policy{};
+        trace::trace_shape shape{};
+    };
+    std::array<entry, 4> e_{};
+    std::size_t used_ = 0, next_ = 0;
+};
+
+/// check_event with the node layout from a cache: the same checks as
+/// netlink::trace_event::nodes() (type under the policy, NodeLen against it,
+/// nodes tiling the data), the same errors.
+[[nodiscard]] constexpr result<trace::node_list> check_event(const netlink::event& ev, trace::type_policy policy,
+                                                             shape_cache& cache) noexcept {
+    if (ev.type != netlink::ioam6::event_type::trace) return check_event(ev, policy);
+    const auto& t = ev.trace;
+    auto s = cache.get(t.trace_type(), policy, t.data_offset);
+    if (!s) return s.error();
+    if (s->node_len != t.node_len) return error{errc::bad_node_len, t.data_offset};
+    auto nodes = trace::node_list::decode(*s, t.data, t.data_offset);
+    if (!nodes) return nodes.error();
+    if (nodes->size() > 255) return error{errc::value_out_of_range, t.data_offset};
     return nodes;
 }
 

@@ -31,8 +31,11 @@ struct rawexport_layout {
     event_options options{};
     event_counts counts{};
 
+    constexpr rawexport_layout() noexcept = default;
+    constexpr explicit rawexport_layout(event_options o) noexcept : options(o) {}
+
     constexpr result<void> encode(const input& ev, const input_context& c, auto& out) noexcept {
-        auto nodes = check_event(ev, options.policy);
+        auto nodes = check_event(ev, options.policy, shapes_);
         if (!nodes) return nodes.error();
         const bool dex = ev.type == netlink::ioam6::event_type::dex;
         // Fails only when the node data is more than an IOAM option can hold.
@@ -53,6 +56,7 @@ struct rawexport_layout {
     static decoded decode(const ipfix::dynamic_record& r) { return rawexport::decode_record(r); }
 
 private:
+    shape_cache shapes_;
     std::array<std::byte, rawexport::max_option_size> option_;  // rebuilt per event: not zeroed
 };
 

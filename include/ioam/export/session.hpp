@@ -12,9 +12,9 @@
 //   clock --tick()--> flush timer; template refresh over datagrams (8.4)
 //   statistics --add_stats()--> options record (stats.hpp), then flush
 //
-// No I/O and no allocation: the sink does the I/O; the message buffer, the
-// scratch record and the template table are members (a session is large:
-// give it static or heap storage).
+// No I/O and no allocation: the sink does the I/O; the message buffer and
+// the template table are members (a session is large: give it static or
+// heap storage). Layouts write records in place into the message.
 #pragma once
 
 #include <array>
@@ -304,10 +304,7 @@ private:
         result<void> first_error{};
         template <class Write>
         constexpr result<void> operator()(const shape& sh, Write&& write) noexcept {
-            byte_writer w(s.scratch_);
-            auto r = write(w);
-            if (r) r = s.put(sh, w.written());
-            else r = s.fail_too_big(r.error());
+            auto r = s.put(sh, write);
             if (!r && first_error) first_error = r;
             return r;
         }
@@ -346,7 +343,9 @@ private:
         return {};
     }
 
-    constexpr result<void> put(const shape& sh, bytes_view rec) noexcept {
+    /// One record of shape `sh`, written in place into the message by write(byte_writer&).
+    template <class Write>
+    constexpr result<void> put(const shape& sh, Write& write) noexcept {
         typename decltype(table_)::found how{};
         bool withdraw = false;
         auto& e = table_.lookup(sh, how, withdraw);
@@ -368,7 +367,7 @@ private:
         }
         if (!table_.sent(e))
             if (auto r = send_template(e); !r) return r;
-        if (auto r = with_room([&] { return writer_.add_record_bytes(e.id, rec, e.min_record_size); }); !r)
+        if (auto r = with_room([&] { return writer_.add_record_with(e.id, e.min_record_size, write); }); !r)
             return fail_too_big(r.error());
         ++c_.records;
         return {};
@@ -386,7 +385,6 @@ private:
     bool pending_ = false;
     bool stats_template_sent_ = false;
     std::uint64_t pending_since_ = 0, next_refresh_ = 0;
-    std::array<std::byte, L::max_record_size> scratch_;  // one record at a time: not zeroed
     std::array<std::byte, ipfix::max_message_size> msg_;
     ipfix::message_writer writer_;
 };

@@ -12,9 +12,9 @@
 // is truncated or malformed, with its error and offset; parse_file() checks
 // every message up front and returns a range that cannot fail.
 //
-// Writing is the one place in the codec that does I/O: file_writer appends
-// finished messages to a caller's std::FILE*. It is kept in this header so
-// the codec headers stay free of I/O. What it enforces of RFC 5655:
+// Writing: file_checker says whether a finished message may go into the
+// file next; the program writes it (the codec does no I/O: the FILE* is in
+// exporters/common/ipfix_file.{hpp,cpp}). What it enforces of RFC 5655:
 //  - every message is complete and well framed (checked with parse_message
 //    before anything is written, so a file never holds a partial message);
 //  - templates before data (RFC 5655, RFC 7011 8): a data set
@@ -31,7 +31,6 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
 #include <iterator>
 #include <vector>
 
@@ -133,46 +132,37 @@ private:
 
 // ---- writing -----------------------------------------------------------------------------
 
-struct file_writer_options {
+struct file_checker_options {
     /// Refuse data sets whose template was not written before (RFC 5655,
     /// RFC 7011 8). Off: messages are only checked for framing.
     bool templates_before_data = true;
-    /// fflush() after every message (a reader may follow the file as it grows).
-    bool flush_each = false;
 };
 
-/// Appends finished IPFIX messages to a std::FILE* (borrowed: the caller
-/// opens and closes it). Keeps, per observation domain, which template ids
-/// were written and which were withdrawn. Tracking allocates (once per
-/// observation domain); encoding does not happen here.
-/// I/O failures are reported as errc::no_room (the output took fewer octets
-/// than the message; errno says why), the closest code the codec has.
-class file_writer {
+/// Checks each message before it is appended to a file: one whole, well
+/// framed message, and (by default) templates before data per observation
+/// domain, no data after a withdrawal until the template comes again. A
+/// message it accepts changes its state, as if written; a refused one
+/// changes nothing. No I/O; tracking allocates once per observation domain.
+class file_checker {
 public:
-    explicit file_writer(std::FILE* f, file_writer_options opt = {}) noexcept : f_(f), opt_(opt) {}
+    explicit file_checker(file_checker_options opt = {}) noexcept : opt_(opt) {}
 
-    /// Checks `message` and appends it. Nothing is written when it is refused;
-    /// error offsets are from the start of `message`.
-    result<void> write(bytes_view message) {
+    /// Whether `message` may be written next; error offsets are from the
+    /// start of `message`.
+    result<void> check(bytes_view message) {
         auto m = parse_message(message);
         if (!m) return m.error();
         if (m->bytes().size() != message.size()) return error{errc::length_past_end, 2};  // one message per call
         if (opt_.templates_before_data)
             if (auto c = check_templates(*m); !c) return c;
-        if (std::fwrite(message.data(), 1, message.size(), f_) != message.size()) return error{errc::no_room, 0};
-        if (opt_.flush_each && std::fflush(f_) != 0) return error{errc::no_room, 0};
         bytes_ += message.size();
         ++messages_;
         return {};
     }
-    /// Writes what the C library buffers.
-    result<void> flush() noexcept {
-        if (std::fflush(f_) != 0) return error{errc::no_room, 0};
-        return {};
-    }
 
+    /// Messages and octets accepted.
     [[nodiscard]] std::size_t messages() const noexcept { return messages_; }
-    [[nodiscard]] std::uint64_t bytes_written() const noexcept { return bytes_; }
+    [[nodiscard]] std::uint64_t bytes_accepted() const noexcept { return bytes_; }
     /// Whether template `id` is usable for data in observation domain `odid`.
     [[nodiscard]] bool has_template(std::uint32_t odid, std::uint16_t id) const noexcept {
         for (const auto& d : domains_)
@@ -240,8 +230,7 @@ private:
         return {};
     }
 
-    std::FILE* f_;
-    file_writer_options opt_;
+    file_checker_options opt_;
     std::vector<domain> domains_;
     domain scratch_{};
     std::uint64_t bytes_ = 0;

@@ -114,6 +114,23 @@ public:
         }, id, true, min_record_size);
     }
 
+    /// Adds one data record for template `id`, written in place by
+    /// put(byte_writer&) -> result<void> (a run-time encoder: no copy
+    /// through a scratch buffer). Nothing of it stays when it fails.
+    template <class Put>
+    constexpr result<void> add_record_with(std::uint16_t id, std::size_t min_record_size, Put&& put) noexcept {
+        if (id < 256) return error{errc::bad_template_id, w_.size()};
+        return add([&](byte_writer& w) -> result<void> {
+            // A local writer over the free space: its position stays in
+            // registers (the member's would be reloaded after every octet stored).
+            byte_writer local(bytes_span(w.data() + w.size(), w.remaining()));
+            if (auto r = put(local); !r) return r;
+            if (!local.ok()) return error{errc::no_room, w.size()};
+            (void)w.reserve(local.size());
+            return {};
+        }, id, true, min_record_size);
+    }
+
     /// Template withdrawal (RFC 7011 8.1): not allowed over UDP (8.4).
     template <compile_time_template T>
     constexpr result<void> withdraw() noexcept {

@@ -102,15 +102,32 @@ constexpr bool want_len(const attribute& a, std::size_t n) noexcept { return a.p
 /// errc::bad_attribute for malformed attributes, errc::bad_attribute for a
 /// known attribute of the wrong length, errc::missing_attribute when a
 /// required attribute is absent.
-[[nodiscard]] constexpr result<event> decode_event(bytes_view in, std::size_t base = 0) noexcept {
+/// This form fills `ev`, so a loop can reuse one event rather than copy one
+/// out of a result per message: the member of ev.type is reset and filled
+/// (of a DEX event's `field`, the entries of the bits in `present`), the other
+/// member is left as it was.
+[[nodiscard]] constexpr result<void> decode_event(bytes_view in, event& ev, std::size_t base = 0) noexcept {
     auto g = decode_genl_header(in, base);
     if (!g) return g.error();
-    event ev;
     if (g->cmd != static_cast<std::uint8_t>(ioam6::event_type::trace) &&
         g->cmd != static_cast<std::uint8_t>(ioam6::event_type::dex))
         return error{errc::bad_message, base};
     ev.type = static_cast<ioam6::event_type>(g->cmd);
+    ev.skipped = 0;
+    ev.pads = 0;
     const bool is_trace = ev.type == ioam6::event_type::trace;
+    if (is_trace) {
+        ev.trace = trace_event{};
+    } else {
+        auto& d = ev.dex;  // field[] is read only where `present` says so
+        d.option_type = 4;
+        d.namespace_id = 0;
+        d.flow_id.reset();
+        d.seq_num.reset();
+        d.present = 0;
+        d.oss_schema = trace::no_schema;
+        d.oss_data = {};
+    }
     unsigned seen = 0;  // trace: bits 1-4 for attributes 1-4; dex: bit 6 for the namespace
     attr_reader r(in.subspan(genl_header_size), base + genl_header_size);
     while (!r.done()) {
@@ -191,12 +208,20 @@ constexpr bool want_len(const attribute& a, std::size_t n) noexcept { return a.p
     }
     if (is_trace && seen != 0x1eU) return error{errc::missing_attribute, base};
     if (!is_trace && !(seen & (1U << ioam6::attr::dex_namespace))) return error{errc::missing_attribute, base};
+    return {};
+}
+[[nodiscard]] constexpr result<event> decode_event(bytes_view in, std::size_t base = 0) noexcept {
+    event ev;
+    if (auto r = decode_event(in, ev, base); !r) return r.error();
     return ev;
 }
 
 /// Decodes an event from a netlink message (its payload).
 [[nodiscard]] constexpr result<event> decode_event(const message& m) noexcept {
     return decode_event(m.payload, m.offset + nlmsg_header_size);
+}
+[[nodiscard]] constexpr result<void> decode_event(const message& m, event& ev) noexcept {
+    return decode_event(m.payload, ev, m.offset + nlmsg_header_size);
 }
 
 /// Writes a TRACE event message as the kernel does (ioam6_event()).
