@@ -86,6 +86,13 @@ public:
             bad_log_("message does not parse at offset %zu: %s", m.offset(), m.error_code().message().c_str());
             return false;
         }
+        message(session, *m);
+        return true;
+    }
+
+    /// Decodes one parsed message of a session (a file reader's).
+    void message(std::uint64_t session, const ipfix::message_view& mv) {
+        const ipfix::message_view* m = &mv;
         ++messages_;
         last_records_ = records_;
         bool seed_records = false;
@@ -146,7 +153,6 @@ public:
                      m->observation_domain(), sum.skipped_sets, sum.invalid_templates,
                      ioam::make_error_code(sum.first_error.code).message().c_str(), sum.first_error.offset);
         if (!o_.json || flush_each_) std::fflush(stdout);
-        return true;
     }
 
     /// Records decoded by the last message() (for per-peer counts).

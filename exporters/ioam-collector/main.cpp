@@ -4,9 +4,9 @@
 // line per record (a trace node or a DEX event); options records (e.g. the
 // exporter's statistics) are printed field by field. This file parses the
 // options and wires the parts: collector.hpp decodes and counts,
-// network.cpp serves the transports, message_reader.hpp streams files.
+// network.cpp serves the transports, exporters/common/ipfix_file.hpp streams files.
 #include "collector.hpp"
-#include "message_reader.hpp"
+#include "ipfix_file.hpp"
 #include "network.hpp"
 
 #include <getopt.h>
@@ -70,33 +70,22 @@ void usage(std::FILE* f) {
 }
 
 int read_file(collector& c, const std::string& path, std::uint64_t session) {
-    std::FILE* f = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
-    if (!f) {
+    // RFC 5655: a file is a sequence of whole messages, read one at a time
+    // (the shared reader, exporters/common/ipfix_file.hpp).
+    ioam_tools::ipfix_file_reader in;
+    if (!in.open(path)) {
         std::fprintf(stderr, "ioam-collector: %s: %s\n", path.c_str(), std::strerror(errno));
         return exit_open;
     }
-    // RFC 5655: a file is a sequence of whole messages, read one at a time.
-    message_reader in(f);
+    for (ioam::ipfix::message_view m; !c.done() && in.next(m);) c.message(session, m);
     int rc = exit_ok;
-    for (ioam::bytes_view m; !c.done();) {
-        const auto st = in.next(m);
-        if (st == message_reader::status::end) break;
-        if (st != message_reader::status::message) {
-            std::fprintf(stderr, "ioam-collector: %s: %s at offset %zu%s%s\n", path.c_str(),
-                         st == message_reader::status::io_error    ? "read error"
-                         : st == message_reader::status::truncated ? "truncated message"
-                                                                   : "not an IPFIX message",
-                         in.offset(), in.error().empty() ? "" : ": ", in.error().c_str());
-            rc = exit_decode;
-            break;
-        }
-        if (!c.message(session, m, in.offset())) {
-            rc = exit_decode;
-            break;
-        }
+    if (const auto st = in.status(); !st) {
+        std::fprintf(stderr, "ioam-collector: %s: %s at offset %zu\n", path.c_str(),
+                     st.code() == ioam::errc::truncated ? "truncated message" : st.error_code().message().c_str(),
+                     st.offset());
+        rc = exit_decode;
     }
     c.end_session(session);
-    if (f != stdin) std::fclose(f);
     return rc;
 }
 
