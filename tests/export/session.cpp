@@ -110,9 +110,18 @@ struct flow_layout {
     }
 };
 
+/// flow_layout with its own template ids: 900 with ports, 700 without.
+struct named_flow_layout : flow_layout {
+    static constexpr std::uint16_t template_id(const shape& s) { return s.port ? 900 : 700; }
+};
+
 static_assert(x::record_layout<x::pen10383_layout>);
 static_assert(x::record_layout<x::rawexport_layout>);
 static_assert(x::record_layout<flow_layout>);
+static_assert(x::names_template_ids<named_flow_layout>);
+static_assert(!x::names_template_ids<flow_layout> && !x::names_template_ids<x::pen10383_layout> &&
+                  !x::names_template_ids<x::rawexport_layout>,
+              "the event layouts keep first-seen numbering");
 static_assert(!x::record_layout<flow>, "a struct without the layout's members is no layout");
 static_assert(x::message_sink<e2e::sink>);
 
@@ -147,7 +156,77 @@ std::size_t count_templates(const std::vector<std::vector<std::byte>>& msgs) {
     return n;
 }
 
+/// (id, withdrawal) of every template record, in order.
+std::vector<std::pair<std::uint16_t, bool>> template_ids(const std::vector<std::vector<std::byte>>& msgs) {
+    std::vector<std::pair<std::uint16_t, bool>> ids;
+    for (const auto& m : msgs)
+        for (const auto s : ipfix::parse_message(m).value().sets())
+            if (s.is_template_set())
+                for (const auto tr : ipfix::parse_template_set(s).value()) ids.emplace_back(tr.id(), tr.is_withdrawal());
+    return ids;
+}
+
+/// Data set ids (template ids of records) of every data set, in order.
+std::vector<std::uint16_t> data_set_ids(const std::vector<std::vector<std::byte>>& msgs) {
+    std::vector<std::uint16_t> ids;
+    for (const auto& m : msgs)
+        for (const auto s : ipfix::parse_message(m).value().sets())
+            if (s.id() >= 256) ids.push_back(s.id());
+    return ids;
+}
+
 }  // namespace
+
+TEST(Session, LayoutsCanNameTheirTemplateIds) {
+    using P = std::pair<std::uint16_t, bool>;
+    // First-seen order would give the ICMP shape 256 and the TCP shape 257.
+    e2e::sink s;
+    s.over = ipfix::transport::tcp;
+    e2e::session<named_flow_layout> ss(s, e2e::options(1472));
+    ASSERT_TRUE(ss.add({1, 64, 0}));
+    ASSERT_TRUE(ss.add({6, 1000, 443}));
+    ss.flush();
+    EXPECT_EQ(template_ids(s.messages), (std::vector<P>{{700, false}, {900, false}}));
+    EXPECT_EQ(data_set_ids(s.messages), (std::vector<std::uint16_t>{700, 900}));
+    // A new transport session keeps the ids; the templates go out again.
+    (void)ss.restart();
+    s.messages.clear();
+    ASSERT_TRUE(ss.add({17, 5, 53}));
+    ss.flush();
+    EXPECT_EQ(template_ids(s.messages), (std::vector<P>{{900, false}}));
+    const auto d = decode_all<named_flow_layout>(s.messages);
+    ASSERT_EQ(d.size(), 1U);
+    EXPECT_EQ(d[0].port, 53);
+
+    // The unnamed layout, same inputs: first-seen numbering from first_template_id.
+    e2e::sink u;
+    e2e::session<flow_layout> us(u, e2e::options(1472));
+    ASSERT_TRUE(us.add({1, 64, 0}));
+    ASSERT_TRUE(us.add({6, 1000, 443}));
+    us.flush();
+    EXPECT_EQ(template_ids(u.messages), (std::vector<P>{{256, false}, {257, false}}));
+}
+
+TEST(Session, NamedIdsAreWithdrawnWhenTheirSlotIsReused) {
+    using P = std::pair<std::uint16_t, bool>;
+    // A table of one template over a stream: each new shape evicts the other,
+    // whose (named) id is withdrawn before the new one is defined.
+    e2e::sink s;
+    s.over = ipfix::transport::tcp;
+    x::session<named_flow_layout, e2e::sink, 1> ss(s, e2e::options(1472));
+    ASSERT_TRUE(ss.add({6, 1, 1}));
+    ASSERT_TRUE(ss.add({1, 2, 0}));
+    ASSERT_TRUE(ss.add({6, 3, 3}));
+    ss.flush();
+    EXPECT_EQ(template_ids(s.messages),
+              (std::vector<P>{{900, false}, {900, true}, {700, false}, {700, true}, {900, false}}));
+    EXPECT_EQ(data_set_ids(s.messages), (std::vector<std::uint16_t>{900, 700, 900}));
+    EXPECT_EQ(ss.counters().withdrawals, 2U);
+    const auto d = decode_all<named_flow_layout>(s.messages);
+    ASSERT_EQ(d.size(), 3U);
+    EXPECT_EQ(d[1].octets, 2U);
+    EXPECT_EQ(d[2].port, 3);
+}
 
 TEST(Session, AThirdLayoutIsOneStruct) {
     e2e::sink s;

@@ -114,7 +114,9 @@ TEST(FlowSession, StandardLayoutRoundTripsThroughTheSession) {
     s.flush();
     EXPECT_EQ(s.counters().records, 4u);
     EXPECT_EQ(s.templates_known(), 2u);  // one per IP version
-    const auto out = decode_all<x::flow_standard_layout>(sink);
+    std::vector<std::uint16_t> ids;
+    const auto out = decode_all<x::flow_standard_layout>(sink, &ids);
+    EXPECT_EQ(ids, (std::vector<std::uint16_t>{300, 301, 301, 300})) << "the documented ids, default session options";
     ASSERT_EQ(out.size(), in.size());
     for (std::size_t i = 0; i < in.size(); ++i) EXPECT_TRUE(same(in[i], out[i], false)) << "record " << i;
 }
@@ -134,8 +136,9 @@ TEST(FlowSession, SeedLayoutSixtyOctetsOthersSkipped) {
     ASSERT_EQ(out.size(), 4u);
     const std::array<std::size_t, 4> kept{0, 1, 4, 5};
     for (std::size_t i = 0; i < 4; ++i) EXPECT_TRUE(same(in[kept[i]], out[i], true)) << "record " << i;
-    // The session numbers templates in first-seen order (not the seed's fixed ids).
-    EXPECT_EQ(ids, (std::vector<std::uint16_t>{256, 257, 258, 259}));
+    // The layout names the seed's fixed ids, whatever order the flows come in
+    // (first-seen numbering would be 256, 257, 258, 259).
+    EXPECT_EQ(ids, (std::vector<std::uint16_t>{256, 259, 257, 258}));
     for (const auto& m : sink.messages) {
         auto p = parse_message(m);
         ASSERT_TRUE(p);

@@ -5,12 +5,10 @@
 //     flow.hpp's ipv4_template / ipv6_template under the session's ids.
 //   flow_seed_layout ("seed"): shape = the seed's template (TCP/ICMP x
 //     ingress/egress); other flows make no record and are counted (skipped).
-// The session numbers shapes in first-seen order from first_template_id.
-// ioam-flow-exporter gets the documented ids (standard 300/301, seed 256-259:
-// TCP ingress, TCP egress, ICMP ingress, ICMP egress) by adding one record
-// of each shape in that order and dropping that first message unsent
-// (session::restart keeps the ids); a way for a layout to name its ids in
-// the session would make that unnecessary.
+// Both name their template ids (names_template_ids, layout.hpp): standard
+// 300 IPv4, 301 IPv6; seed 256 TCP ingress, 257 TCP egress, 258 ICMP
+// ingress, 259 ICMP egress (docs/flow-exporter.md), whatever order flows
+// come in.
 #pragma once
 
 #include <array>
@@ -128,6 +126,9 @@ struct flow_standard_layout {
     static constexpr std::size_t min_record_size(const shape& s) noexcept {
         return s.ip_version == 6 ? flow::ipv6_template::record_size : flow::ipv4_template::record_size;
     }
+    static constexpr std::uint16_t template_id(const shape& s) noexcept {
+        return s.ip_version == 6 ? flow::ipv6_template_id : flow::ipv4_template_id;
+    }
     static decoded decode(const ipfix::dynamic_record& r) { return flow::decode_flow(r); }
 };
 
@@ -163,11 +164,17 @@ struct flow_seed_layout {
                            : flow::encode_template_as<flow::seed_icmp_ingress>(id, w);
     }
     static constexpr std::size_t min_record_size(const shape&) noexcept { return flow::seed_tcp_ingress::record_size; }
+    static constexpr std::uint16_t template_id(const shape& s) noexcept {
+        return static_cast<std::uint16_t>(flow::seed_tcp_ingress::id + s.index);
+    }
     static decoded decode(const ipfix::dynamic_record& r) { return flow::decode_flow(r); }
 };
 
 static_assert(record_layout<flow_standard_layout> && record_layout<flow_seed_layout>,
               "ioam: the flow layouts are record layouts (layout.hpp)");
+static_assert(names_template_ids<flow_standard_layout> && names_template_ids<flow_seed_layout> &&
+                  flow_seed_layout::template_id({3}) == flow::seed_icmp_egress::id,
+              "ioam: the flow layouts name their documented template ids");
 
 /// The layouts of ioam-flow-exporter (--layout). The first is the default.
 using flow_layouts = layout_list<flow_standard_layout, flow_seed_layout>;

@@ -8,6 +8,9 @@
 //   input --layout.encode(in, ctx, out)--> out(shape, writer-fn) per record
 //   shape --L::encode_template(id, shape, w)--> template record
 //   shape --L::min_record_size(shape)--> smallest record (set padding, 3.3.1)
+//   shape --L::template_id(shape)--> the shape's own template id (optional,
+//         names_template_ids: without it the session numbers shapes in
+//         first-seen order)
 //   data record --L::decode(dynamic_record)--> L::decoded (the collector side)
 //
 // Layouts live one per file (pen10383_layout.hpp, rawexport_layout.hpp) and
@@ -64,5 +67,14 @@ concept record_layout =
         { L::min_record_size(s) } -> std::convertible_to<std::size_t>;
         { L::decode(rec) } -> std::same_as<typename L::decoded>;
     };
+
+/// A layout that names the template id of every shape (a fixed, documented
+/// numbering, like the flow layouts'), instead of the session's first-seen
+/// numbering. Distinct shapes must have distinct ids, each 256 or above
+/// (RFC 7011 3.4.1), and below the statistics template's 4000 (stats.hpp).
+template <class L>
+concept names_template_ids = requires(const typename L::shape& s) {
+    { L::template_id(s) } -> std::convertible_to<std::uint16_t>;
+};
 
 }  // namespace ioam::exporting

@@ -4,7 +4,8 @@
 // and measure is what runs.
 //
 //   input, receive time --add()--> layout.encode (layout.hpp) --> records
-//     --> template table: an id per shape; a template goes out before its
+//     --> template table: an id per shape (first-seen order, or the layout's
+//         own, names_template_ids); a template goes out before its
 //         first record, again after refresh; an id reused for a new shape is
 //         withdrawn first over streams and files (RFC 7011 8.1)
 //     --> message_writer (ipfix/message.hpp): fills up to the capacity
@@ -365,6 +366,10 @@ private:
                 flush();
             }
         }
+        // A layout that names its ids: the shape's id, not the slot's (the
+        // old id was withdrawn above).
+        if constexpr (names_template_ids<L>)
+            if (how != decltype(table_)::found::known) e.id = static_cast<std::uint16_t>(L::template_id(sh));
         if (!table_.sent(e))
             if (auto r = send_template(e); !r) return r;
         if (auto r = with_room([&] { return writer_.add_record_with(e.id, e.min_record_size, write); }); !r)
