@@ -4,7 +4,10 @@
 // Every connection is its own transport session, so each output owns an
 // export session (ioam/export/session.hpp: templates before their first use
 // on every connection, sequence numbers from 0, ids withdrawn before reuse)
-// and a bounded backlog of raw inputs. Inputs are encoded only while
+// and a bounded backlog of raw inputs. basic_output<Session> works for any
+// session interface with an input type (kernel events: event_session,
+// `output`; flows: ioam-flow-exporter's flow_session): the backlog holds each
+// input as bytes, and the program's decode turns them back into an input. Inputs are encoded only while
 // connected and while the connection takes what was encoded, so nothing is
 // encoded for a session that cannot receive it; a broken connection keeps its
 // backlog for the next one. What cannot be kept is counted: inputs that find
@@ -12,6 +15,7 @@
 // a connection breaks. Connections are retried with exponential backoff.
 #pragma once
 
+#include "clock.hpp"
 #include "connection.hpp"
 #include "event_session.hpp"
 
@@ -28,6 +32,7 @@
 #include <cstring>
 #include <memory>
 #include <span>
+#include <type_traits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -100,9 +105,9 @@ struct counters {
 
 struct settings {
     std::size_t backlog = 8u << 20;      ///< octets of raw inputs kept while a collector cannot take them
-    std::string layout = "pen10383";     ///< ioam/export/layouts.hpp
+    std::string layout = "pen10383";     ///< ioam/export/layouts.hpp (output: kernel events)
     ioam::exporting::session_options session{};
-    ioam::exporting::event_options events{};
+    ioam::exporting::event_options events{};  ///< output: kernel events
     unsigned backoff_min_ms = 250;
     unsigned backoff_max_ms = 30000;
     const char* program = "ioam-exporter";
@@ -122,19 +127,25 @@ struct pending_messages {
     [[nodiscard]] ioam::ipfix::transport transport() const noexcept { return ioam::ipfix::transport::tcp; }
 };
 
-/// One stream collector of kernel events. The backlog keeps each event as
-/// its netlink message; `Decode(bytes, use)` turns one back into an event
-/// and calls use(event), false for bytes it cannot use.
-class output {
+/// One stream collector of the inputs of a Session (an interface with
+/// `input`, add(input, observed_ns), tick, flush, restart, add_stats,
+/// next_deadline, pending, counters). The backlog keeps each input as the
+/// bytes enqueue() was given; `Decode(bytes, use)` turns them back into an
+/// input and calls use(input), false for bytes it cannot use.
+template <class Session>
+class basic_output {
 public:
-    using session_type = event_session;
+    using session_type = Session;
+    using input = typename Session::input;
 
-    /// settings.layout must name a layout (ioam/export/layouts.hpp).
-    output(std::string spec, std::unique_ptr<connector> c, const settings& s)
+    /// make(sink_ref) makes the session (into this output's pending messages).
+    template <class Make>
+        requires std::is_invocable_r_v<std::unique_ptr<Session>, Make&, ioam::exporting::sink_ref>
+    basic_output(std::string spec, std::unique_ptr<connector> c, const settings& s, Make&& make)
         : spec_(std::move(spec)), connector_(std::move(c)), s_(s), backlog_(s.backlog),
-          session_(make_event_session(s.layout, ioam::exporting::sink_ref(q_), s.session, s.events)) {}
-    output(const output&) = delete;
-    output& operator=(const output&) = delete;
+          session_(make(ioam::exporting::sink_ref(q_))) {}
+    basic_output(const basic_output&) = delete;
+    basic_output& operator=(const basic_output&) = delete;
 
     [[nodiscard]] const std::string& spec() const noexcept { return spec_; }
     [[nodiscard]] const counters& stats() const noexcept { return c_; }
@@ -232,7 +243,7 @@ private:
         backoff_ms_ = 0;
         logged_failure_ = false;
         (void)session_->restart();
-        std::fprintf(stderr, "%s: TCP collector %s: connected (%zu events waiting)\n", s_.program, spec_.c_str(),
+        std::fprintf(stderr, "%s: TCP collector %s: connected (%zu inputs waiting)\n", s_.program, spec_.c_str(),
                      backlog_.entries());
     }
 
@@ -299,7 +310,7 @@ private:
             if (scratch_.size() < sizeof observed_ns) continue;
             std::memcpy(&observed_ns, scratch_.data(), sizeof observed_ns);
             (void)decode(std::span<const std::byte>(scratch_).subspan(sizeof observed_ns),
-                         [&](const event_session::input& in) { (void)session_->add(in, observed_ns); });
+                         [&](const input& in) { (void)session_->add(in, observed_ns); });
             if (q_.pos < q_.bytes.size() && !send_out(now.monotonic_ms)) return;
         }
         session_->tick(now);
@@ -319,6 +330,40 @@ private:
     pending_messages q_;
     counters c_{};
     std::unique_ptr<session_type> session_;  // after q_: it sends there
+};
+
+/// Services `outs` until done() or `deadline` (monotonic ms, clock.hpp's
+/// now_ms()): polls their connections and calls service(i, revents) for
+/// each; with `flush_partial` also sends partly filled messages. The exit
+/// drain of every program with TCP outputs.
+template <class Output, class Service, class Done>
+void wait_outputs(const std::vector<std::unique_ptr<Output>>& outs, std::uint64_t deadline, Service&& service,
+                  Done&& done, bool flush_partial) {
+    std::vector<pollfd> fds;
+    while (!done()) {
+        const std::uint64_t now = now_ms();
+        if (now >= deadline) return;
+        fds.clear();
+        for (const auto& t : outs) fds.push_back(t->poll_entry());
+        std::uint64_t wait = std::min<std::uint64_t>(deadline - now, 20);
+        for (const auto& t : outs) wait = t->timeout(now, wait);
+        (void)poll(fds.data(), fds.size(), static_cast<int>(wait));
+        for (std::size_t i = 0; i < outs.size(); ++i) {
+            service(i, fds[i].revents);
+            if (flush_partial) outs[i]->flush(now_ms());
+        }
+    }
+}
+
+/// A stream collector of kernel events (ioam-exporter): the backlog keeps
+/// each event as its netlink message. settings.layout must name a layout
+/// (ioam/export/layouts.hpp).
+class output : public basic_output<event_session> {
+public:
+    output(std::string spec, std::unique_ptr<connector> c, const settings& s)
+        : basic_output(std::move(spec), std::move(c), s, [&s](ioam::exporting::sink_ref k) {
+              return make_event_session(s.layout, k, s.session, s.events);
+          }) {}
 };
 
 }  // namespace ioam_tools::tcp

@@ -249,20 +249,7 @@ private:
     // Services the TCP outputs until `done()` or the deadline.
     template <class Done>
     void wait_tcp(std::uint64_t deadline, Done done, bool flush_partial) {
-        std::vector<pollfd> fds;
-        while (!done()) {
-            const std::uint64_t now = now_ms();
-            if (now >= deadline) return;
-            fds.clear();
-            for (const auto& t : tcp_) fds.push_back(t->poll_entry());
-            std::uint64_t wait = std::min<std::uint64_t>(deadline - now, 20);
-            for (const auto& t : tcp_) wait = t->timeout(now, wait);
-            (void)poll(fds.data(), fds.size(), static_cast<int>(wait));
-            for (std::size_t i = 0; i < tcp_.size(); ++i) {
-                service_tcp(i, fds[i].revents);
-                if (flush_partial) tcp_[i]->flush(now_ms());
-            }
-        }
+        tcp::wait_outputs(tcp_, deadline, [this](std::size_t i, short ev) { service_tcp(i, ev); }, done, flush_partial);
     }
 
     // Exit: gives the TCP collectors up to `ms` to take what waits (only

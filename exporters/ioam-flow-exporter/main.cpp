@@ -18,6 +18,10 @@
 
 #include "address.hpp"
 #include "outputs.hpp"
+#include "tcp_output.hpp"
+#ifdef IOAM_TLS
+#include "tls_connection.hpp"
+#endif
 
 #include "clock.hpp"
 
@@ -35,6 +39,7 @@
 #include <linux/capability.h>
 #include <net/if.h>
 #include <netdb.h>
+#include <poll.h>
 #include <pwd.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -88,7 +93,10 @@ constexpr std::uint32_t tc_priority = 0x10a3;
 enum class console_mode { none, text, json };
 
 struct config {
-    std::vector<std::string> interfaces, collectors;
+    std::vector<std::string> interfaces, collectors, tcp_collectors, tls_collectors;
+    struct {
+        std::string ca, cert, key, server_name;
+    } tls;
     bool ingress = true, egress = true;
     std::string file, user = "nobody";
     console_mode console = console_mode::none;
@@ -117,7 +125,15 @@ void usage(std::FILE* f) {
         "      --idle-timeout SEC       end a flow after SEC seconds without packets (30)\n"
         "      --scan-ms MS             read the map every MS milliseconds (1000)\n"
         "Outputs (any number at once; without one, -o is implied):\n"
-        "  -c, --collector [udp://]ADDR:PORT  IPFIX over UDP (ADDR: IPv4, [IPv6] or a name); repeatable\n"
+        "  -c, --collector [udp://|tcp://|tls://]ADDR:PORT\n"
+        "                               IPFIX to a collector (UDP unless tcp:// or tls://; ADDR:\n"
+        "                               IPv4, [IPv6] or a name); repeatable. TCP and TLS reconnect\n"
+        "                               with backoff and keep up to 8 MiB of flows meanwhile; at\n"
+        "                               exit they get up to 5 s to take what waits\n"
+        "      --tls-ca FILE --tls-cert FILE --tls-key FILE\n"
+        "                               TLS (RFC 7011 11, mutual authentication): the CA that\n"
+        "                               signs the collector's certificate, ours and its key\n"
+        "      --tls-server-name NAME   the name the collector's certificate must carry (ADDR)\n"
         "      --file PATH              IPFIX file (RFC 5655); '-' for stdout\n"
         "  -o, --console[=text|json]    print every record (text by default; json: one object a line)\n"
         "IPFIX:\n"
@@ -214,13 +230,18 @@ struct stats {
 
 // One export session (ioam/export/session.hpp) of flow records into one
 // output, whatever the layout (picked by name at start-up, flow_layouts).
+// Also the session of each TCP/TLS output (tcp_output.hpp's basic_output).
 class flow_session {
 public:
+    using input = fl::flow_record;
     virtual ~flow_session() = default;
-    virtual void add(const fl::flow_record& r) = 0;
+    virtual void add(const fl::flow_record& r, std::uint64_t observed_ns = 0) = 0;
     virtual void tick(xp::session_clock now) = 0;
     virtual void flush() = 0;
+    virtual std::uint32_t restart() = 0;
     virtual void add_stats(const xp::exporter_stats& v) = 0;
+    [[nodiscard]] virtual std::uint64_t next_deadline() const = 0;
+    [[nodiscard]] virtual bool pending() const = 0;
     [[nodiscard]] virtual const xp::session_counters& counters() const = 0;
     [[nodiscard]] virtual std::uint64_t skipped() const = 0;  // flows the layout has no template for
 };
@@ -228,40 +249,21 @@ public:
 template <class L>
 class flow_session_of final : public flow_session {
 public:
-    // The documented ids (docs/flow-exporter.md): standard 300 IPv4, 301
-    // IPv6; seed 256 TCP ingress, 257 TCP egress, 258 ICMP ingress, 259 ICMP
-    // egress. The session numbers shapes in first-seen order from
-    // first_template_id, so one record of each shape, in that order, goes
-    // into the first message, which restart() then drops unsent: the ids
-    // stay, and each template goes out before its first real record.
-    flow_session_of(xp::sink_ref sink, xp::session_options o) : s_(sink, with_first_id(o)) {
-        constexpr bool seed = std::is_same_v<L, xp::flow_seed_layout>;
-        for (std::uint8_t i = 0; i < (seed ? 4 : 2); ++i) {
-            fl::flow_record r;
-            if (seed) {
-                r.protocol = i < 2 ? fl::proto_tcp : fl::proto_icmp;
-                r.dir = i % 2 ? fl::direction::egress : fl::direction::ingress;
-            } else {
-                r.ip_version = i == 0 ? 4 : 6;
-            }
-            (void)s_.add(r);
-        }
-        (void)s_.restart();
-    }
-    void add(const fl::flow_record& r) override { (void)s_.add(r); }
+    // The layouts name the documented template ids (flow_layout.hpp).
+    flow_session_of(xp::sink_ref sink, xp::session_options o) : s_(sink, o) {}
+    void add(const fl::flow_record& r, std::uint64_t observed_ns) override { (void)s_.add(r, observed_ns); }
     void tick(xp::session_clock now) override { s_.tick(now); }
     void flush() override { s_.flush(); }
+    std::uint32_t restart() override { return s_.restart(); }
     void add_stats(const xp::exporter_stats& v) override { (void)s_.add_stats(v); }
+    [[nodiscard]] std::uint64_t next_deadline() const override { return s_.next_deadline(); }
+    [[nodiscard]] bool pending() const override { return s_.pending(); }
     [[nodiscard]] const xp::session_counters& counters() const override { return s_.counters(); }
     [[nodiscard]] std::uint64_t skipped() const override {
         if constexpr (std::is_same_v<L, xp::flow_seed_layout>) return s_.layout().skipped;
         else return 0;
     }
 private:
-    static xp::session_options with_first_id(xp::session_options o) {
-        o.first_template_id = std::is_same_v<L, xp::flow_seed_layout> ? 256 : fl::ipv4_template_id;
-        return o;
-    }
     xp::session<L, xp::sink_ref, 8> s_;
 };
 
@@ -272,6 +274,19 @@ std::unique_ptr<flow_session> make_flow_session(std::string_view layout, xp::sin
         s = std::make_unique<flow_session_of<L>>(sink, o);
     });
     return s;
+}
+
+using tcp_output = ioam_tools::tcp::basic_output<flow_session>;
+
+// A flow in a TCP output's backlog: its bytes (flow_record is trivially copyable).
+static_assert(std::is_trivially_copyable_v<fl::flow_record>);
+template <class Use>
+bool decode_queued(std::span<const std::byte> b, Use&& use) {
+    fl::flow_record r;
+    if (b.size() != sizeof r) return false;
+    std::memcpy(&r, b.data(), sizeof r);
+    use(r);
+    return true;
 }
 
 class flow_app {
@@ -288,8 +303,11 @@ public:
         if (rc == exit_ok) rc = loop();
         scan(true);  // every flow, forced end
         flush();
+        drain_tcp(false);
         send_stats_record();
         flush();
+        drain_tcp(true);  // the statistics, to the collectors still connected
+        for (auto& t : tcp_) t->abandon();
         print_stats("exit");
         detach();
         close_outputs();
@@ -307,6 +325,7 @@ private:
             return exit_usage;
         }
         if (!cfg_.file.empty() && !file_.open(cfg_.file, "ioam-flow-exporter")) return exit_open;
+        if (int rc = open_tcp(overhead); rc != exit_ok) return rc;
         xp::session_options o;
         o.capacity = cfg_.mtu - overhead;
         o.observation_domain = cfg_.odid;
@@ -318,6 +337,68 @@ private:
         return exit_ok;
     }
 
+    // TCP and TLS collectors (tcp_output.hpp), each with its own session.
+    int open_tcp(std::size_t overhead) {
+        const char* program = "ioam-flow-exporter";
+        tcp_settings_.session.capacity = cfg_.mtu - overhead;
+        tcp_settings_.session.observation_domain = cfg_.odid;
+        tcp_settings_.session.flush_ms = 1000;
+        tcp_settings_.program = program;
+        const std::string_view layout = cfg_.layout == fl::layout::seed ? "seed" : "standard";
+        const auto make = [this, layout](xp::sink_ref k) { return make_flow_session(layout, k, tcp_settings_.session); };
+        for (const auto& c : cfg_.tcp_collectors) {
+            sockaddr_storage ss{};
+            socklen_t len = 0;
+            if (!ioam_tools::resolve(c, program, "TCP collector", ss, len)) return exit_usage;
+            tcp_.push_back(std::make_unique<tcp_output>("tcp://" + c, std::make_unique<ioam_tools::tcp_connector>(ss, len),
+                                                        tcp_settings_, make));
+        }
+#ifdef IOAM_TLS
+        if (!cfg_.tls_collectors.empty()) {
+            std::string err;
+            tls_ = ioam_tools::tls::context::make(ioam_tools::tls::side::client,
+                                                  {cfg_.tls.cert, cfg_.tls.key, cfg_.tls.ca, cfg_.tls.server_name}, err);
+            if (!tls_) {
+                std::fprintf(stderr, "%s: TLS: %s\n", program, err.c_str());
+                return exit_open;
+            }
+        }
+        for (const auto& c : cfg_.tls_collectors) {
+            std::string host, port;
+            if (!ioam_tools::split_host_port(c, host, port)) {
+                std::fprintf(stderr, "%s: TLS collector %s: expected ADDR:PORT\n", program, c.c_str());
+                return exit_usage;
+            }
+            tcp_.push_back(std::make_unique<tcp_output>(
+                "tls://" + c, std::make_unique<ioam_tools::tls_connector>(*tls_, host, port), tcp_settings_, make));
+        }
+#else
+        if (!cfg_.tls_collectors.empty()) {
+            std::fprintf(stderr, "%s: built without TLS (OpenSSL 3 was not found)\n", program);
+            return exit_usage;
+        }
+#endif
+        return exit_ok;
+    }
+
+    void service_tcp(std::size_t i, short revents) {
+        tcp_[i]->service(revents, ioam_tools::session_now(), [](auto bytes, auto&& use) {
+            return decode_queued(bytes, use);
+        });
+    }
+
+    // At exit: up to 5 s for the TCP collectors to take what waits (only
+    // those connected now when `connected_only`), then what is left is counted lost.
+    void drain_tcp(bool connected_only) {
+        ioam_tools::tcp::wait_outputs(
+            tcp_, ioam_tools::now_ms() + 5000, [this](std::size_t i, short ev) { service_tcp(i, ev); },
+            [&] {
+                return std::all_of(tcp_.begin(), tcp_.end(),
+                                   [&](const auto& t) { return t->idle() || (connected_only && !t->up()); });
+            },
+            true);
+    }
+
     void close_outputs() {
         udp_.close();
         if (file_.is_open() && !file_.close()) ++st_.write_errors;
@@ -326,6 +407,11 @@ private:
 
     void flush() {
         for (auto& x : sessions_) x->flush();
+        // TCP: encode what the backlog holds while the connection takes it, then the partial message.
+        for (std::size_t i = 0; i < tcp_.size(); ++i) {
+            service_tcp(i, 0);
+            tcp_[i]->flush(ioam_tools::now_ms());
+        }
     }
 
     // ---- BPF -------------------------------------------------------------------
@@ -647,6 +733,7 @@ private:
         f.exported_octets += octets;
         ++st_.records;
         for (auto& x : sessions_) x->add(r);
+        for (auto& t : tcp_) t->enqueue(std::as_bytes(std::span(&r, 1)), 0);
         if (cfg_.console != console_mode::none) print(r);
     }
 
@@ -708,12 +795,20 @@ private:
             t.octets_not_sent += x->counters().octets_not_sent;
             t.records_not_sent = std::max(t.records_not_sent, x->counters().records_not_sent);
         }
+        for (const auto& x : tcp_) {
+            t.messages += x->stats().messages;
+            t.octets += x->stats().bytes;
+            t.records_not_sent = std::max(t.records_not_sent, x->stats().events_dropped + x->stats().records_lost);
+        }
         return t;
     }
-    [[nodiscard]] std::uint64_t skipped() const { return sessions_.empty() ? 0 : sessions_.front()->skipped(); }
+    [[nodiscard]] std::uint64_t skipped() const {
+        if (!sessions_.empty()) return sessions_.front()->skipped();
+        return tcp_.empty() ? 0 : tcp_.front()->session().skipped();
+    }
 
     void send_stats_record() {
-        if (sessions_.empty()) return;
+        if (sessions_.empty() && tcp_.empty()) return;
         const auto c = kernel_counters();
         const auto t = sent();
         xp::exporter_stats v;
@@ -729,6 +824,7 @@ private:
         v.octets = t.octets;
         v.octets_not_sent = t.octets_not_sent;
         for (auto& x : sessions_) x->add_stats(v);
+        for (auto& t : tcp_) t->add_stats(v, ioam_tools::now_ms());
     }
 
     void print_stats(const char* when) {
@@ -745,6 +841,15 @@ private:
                      c[fe_ctr_spill_lost], c[fe_ctr_spill_lost_octets], skipped(), sent().messages, sent().octets,
                      udp_.send_errors(), st_.write_errors + file_.write_errors(), st_.map_errors, st_.scans,
                      st_.scan_us_max);
+        for (const auto& t : tcp_) {
+            const auto& tc = t->stats();
+            std::fprintf(stderr,
+                         "ioam-flow-exporter stats (%s): tcp %s: connects=%" PRIu64 " failures=%" PRIu64
+                         " records=%" PRIu64 " messages=%" PRIu64 " bytes=%" PRIu64 " backlog=%zu flows_dropped=%" PRIu64
+                         " records_lost=%" PRIu64 "\n",
+                         when, t->spec().c_str(), tc.connects, tc.failures, tc.records, tc.messages, tc.bytes,
+                         t->backlog_used(), tc.events_dropped, tc.records_lost);
+        }
         std::fflush(stderr);
     }
 
@@ -752,10 +857,21 @@ private:
     int loop() {
         std::uint64_t next_scan = clock_ns(CLOCK_MONOTONIC) / 1000000 + cfg_.scan_ms;
         std::uint64_t next_stats = next_scan - cfg_.scan_ms + std::uint64_t{cfg_.stats_interval} * 1000;
+        std::vector<pollfd> fds;
         while (!g_stop) {
             const std::uint64_t now = clock_ns(CLOCK_MONOTONIC) / 1000000;
             if (now < next_scan) {
-                const int err = ring_buffer__poll(rb_, static_cast<int>(std::min<std::uint64_t>(next_scan - now, 1000)));
+                // The ring buffer's epoll fd and the TCP outputs' sockets.
+                std::uint64_t wait = std::min<std::uint64_t>(next_scan - now, 1000);
+                fds.assign(1, pollfd{ring_buffer__epoll_fd(rb_), POLLIN, 0});
+                for (const auto& t : tcp_) {
+                    fds.push_back(t->poll_entry());
+                    wait = t->timeout(now, wait);
+                }
+                int err = poll(fds.data(), fds.size(), static_cast<int>(wait));
+                if (err < 0) err = errno == EINTR ? 0 : -errno;
+                else if (fds[0].revents & POLLIN) err = ring_buffer__consume(rb_);
+                for (std::size_t i = 0; i < tcp_.size(); ++i) service_tcp(i, fds[i + 1].revents);
                 if (err < 0 && err != -EINTR) {
                     std::fprintf(stderr, "ioam-flow-exporter: ring buffer: %s\n", std::strerror(-err));
                     return exit_runtime;
@@ -801,7 +917,12 @@ private:
     std::size_t spills_since_scan_ = 0;
     ioam_tools::udp_output udp_;
     ioam_tools::file_output file_;
-    std::vector<std::unique_ptr<flow_session>> sessions_;  // one per IPFIX output
+    std::vector<std::unique_ptr<flow_session>> sessions_;  // one per UDP/file output
+    ioam_tools::tcp::settings tcp_settings_;
+#ifdef IOAM_TLS
+    std::unique_ptr<ioam_tools::tls::context> tls_;
+#endif
+    std::vector<std::unique_ptr<tcp_output>> tcp_;  // each with its own session
     std::uint64_t started_ms_ = clock_ns(CLOCK_REALTIME) / 1000000;
     stats st_;
 };
@@ -816,7 +937,7 @@ void on_signal(int sig) {
 int main(int argc, char** argv) {
     config cfg;
     enum : int { o_file = 256, o_mtu, o_refresh, o_odid, o_stats, o_user, o_keep, o_direction, o_map, o_active,
-                 o_idle, o_scan, o_layout };
+                 o_idle, o_scan, o_layout, o_tls_ca, o_tls_cert, o_tls_key, o_tls_name };
     static const option longopts[] = {
         {"interface", required_argument, nullptr, 'i'},
         {"collector", required_argument, nullptr, 'c'},
@@ -834,6 +955,10 @@ int main(int argc, char** argv) {
         {"idle-timeout", required_argument, nullptr, o_idle},
         {"scan-ms", required_argument, nullptr, o_scan},
         {"layout", required_argument, nullptr, o_layout},
+        {"tls-ca", required_argument, nullptr, o_tls_ca},
+        {"tls-cert", required_argument, nullptr, o_tls_cert},
+        {"tls-key", required_argument, nullptr, o_tls_key},
+        {"tls-server-name", required_argument, nullptr, o_tls_name},
         {"verbose", no_argument, nullptr, 'v'},
         {"help", no_argument, nullptr, 'h'},
         {"version", no_argument, nullptr, 'V'},
@@ -848,12 +973,14 @@ int main(int argc, char** argv) {
         switch (ch) {
         case 'i': cfg.interfaces.emplace_back(optarg); break;
         case 'c':
-            if (std::strncmp(optarg, "tcp://", 6) == 0) {
-                std::fprintf(stderr, "ioam-flow-exporter: -c %s: TCP collectors are not supported yet (UDP only)\n", optarg);
-                return exit_usage;
-            }
-            cfg.collectors.emplace_back(std::strncmp(optarg, "udp://", 6) == 0 ? optarg + 6 : optarg);
+            if (std::strncmp(optarg, "tcp://", 6) == 0) cfg.tcp_collectors.emplace_back(optarg + 6);
+            else if (std::strncmp(optarg, "tls://", 6) == 0) cfg.tls_collectors.emplace_back(optarg + 6);
+            else cfg.collectors.emplace_back(std::strncmp(optarg, "udp://", 6) == 0 ? optarg + 6 : optarg);
             break;
+        case o_tls_ca: cfg.tls.ca = optarg; break;
+        case o_tls_cert: cfg.tls.cert = optarg; break;
+        case o_tls_key: cfg.tls.key = optarg; break;
+        case o_tls_name: cfg.tls.server_name = optarg; break;
         case 'o':
             if (!optarg || std::strcmp(optarg, "text") == 0) cfg.console = console_mode::text;
             else if (std::strcmp(optarg, "json") == 0) cfg.console = console_mode::json;
@@ -919,7 +1046,13 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "ioam-flow-exporter: no interface (-i IFACE; see --help)\n");
         return exit_usage;
     }
-    if (cfg.collectors.empty() && cfg.file.empty() && cfg.console == console_mode::none) cfg.console = console_mode::text;
+    if (!cfg.tls_collectors.empty() && (cfg.tls.ca.empty() || cfg.tls.cert.empty() || cfg.tls.key.empty())) {
+        std::fprintf(stderr, "ioam-flow-exporter: TLS needs --tls-ca, --tls-cert and --tls-key (mutual authentication)\n");
+        return exit_usage;
+    }
+    if (cfg.collectors.empty() && cfg.tcp_collectors.empty() && cfg.tls_collectors.empty() && cfg.file.empty() &&
+        cfg.console == console_mode::none)
+        cfg.console = console_mode::text;
     if (cfg.file == "-" && cfg.console != console_mode::none) {
         std::fprintf(stderr, "ioam-flow-exporter: --file - and --console both write to stdout\n");
         return exit_usage;

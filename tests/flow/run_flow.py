@@ -8,8 +8,10 @@ nfdump (from nfcapd), ipfixDump (the IPFIX file) and tshark (the live UDP
 stream), must give exactly the captured packets and octets per flow, and the
 kernel's interface counters in total. Then: the map full (evictions with
 flowEndReason lackOfResources, no packet lost), the seed layout (templates
-256-259, 60-octet records), a killed run's filters replaced and not stacked,
-and the documented exit codes.
+256-259, 60-octet records), IPFIX over TCP (flows kept in the backlog until
+the collector comes up) and over TLS (openssl s_server, mutual
+authentication), decoded by ipfixDump to the exact counts, a killed run's
+filters replaced and not stacked, and the documented exit codes.
 
 usage: run_flow.py EXPORTER IOAM_INJECT UNIT.in DEFAULTS
 The systemd unit: systemd-analyze verify, and the exporter run with the
@@ -38,6 +40,7 @@ IF_A, IF_B = "fe-fa", "fe-fb"
 V4A, V4B, V6A, V6B = "10.47.3.1", "10.47.3.2", "fd47:3::1", "fd47:3::2"
 NF_PORT, TCP_PORT, UDP_PORT, IOAM_PORT, LONG_PORT, PAR_PORT, IDLE_PORT, FRAG_PORT = (
     47301, 47310, 47311, 47312, 47313, 47314, 47315, 47316)
+STREAM_PORT, COLLECTOR_TCP_PORT, COLLECTOR_TLS_PORT = 47317, 47320, 47321
 TCP_BYTES = 1_000_000
 DEADLINE = time.monotonic() + 240  # the whole test; meson's timeout is above it
 
@@ -265,7 +268,7 @@ def exporter_flows(recs):
 def main():
     if os.geteuid() != 0:
         skip("needs root (network namespaces, CAP_BPF, CAP_NET_ADMIN)")
-    for t in ("ip", "tc", "ethtool", "ping", "tshark", "nfcapd", "nfdump", "ipfixDump", "taskset"):
+    for t in ("ip", "tc", "ethtool", "ping", "tshark", "nfcapd", "nfdump", "ipfixDump", "taskset", "openssl"):
         need(t)
     if sh(f"ip netns add {A}-probe", check_rc=False).returncode != 0:
         skip("cannot create network namespaces")
@@ -282,6 +285,7 @@ def main():
         traffic_test(work)
         map_full_test(work)
         seed_layout_test(work)
+        stream_test(work)
         console_test(work)
         stale_and_exit_codes_test(work)
         systemd_unit_test(work)
@@ -554,6 +558,90 @@ def seed_layout_test(work):
           f"seed layout: flowStart/EndSysUpTime set ({seed[:1]})")
     m = re.search(r"layout_skipped=(\d+)", err)
     check(m and int(m.group(1)) >= 1, f"seed layout: the UDP flow has no template there and is counted as skipped ({m.group(0) if m else '?'})")
+
+
+def make_certs(d):
+    """A CA, a server certificate for 127.0.0.1 and a client certificate (TLS test)."""
+    def run(*args):
+        subprocess.run(["openssl", *args], cwd=d, capture_output=True, text=True, timeout=30).check_returncode()
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+    run("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "3", "-subj", "/CN=fe ca")
+    for name, ext in (("server", "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n"),
+                      ("client", "extendedKeyUsage=clientAuth\n")):
+        run("req", "-new", *ec, "-keyout", name + ".key", "-out", name + ".csr", "-subj", f"/CN={name}")
+        with open(os.path.join(d, name + ".ext"), "w") as f:
+            f.write(ext)
+        run("x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "3",
+            "-out", name + ".pem", "-extfile", name + ".ext")
+
+
+TCP_RECEIVER = """
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', {port})); s.listen(1)
+c, _ = s.accept()
+with open({path!r}, 'wb') as f:
+    while True:
+        d = c.recv(65536)
+        if not d: break
+        f.write(d)
+"""
+
+
+def stream_test(work):
+    """-c tcp:// and -c tls:// next to --file: the same flows, exact counts.
+    The TCP collector comes up only after the flows ended (idle timeout 1 s),
+    so they wait in the output's backlog and go out on the first connection."""
+    d = os.path.join(work, "stream")
+    os.mkdir(d)
+    make_certs(d)
+    tcp_out, tls_out, f = (os.path.join(d, n) for n in ("tcp.ipfix", "tls.ipfix", "file.ipfix"))
+    with open(tls_out, "wb") as out:
+        tls_srv = popen_ns(A, ["openssl", "s_server", "-accept", f"127.0.0.1:{COLLECTOR_TLS_PORT}", "-cert", "server.pem",
+                               "-key", "server.key", "-CAfile", "ca.pem", "-Verify", "1", "-verify_return_error",
+                               "-quiet", "-naccept", "1"], cwd=d, stdin=subprocess.PIPE, stdout=out,
+                           stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    exp, errf = start_exporter(["-c", f"tcp://127.0.0.1:{COLLECTOR_TCP_PORT}", "-c", f"tls://127.0.0.1:{COLLECTOR_TLS_PORT}",
+                                "--tls-ca", f"{d}/ca.pem", "--tls-cert", f"{d}/client.pem", "--tls-key",
+                                f"{d}/client.key", "--file", f, "--scan-ms", "100", "--idle-timeout", "1"])
+    ns(A, f"ping -c 4 -i 0.05 {V4B}", check_rc=False)
+    py_ns(A, udp_sender(V4B, STREAM_PORT, 7, 50, STREAM_PORT))
+    time.sleep(2.0)  # the flows end (idle) and wait for the TCP collector
+    rx = py_ns(A, TCP_RECEIVER.format(port=COLLECTOR_TCP_PORT, path=tcp_out), background=True)
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 10 and f"{COLLECTOR_TCP_PORT}: connected" not in open(errf).read():
+        time.sleep(0.1)
+    rc = stop(exp)
+    rx.wait(timeout=20)
+    tls_srv.terminate()
+    tls_srv.wait(timeout=10)
+    err = open(errf).read()
+    check(rc == 0, f"TCP/TLS: the exporter exits 0 ({rc}: {err.strip()[-300:]})")
+    m = re.search(rf"tcp://127.0.0.1:{COLLECTOR_TCP_PORT}: connected \((\d+) inputs waiting\)", err)
+    check(m and int(m.group(1)) >= 3, f"TCP: the ended flows waited in the backlog for the collector ({m and m.group(0)})")
+    want = {("egress", 4, 1, V4A, V4B, 0, 0x0800): (4, 4 * 84), ("ingress", 4, 1, V4B, V4A, 0, 0): (4, 4 * 84),
+            ("egress", 4, 17, V4A, V4B, STREAM_PORT, STREAM_PORT): (7, 7 * (50 + 28))}
+    per = {}
+    for name, path in (("TCP", tcp_out), ("TLS", tls_out), ("file", f)):
+        code, recs = ipfixdump_records(path)
+        flows = exporter_flows(recs)
+        per[name] = {k: v[:2] for k, v in flows.items()}
+        got = {k: tuple(flows[k][:2]) for k in want}
+        check(code == 0 and got == want, f"{name}: ipfixDump decodes the flows with exact counts ({got})")
+        per[name + " records"] = sum(v[2] for v in flows.values())
+        stats = [r for r in recs if r["_tid"] == 4000]
+        check(stats, f"{name}: the statistics record came too ({len(stats)})")
+    check(per["TCP"] == per["file"] and per["TLS"] == per["file"],
+          "TCP and TLS carry the same flows and counts as the file")
+    for spec in (f"tcp://127.0.0.1:{COLLECTOR_TCP_PORT}", f"tls://127.0.0.1:{COLLECTOR_TLS_PORT}"):
+        line = next((l for l in err.splitlines() if "stats (exit)" in l and f"tcp {spec}:" in l), "")
+        st = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", line)}
+        n = per[("TCP" if spec.startswith("tcp") else "TLS") + " records"]
+        check(st.get("connects") == 1 and st.get("flows_dropped") == 0 and st.get("records_lost") == 0
+              and st.get("records", 0) >= n > 0,
+              f"{spec}: one connection, nothing dropped or lost, {n} flow records sent (+ statistics): {line}")
 
 
 def console_test(work):
