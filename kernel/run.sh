@@ -12,7 +12,14 @@
 #                      and the config), the initramfs, the logs.
 #   CCACHE_DIR         compiler cache (default $IOAM_KERNEL_WORK/ccache).
 #   IOAM_JOBS          make -j (default: number of CPUs).
-#   IOAM_QEMU_TIMEOUT  hard limit for the guest, seconds (default 900).
+#   IOAM_QEMU_TIMEOUT  hard limit for the guest, seconds (default 1800).
+#   IOAM_SMP           guest CPUs (default 2: the locking needs two).
+#   IOAM_TESTS         run only these guest tests (space separated file
+#                      names, e.g. "t_tcp_gso.sh"); the verdict then covers
+#                      only them.
+#   IOAM_KERNEL_DEBUG=1 also merge config-debug.fragment (KASAN, kmemleak,
+#                      lockdep): a slower kernel and guest; the guest then
+#                      also checks kmemleak. Use its own IOAM_KERNEL_WORK.
 #   IOAM_NO_INSTALL=1  do not call apt-get.
 #   IOAM_IPROUTE2_IP   an `ip` built with kernel/iproute2/*.patch: adds the
 #                      iproute2_dex test.
@@ -25,7 +32,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 work=${IOAM_KERNEL_WORK:-/var/tmp/ioam-kernel}
 jobs=${IOAM_JOBS:-$(nproc)}
-qemu_timeout=${IOAM_QEMU_TIMEOUT:-900}
+qemu_timeout=${IOAM_QEMU_TIMEOUT:-1800}
+smp=${IOAM_SMP:-2}
+debug=${IOAM_KERNEL_DEBUG:-0}
+only_tests=$(echo "${IOAM_TESTS:-}" | tr -s ' ' ',' | sed 's/^,//; s/,$//')
+fragments=("$here/config.fragment")
+[ "$debug" = 1 ] && fragments+=("$here/config-debug.fragment")
+mem=512; [ "$debug" = 1 ] && mem=1536
 src_tar=/usr/src/linux-source-6.12.tar.xz
 
 log() { printf '[kernel/run.sh] %s\n' "$*" >&2; }
@@ -34,7 +47,7 @@ die() { log "error: $*"; exit 2; }
 # --- 1. packages -----------------------------------------------------------
 pkgs=(linux-source-6.12 qemu-system-x86 busybox-static bc bison flex libelf-dev
       libssl-dev cpio ccache gcc libc6-dev make patch xz-utils iproute2 bash
-      libmnl-dev pkg-config meson ninja-build g++)
+      libmnl-dev pkg-config meson ninja-build g++ ethtool socat)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
@@ -58,7 +71,7 @@ for p in "$here"/patches/[0-9][0-9][0-9][0-9]-*.patch; do
   patches+=("$p")
 done
 shopt -u nullglob
-key=$( { stat -c '%s %Y' "$src_tar"; cat "${patches[@]}" /dev/null; cat "$here/config.fragment"; } \
+key=$( { stat -c '%s %Y' "$src_tar"; cat "${patches[@]}" /dev/null; cat "${fragments[@]}"; } \
        | sha256sum | cut -c1-16)
 tree=$work/linux-$key
 if [ ! -f "$tree/.ioam-ready" ]; then
@@ -104,13 +117,13 @@ kmake() { make -C "$tree" -s -j"$jobs" CC="ccache gcc" HOSTCC="ccache gcc" "$@";
 t0=$(date +%s)
 if [ ! -f "$tree/.config" ] || [ ! -f "$tree/.ioam-config-ok" ]; then
   kmake tinyconfig >/dev/null
-  (cd "$tree" && scripts/kconfig/merge_config.sh -m -O "$tree" .config "$here/config.fragment" >/dev/null)
+  (cd "$tree" && scripts/kconfig/merge_config.sh -m -O "$tree" .config "${fragments[@]}" >/dev/null)
   kmake olddefconfig >/dev/null
   bad=0
   while IFS= read -r line; do
     case "$line" in CONFIG_*=*) ;; *) continue ;; esac
     grep -qx -- "$line" "$tree/.config" || { log "option did not stick: $line"; bad=1; }
-  done < "$here/config.fragment"
+  done < <(cat "${fragments[@]}")
   [ $bad = 0 ] || die "config fragment not applied"
   touch "$tree/.ioam-config-ok"
 fi
@@ -156,6 +169,11 @@ copy_with_libs() {
 rm -f "$root/bin/ip" "$root/bin/bash"
 copy_with_libs /usr/bin/ip bin/ip 2>/dev/null || copy_with_libs /bin/ip bin/ip
 copy_with_libs /bin/bash bin/bash
+# ethtool: the TCP tests turn TSO/GSO/GRO on and off; socat and ss: the
+# series' selftest (tools/testing/selftests/net/ioam6_tcp.sh)
+copy_with_libs /usr/sbin/ethtool bin/ethtool
+copy_with_libs /usr/bin/socat bin/socat
+copy_with_libs /usr/bin/ss bin/ss
 [ -x "$out/bin/ioam-route" ] && copy_with_libs "$out/bin/ioam-route" bin/ioam-route
 # ioam-exporter, ioam-collector and ioam-inject from this repository (the
 # end-to-end tests), built with Meson in the work directory.
@@ -183,6 +201,8 @@ cp "$here"/guest/*.sh "$root/tests/"
 mkdir -p "$root/tests/upstream"
 cp "$tree/tools/testing/selftests/net/ioam6.sh" "$tree/tools/testing/selftests/net/lib.sh" \
    "$root/tests/upstream/"
+# the series' own selftest (patch "selftests: net: ioam6: TCP at full MTU")
+cp "$tree/tools/testing/selftests/net/ioam6_tcp.sh" "$root/tests/upstream/" 2>/dev/null || true
 mv "$root/tests/ioam6_parser" "$root/tests/upstream/"
 cp "$here/guest/init" "$root/init"
 chmod +x "$root/init" "$root"/tests/*
@@ -192,9 +212,9 @@ chmod +x "$root/init" "$root"/tests/*
 console=$out/console.log
 log "booting under qemu (tcg), log in $console"
 set +e
-timeout --foreground -k 10 "$qemu_timeout" qemu-system-x86_64 -accel tcg -m 512 -smp 1 \
+timeout --foreground -k 10 "$qemu_timeout" qemu-system-x86_64 -accel tcg -m "$mem" -smp "$smp" \
   -nographic -no-reboot -kernel "$bzimage" -initrd "$out/initramfs.cpio.gz" \
-  -append "console=ttyS0 panic=-1 oops=panic loglevel=4" \
+  -append "console=ttyS0 panic=-1 oops=panic loglevel=${IOAM_LOGLEVEL:-4} ioam_cpus=$smp ioam_debug=$debug${only_tests:+ ioam_tests=$only_tests}" \
   -device isa-debug-exit,iobase=0xf4,iosize=0x04 </dev/null 2>&1 | tr -d '\r' | tee "$console" \
   | grep --line-buffered -E '^(TEST|SUMMARY|ok|not ok)|Kernel panic|BUG:|WARNING:' >&2
 qrc=${PIPESTATUS[0]}

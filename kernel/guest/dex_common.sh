@@ -7,12 +7,20 @@ dex_path_check() {
 	check "$m: C received the 15 datagrams" eq "$(received)" 15
 	for n in A B C; do
 		check "$m: $n reported 15 DEX events" eq "$(nevents $n)" 15
-		check "$m: $n namespace 123, option-type 4" eq "$(values $n ns)/$(values $n opt)" "123/4"
+		check "$m: $n namespace 123, trace type 0xfef002" eq "$(values $n ns)/$(values $n type)" "123/0xfef002"
+		check "$m: $n node data as long as the trace type says" no_badlen $n
 		check "$m: $n 3 flows, sequence 0..4 each, in order" seq_ok $n 3 5
 		check "$m: $n transit delay, buffer occupancy unavailable" \
 			eq "$(values $n transit)/$(values $n bufocc)" "0xffffffff/0xffffffff"
 		check "$m: $n no checksum complement (RFC 9326)" eq "$(values $n csum)" ""
-		check "$m: $n timestamps set" timestamps_set $n
+		if [ $n = A ]; then
+			# as in a Pre-allocated Trace (same code): a locally
+			# generated packet has no receive timestamp
+			check "$m: A timestamps unavailable (local packets)" \
+				eq "$(values A ts)/$(values A frac)" "0xffffffff/0xffffffff"
+		else
+			check "$m: $n timestamps set" timestamps_set $n
+		fi
 		check "$m: $n has every requested field" eq "$(all_fields $n)" 15
 	done
 	check "$m: same flows and sequence numbers at A, B and C" same_flowseq
@@ -39,6 +47,7 @@ dex_path_check() {
 		eq "$(values A oss_data)/$(values B oss_data)/$(values C oss_data)" "/0102030405060708/"
 }
 
+no_badlen() { ! events $1 | grep -q badlen; }
 timestamps_set() { ! events $1 | grep -q 'ts=0xffffffff\|frac=0xffffffff'; }
 all_fields() {
 	events $1 | grep -c 'hlni=.*ifs=.*ts=.*frac=.*transit=.*nsdata=.*qdepth=.*hlni_w=.*ifs_w=.*nsdata_w=.*bufocc=.*oss_scid='

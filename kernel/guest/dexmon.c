@@ -4,16 +4,24 @@
  * namespace, one line per event, for the in-guest tests.
  *
  *   dexmon [-n COUNT] [-t MS]
+ *   dexmon -x ...      also print each message as "RAW <hex>" (recorded events)
+ *   dexmon -s          print "STATS sent=N suppressed=M" (the event counters
+ *                      of the namespace, IOAM6_CMD_GET_EVENT_STATS) and exit
  *
  * Prints "READY" once subscribed, then lines such as
  *   DEX ns=123 flow=0x1234abcd seq=0 hlni=0x3f000001 ifs=0x000b000c ...
  *   TRACE ns=123 nodelen=2 type=0xc00000 data=...
- * and "END events=N" when COUNT events were seen or after MS idle
- * milliseconds (default 3000). Data fields are printed as the kernel sent
+ * and "END events=N" when COUNT events were seen, after MS idle
+ * milliseconds (default 3000), or on SIGTERM once the queued events are read. Data fields are printed as the kernel sent
  * them (network byte order values, shown as numbers).
+ *
+ * A DEX event carries the node data in one attribute (the shape of a TRACE
+ * event); dexmon splits it into the named fields of its trace type, and
+ * prints "badlen=N" if its length does not match the trace type.
  */
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,38 +32,46 @@
 #include <linux/netlink.h>
 #include <sys/socket.h>
 
-/* Our numbers (DESIGN.md), not the system's 6.1 uapi headers */
+/* Our numbers (the series' uapi), not the system's 6.1 uapi headers */
 enum { EV_TRACE = 1, EV_DEX = 2 };
 enum {
 	A_TRACE_NS = 1, A_TRACE_NODELEN, A_TRACE_TYPE, A_TRACE_DATA,
-	A_OPTION_TYPE, A_DEX_NS, A_DEX_FLOW, A_DEX_SEQ,
-	A_HLNI, A_IFS, A_TS, A_FRAC, A_TRANSIT, A_NSDATA, A_QDEPTH, A_CSUM,
-	A_HLNI_W, A_IFS_W, A_NSDATA_W, A_BUFOCC,
-	A_BIT12, A_BIT21 = A_BIT12 + 9,
-	A_OSS_SCID, A_OSS_DATA, A_PAD,
+	A_DEX_FLOW, A_DEX_SEQ, A_DEX_NODE_DATA,
 };
+/* IOAM6_CMD_GET_EVENT_STATS and its attributes */
+enum { CMD_GET_EVENT_STATS = 8, A_EVENTS_SENT = 8, A_EVENTS_SUPPRESSED = 9 };
 
-static const char *const field_name[] = {
-	[A_HLNI] = "hlni", [A_IFS] = "ifs", [A_TS] = "ts", [A_FRAC] = "frac",
-	[A_TRANSIT] = "transit", [A_NSDATA] = "nsdata", [A_QDEPTH] = "qdepth",
-	[A_CSUM] = "csum", [A_HLNI_W] = "hlni_w", [A_IFS_W] = "ifs_w",
-	[A_NSDATA_W] = "nsdata_w", [A_BUFOCC] = "bufocc",
-	[A_OSS_SCID] = "oss_scid",
+/* RFC 9197 data fields by trace type bit (0 = most significant): name and
+ * size in octets; bits 12-21 are undefined (4 octets, printed as bitN)
+ */
+static const struct { const char *name; int size; } field[12] = {
+	{ "hlni", 4 }, { "ifs", 4 }, { "ts", 4 }, { "frac", 4 },
+	{ "transit", 4 }, { "nsdata", 4 }, { "qdepth", 4 }, { "csum", 4 },
+	{ "hlni_w", 8 }, { "ifs_w", 8 }, { "nsdata_w", 8 }, { "bufocc", 4 },
 };
 
 static char buf[1 << 16];
+static volatile sig_atomic_t stop;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
 
 static int nl_open(void)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	int rcvbuf = 4 << 20;
+	int rcvbuf = 16 << 20;
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
 
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		perror("netlink");
 		exit(1);
 	}
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	/* FORCE: root in the guest may go past net.core.rmem_max */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	return fd;
 }
 
@@ -147,8 +163,60 @@ static void print_hex(const char *key, const unsigned char *p, int len)
 		printf("%02x", p[i]);
 }
 
+/* The node data of a DEX event, split by trace type (host order value of
+ * the 32-bit type field, bit 0 = 1 << 31)
+ */
+static void print_node_data(uint32_t type, const unsigned char *d, int dl)
+{
+	int off = 0, bit;
+
+	for (bit = 0; bit <= 21; bit++) {
+		int size = bit < 12 ? field[bit].size : 4;
+
+		if (!(type & (1u << (31 - bit))))
+			continue;
+		if (off + size > dl) {
+			printf(" badlen=%d", dl);
+			return;
+		}
+		if (bit >= 12)
+			printf(" bit%d=0x%08x", bit, be32(d + off));
+		else if (size == 4)
+			printf(" %s=0x%08x", field[bit].name, be32(d + off));
+		else
+			printf(" %s=0x%016llx", field[bit].name, (unsigned long long)be64(d + off));
+		off += size;
+	}
+	if (type & (1u << (31 - 22))) {
+		uint32_t oss;
+		int len;
+
+		if (off + 4 > dl) {
+			printf(" badlen=%d", dl);
+			return;
+		}
+		oss = be32(d + off);
+		len = (oss >> 24) * 4;
+		printf(" oss_scid=0x%08x", oss & 0xffffff);
+		off += 4;
+		if (off + len > dl) {
+			printf(" badlen=%d", dl);
+			return;
+		}
+		if (len)
+			print_hex("oss_data", d + off, len);
+		off += len;
+	}
+	if (off != dl)
+		printf(" badlen=%d", dl);
+}
+
 static void print_event(struct nlmsghdr *nlh, int family)
 {
+	const unsigned char *node = NULL;
+	uint32_t type = 0;
+	int node_len = 0;
+
 	struct genlmsghdr *g = NLMSG_DATA(nlh);
 	int len = nlh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN);
 	struct nlattr *a = (struct nlattr *)((char *)g + GENL_HDRLEN);
@@ -165,7 +233,6 @@ static void print_event(struct nlmsghdr *nlh, int family)
 
 		switch (t) {
 		case A_TRACE_NS:
-		case A_DEX_NS:
 			memcpy(&u16, d, 2);
 			printf(" ns=%u", u16);
 			break;
@@ -173,14 +240,11 @@ static void print_event(struct nlmsghdr *nlh, int family)
 			printf(" nodelen=%u", d[0]);
 			break;
 		case A_TRACE_TYPE:
-			memcpy(&u32, d, 4);
-			printf(" type=0x%06x", u32 >> 8);
+			memcpy(&type, d, 4);
+			printf(" type=0x%06x", type >> 8);
 			break;
 		case A_TRACE_DATA:
 			print_hex("data", d, dl);
-			break;
-		case A_OPTION_TYPE:
-			printf(" opt=%u", d[0]);
 			break;
 		case A_DEX_FLOW:
 			memcpy(&u32, d, 4);
@@ -190,34 +254,79 @@ static void print_event(struct nlmsghdr *nlh, int family)
 			memcpy(&u32, d, 4);
 			printf(" seq=%u", u32);
 			break;
-		case A_OSS_DATA:
-			print_hex("oss_data", d, dl);
-			break;
-		case A_PAD:
+		case A_DEX_NODE_DATA:
+			node = d;
+			node_len = dl;
 			break;
 		default:
-			if (t >= A_BIT12 && t <= A_BIT21 && dl == 4)
-				printf(" bit%d=0x%08x", 12 + t - A_BIT12, be32(d));
-			else if (t < (int)(sizeof(field_name) / sizeof(field_name[0])) &&
-				 field_name[t] && dl == 4)
-				printf(" %s=0x%08x", field_name[t], be32(d));
-			else if (t < (int)(sizeof(field_name) / sizeof(field_name[0])) &&
-				 field_name[t] && dl == 8)
-				printf(" %s=0x%016llx", field_name[t], (unsigned long long)be64(d));
-			else
-				print_hex("unknown", d, dl);
+			print_hex("unknown", d, dl);
 		}
 	}
+	/* after the loop: the trace type may come after the data */
+	if (g->cmd == EV_DEX && node)
+		print_node_data(type, node, node_len);
 	printf("\n");
+}
+
+/* IOAM6_CMD_GET_EVENT_STATS: the event counters of this namespace */
+static int print_stats(int fd, int family)
+{
+	char req[64] = { 0 };
+	struct nlmsghdr *nlh = (struct nlmsghdr *)req;
+	long long sent = -1, suppressed = -1;
+	struct genlmsghdr *g;
+	int n;
+
+	nlh->nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN);
+	nlh->nlmsg_type = family;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	g = NLMSG_DATA(nlh);
+	g->cmd = CMD_GET_EVENT_STATS;
+	g->version = 1;
+	if (send(fd, req, nlh->nlmsg_len, 0) < 0)
+		return 1;
+	n = recv(fd, buf, sizeof(buf), 0);
+	for (nlh = (struct nlmsghdr *)buf; n > 0 && NLMSG_OK(nlh, n); nlh = NLMSG_NEXT(nlh, n)) {
+		int len = nlh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN);
+		struct nlattr *a = (struct nlattr *)((char *)NLMSG_DATA(nlh) + GENL_HDRLEN);
+
+		if (nlh->nlmsg_type == NLMSG_ERROR) {
+			fprintf(stderr, "dexmon: IOAM6_CMD_GET_EVENT_STATS: error %d\n",
+				((struct nlmsgerr *)NLMSG_DATA(nlh))->error);
+			return 1;
+		}
+		for (; len >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= len;
+		     len -= NLA_ALIGN(a->nla_len), a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len))) {
+			uint64_t v;
+
+			if (a->nla_len != NLA_HDRLEN + 8)
+				continue;
+			memcpy(&v, (char *)a + NLA_HDRLEN, 8);
+			if (a->nla_type == A_EVENTS_SENT)
+				sent = v;
+			if (a->nla_type == A_EVENTS_SUPPRESSED)
+				suppressed = v;
+		}
+	}
+	if (sent < 0 || suppressed < 0) {
+		fprintf(stderr, "dexmon: no event statistics in the reply\n");
+		return 1;
+	}
+	printf("STATS sent=%lld suppressed=%lld\n", sent, suppressed);
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	int count = -1, timeout = 3000, events = 0, fd, family, grp = -1, opt;
+	int count = -1, timeout = 3000, events = 0, fd, family, grp = -1, opt, stats = 0, raw = 0;
 
-	while ((opt = getopt(argc, argv, "n:t:")) != -1) {
-		if (opt == 'n')
+	while ((opt = getopt(argc, argv, "n:st:x")) != -1) {
+		if (opt == 'x')
+			raw = 1;
+		else if (opt == 'n')
 			count = atoi(optarg);
+		else if (opt == 's')
+			stats = 1;
 		else if (opt == 't')
 			timeout = atoi(optarg);
 		else
@@ -229,10 +338,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dexmon: IOAM6 family or ioam6_events group not found\n");
 		return 1;
 	}
+	if (stats)
+		return print_stats(fd, family);
 	if (setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &grp, sizeof(grp)) < 0) {
 		perror("NETLINK_ADD_MEMBERSHIP");
 		return 1;
 	}
+	signal(SIGTERM, on_term);
 	printf("READY\n");
 	fflush(stdout);
 	while (count < 0 || events < count) {
@@ -240,10 +352,15 @@ int main(int argc, char **argv)
 		struct nlmsghdr *nlh;
 		int n;
 
-		if (poll(&p, 1, timeout) <= 0)
+		/* SIGTERM: read what is queued, then end */
+		if (!stop && poll(&p, 1, timeout) <= 0 && !stop)
 			break;
-		n = recv(fd, buf, sizeof(buf), 0);
+		n = recv(fd, buf, sizeof(buf), stop ? MSG_DONTWAIT : 0);
 		if (n < 0) {
+			if (stop && (errno == EAGAIN || errno == EWOULDBLOCK))
+				break;
+			if (errno == EINTR)
+				continue;
 			if (errno == ENOBUFS) {
 				printf("ENOBUFS\n");
 				continue;
@@ -252,6 +369,11 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		for (nlh = (struct nlmsghdr *)buf; NLMSG_OK(nlh, n); nlh = NLMSG_NEXT(nlh, n)) {
+			if (raw && nlh->nlmsg_type == family) {
+				printf("RAW");
+				print_hex("msg", (const unsigned char *)nlh, nlh->nlmsg_len);
+				printf("\n");
+			}
 			print_event(nlh, family);
 			events++;
 		}

@@ -3,17 +3,19 @@
  * dexsend: send UDP datagrams over IPv6, optionally with a hop-by-hop
  * header given in hex (IPV6_HOPOPTS), for the in-guest tests.
  *
- *   dexsend [-c COUNT] [-f FLOWS] [-i USEC] [-H HEX] ADDR PORT
+ *   dexsend [-c COUNT] [-f FLOWS] [-i USEC] [-H HEX] [-s SPORT] ADDR PORT
  *   dexsend -l PORT [-t MS]
  *
  * FLOWS sockets (distinct source ports, so distinct flows) send COUNT
- * datagrams each, round robin. HEX is the whole hop-by-hop header: next
+ * datagrams each, round robin; with -s, flow f sends from port SPORT + f
+ * (the same flows again in another run). HEX is the whole hop-by-hop header: next
  * header (overwritten by the kernel), length in 8-octet units minus one,
  * then the options. With -l, count the datagrams received on PORT until
  * nothing arrives for MS milliseconds (default 1500): "RECEIVED N".
  */
 #include <arpa/inet.h>
 #include <poll.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +42,15 @@ static int unhex(const char *s, unsigned char *out, int max)
 	return n;
 }
 
+static volatile sig_atomic_t stop;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+/* count datagrams until TIMEOUT ms idle, or SIGTERM once the queue is read */
 static int receive(int port, int timeout)
 {
 	struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
@@ -50,15 +61,18 @@ static int receive(int port, int timeout)
 		perror("bind");
 		return 1;
 	}
+	signal(SIGTERM, on_term);
 	printf("READY\n");
 	fflush(stdout);
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 
-		if (poll(&p, 1, timeout) <= 0)
+		if (!stop && poll(&p, 1, timeout) <= 0 && !stop)
 			break;
-		if (recv(fd, msg, sizeof(msg), 0) >= 0)
+		if (recv(fd, msg, sizeof(msg), stop ? MSG_DONTWAIT : 0) >= 0)
 			n++;
+		else if (stop)
+			break;
 	}
 	printf("RECEIVED %d\n", n);
 	return 0;
@@ -66,17 +80,18 @@ static int receive(int port, int timeout)
 
 int main(int argc, char **argv)
 {
-	int count = 1, flows = 1, usec = 0, hlen = 0, opt, listen_port = 0, timeout = 1500;
+	int count = 1, flows = 1, usec = 0, hlen = 0, opt, listen_port = 0, timeout = 1500, sport = 0;
 	unsigned char hbh[2048];
 	struct sockaddr_in6 dst = { .sin6_family = AF_INET6 };
 	int fds[512];
 
-	while ((opt = getopt(argc, argv, "c:f:i:H:l:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "c:f:i:H:l:s:t:")) != -1) {
 		switch (opt) {
 		case 'l': listen_port = atoi(optarg); break;
 		case 't': timeout = atoi(optarg); break;
 		case 'c': count = atoi(optarg); break;
 		case 'f': flows = atoi(optarg); break;
+		case 's': sport = atoi(optarg); break;
 		case 'i': usec = atoi(optarg); break;
 		case 'H':
 			hlen = unhex(optarg, hbh, sizeof(hbh));
@@ -92,12 +107,18 @@ int main(int argc, char **argv)
 		return receive(listen_port, timeout);
 	if (argc - optind != 2 || flows < 1 || flows > 512 ||
 	    inet_pton(AF_INET6, argv[optind], &dst.sin6_addr) != 1) {
-		fprintf(stderr, "usage: dexsend [-c COUNT] [-f FLOWS] [-i USEC] [-H HEX] ADDR PORT\n");
+		fprintf(stderr, "usage: dexsend [-c COUNT] [-f FLOWS] [-i USEC] [-H HEX] [-s SPORT] ADDR PORT\n");
 		return 2;
 	}
 	dst.sin6_port = htons(atoi(argv[optind + 1]));
 	for (int f = 0; f < flows; f++) {
+		struct sockaddr_in6 src = { .sin6_family = AF_INET6, .sin6_port = htons(sport + f) };
+
 		fds[f] = socket(AF_INET6, SOCK_DGRAM, 0);
+		if (sport && bind(fds[f], (struct sockaddr *)&src, sizeof(src)) < 0) {
+			perror("bind");
+			return 1;
+		}
 		if (fds[f] < 0 || connect(fds[f], (struct sockaddr *)&dst, sizeof(dst)) < 0) {
 			perror("socket/connect");
 			return 1;

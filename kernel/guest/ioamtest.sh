@@ -47,6 +47,11 @@ topo_up() {
 	nsx C ip -6 route add db01::/64 via db02::1 dev veth0
 	nsx B sysctl -qw net.ipv6.conf.all.forwarding=1
 
+	# no event limit in the functional tests (they count every event);
+	# t_event_flood.sh tests the limit (KEEP_EVENT_LIMIT=1)
+	if [ "${KEEP_EVENT_LIMIT:-0}" != 1 ]; then
+		for n in A B C; do nsx $n sysctl -qw net.ipv6.ioam6_event_rate=0; done
+	fi
 	nsx A sysctl -qw net.ipv6.ioam6_id=1
 	nsx B sysctl -qw net.ipv6.ioam6_id=2
 	nsx C sysctl -qw net.ipv6.ioam6_id=3
@@ -77,14 +82,15 @@ topo_down() {
 	return 0
 }
 
-# monitors_start NODE... : one dexmon per node, events in $T/NODE.ev
+# monitors_start NODE... : one dexmon per node, events in $T/NODE.ev (until
+# wait_all)
 monitors_start() {
 	MON_PIDS=
 	# remove old output first: the background job truncates its file
 	# only when it gets to run, and an old READY must not be seen
 	for n in "$@"; do rm -f "$T/$n.ev"; done
 	for n in "$@"; do
-		nsx $n dexmon -t 1500 > "$T/$n.ev" &
+		nsx $n dexmon ${MON_ARGS:-} -t 60000 > "$T/$n.ev" &
 		MON_PIDS="$MON_PIDS $!"
 	done
 	for n in "$@"; do
@@ -99,7 +105,7 @@ monitors_start() {
 # receiver_start: counts datagrams to db02::2 port 5000 in $T/rx
 receiver_start() {
 	rm -f "$T/rx"
-	nsx C dexsend -l 5000 -t 1500 > "$T/rx" &
+	nsx C dexsend -l 5000 -t 60000 > "$T/rx" &
 	RX_PID=$!
 	i=0
 	until grep -q READY "$T/rx" 2>/dev/null; do
@@ -108,7 +114,42 @@ receiver_start() {
 	done
 }
 
-wait_all() { wait $MON_PIDS ${RX_PID:-}; }
+# wait_all: once the senders are done, let the last packets and events
+# land, then stop the monitors and the receiver (SIGTERM: they read what is
+# queued, then print their totals). No idle timeouts: under emulation the
+# guest clock jumps, and an idle timeout could end a monitor too early.
+wait_all() {
+	sleep 0.5
+	term $MON_PIDS ${RX_PID:-}
+	wait $MON_PIDS ${RX_PID:-}
+	RX_PID=
+}
+
+# children PID: its child processes (a process may end while this reads)
+children() {
+	local f pid comm state ppid rest
+	for f in /proc/[0-9]*/stat; do
+		read -r pid comm state ppid rest 2>/dev/null < "$f" || continue
+		[ "$ppid" = "$1" ] && echo "$pid"
+	done
+	return 0
+}
+
+# term PID...: SIGTERM to the program each `nsx PROGRAM &` started. $! is a
+# subshell running nsx, `ip netns exec` may fork again: signal the leaves of
+# the process tree under PID (the program), not the shells above it.
+term() {
+	local p kids
+	for p in "$@"; do
+		kids=$(children "$p")
+		if [ -n "$kids" ]; then
+			term $kids
+		else
+			kill -TERM "$p" 2>/dev/null
+		fi
+	done
+	return 0
+}
 received() { sed -n 's/^RECEIVED //p' "$T/rx"; }
 
 # events NODE [TYPE]: the event lines of a node
@@ -119,14 +160,16 @@ values() { events "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | sort -u | tr '\n' ' 
 # flowseq NODE: "flow seq" per event, in arrival order
 flowseq() { events "$1" | sed -n 's/.* flow=\([^ ]*\).* seq=\([^ ]*\).*/\1 \2/p'; }
 
-# seq_ok NODE NFLOWS NPKTS: NFLOWS flows, each with sequence 0..NPKTS-1 in order
+# seq_ok NODE NFLOWS NPKTS: NFLOWS flows, each with NPKTS consecutive
+# sequence numbers in order. A new flow starts from the namespace's
+# sequence base (the numbers handed out so far), not necessarily 0.
 seq_ok() {
 	flowseq "$1" | awk -v nf="$2" -v np="$3" '
-		{ if (!($1 in next_seq)) { next_seq[$1] = 0; flows++ }
+		{ if (!($1 in next_seq)) { next_seq[$1] = $2; first[$1] = $2; flows++ }
 		  if ($2 != next_seq[$1]) { printf "  flow %s: seq %s, expected %d\n", $1, $2, next_seq[$1]; bad = 1 }
 		  next_seq[$1] = $2 + 1 }
 		END { if (flows != nf) { printf "  %d flows, expected %d\n", flows, nf; bad = 1 }
-		      for (f in next_seq) if (next_seq[f] != np) { printf "  flow %s: %d packets, expected %d\n", f, next_seq[f], np; bad = 1 }
+		      for (f in next_seq) if (next_seq[f] - first[f] != np) { printf "  flow %s: %d packets, expected %d\n", f, next_seq[f] - first[f], np; bad = 1 }
 		      exit bad }'
 }
 

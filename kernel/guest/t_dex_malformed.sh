@@ -28,9 +28,14 @@ mkhbh() {
 
 # case DESC PAYLOAD OPTLEN EXPECT_RX EXPECT_B EXPECT_C [GREP_B]
 dex_case() {
-	local desc=$1 payload=$2 optlen=$3 rx=$4 eb=$5 ec=$6 want=${7:-}
-	local hex
-	hex=$(mkhbh "$payload" $optlen)
+	local desc=$1 payload=$2 optlen=$3
+	shift 3
+	dex_case_hex "$desc" "$(mkhbh "$payload" $optlen)" "$@"
+}
+
+# dex_case_hex DESC HBH_HEX EXPECT_RX EXPECT_B EXPECT_C [GREP_B]
+dex_case_hex() {
+	local desc=$1 hex=$2 rx=$3 eb=$4 ec=$5 want=${6:-}
 	echo "  $desc: $hex"
 	monitors_start B C && receiver_start || { fail "$desc: monitors"; return; }
 	nsx A dexsend -c 3 -i 2000 -H "$hex" db02::2 5000 || fail "$desc: send"
@@ -51,11 +56,26 @@ dex_case "missing optional field"    0004007b00c08000000011223344          ""   
 dex_case "option longer than header" 0004007b000080000000                  0x30 0 0 0
 dex_case "unknown namespace"         000403e7000080000000                  ""   3 0 0
 dex_case "sequence number only"      0004007b0040800000000000004d          ""   3 3 3 "seq=77 hlni="
-dex_case "unknown extension flag"    0004007b00a08000000011223344deadbeef  ""   3 3 3 "ns=123 flow=0x11223344 hlni="
+dex_case "unknown extension flag"    0004007b00a08000000011223344deadbeef  ""   3 3 3 "ns=123 type=0x800000 flow=0x11223344 hlni="
 dex_case "Flags and Reserved set"    0004007bff00800000ff                  ""   3 3 3 "hlni=0x3f000002"
 dex_case "bit 7 ignored"             0004007b000081000000                  ""   3 3 3 "hlni=0x3f000002$"
 dex_case "undefined bit 12"          0004007b000000080000                  ""   3 3 3 "bit12=0xffffffff"
 dex_case "reserved bit 23"           0004007b000000000100                  ""   3 3 3
+
+# Hostile options
+# all eight Extension-Flags, exactly as long as they announce: flow id and
+# sequence number from the first two slots, the six unknown ones skipped
+dex_case "extension flags 0xff, exact length" \
+	0004007b00ff80000000aabbccdd00000009$(printf '%048d' 0) "" 3 3 3 "flow=0xaabbccdd seq=9 hlni="
+# the longest option there is (opt_len 255): trailing octets ignored
+dex_case "opt_len 255" 0004007b000080000000$(printf '%0490d' 0) "" 3 3 3 "hlni=0x3f000002"
+# two DEX options in one hop-by-hop header: each is reported
+dex_case_hex "two IOAM options in one header" \
+	00030100310a0004007b000080000000310a0004007b00008000000001020000 3 6 6
+# DEX arriving on an interface with ioam6_enabled=0 (C): not reported there
+nsx C sysctl -qw net.ipv6.conf.veth0.ioam6_enabled=0
+dex_case "DEX where ioam6_enabled=0 (C)" 0004007b000080000000 "" 3 3 0
+nsx C sysctl -qw net.ipv6.conf.veth0.ioam6_enabled=1
 
 # The project's own injector (exporters/ioam-inject) builds valid DEX options
 if command -v ioam-inject >/dev/null; then

@@ -26,6 +26,8 @@ nsx C ioam-exporter --collector '[db01::2]:4739' --observation-domain 3 --flush-
 sleep 1
 receiver_start
 nsx A dexsend -c 3 -f 2 -i 20000 db02::2 5000
+sleep 0.5
+term $RX_PID
 wait $RX_PID
 sleep 1
 for n in A B C; do stop $n ioam-exporter; done
@@ -46,8 +48,13 @@ check "A: hop limit 64, no ingress, egress 11, namespace data" \
 check "B: hop limit 63, interfaces 21 -> 22, namespace data" \
 	eq "$(node 2 | grep -c 'hop_limit=63 node_id=2 ingress_id=21 egress_id=22 namespace_data=2998055602')" 6
 check "C: hop limit 62, ingress 31" eq "$(node 3 | grep -c 'hop_limit=62 node_id=3 ingress_id=31')" 6
-seqs() { node "$1" | sed -n 's/.* flow \([0-9]*\) seq \([0-9]*\).*/\1 \2/p' | sort -k1,1 -k2n | awk '{ s[$1] = s[$1] $2 } END { for (f in s) print s[f] }' | sort | tr '\n' ' '; }
+# per flow, its sequence numbers less its first one (a flow starts from
+# the namespace's sequence base)
+seqs() { node "$1" | sed -n 's/.* flow \([0-9]*\) seq \([0-9]*\).*/\1 \2/p' | sort -k1,1 -k2n | awk '{ if (!($1 in b)) b[$1] = $2; s[$1] = s[$1] ($2 - b[$1]) } END { for (f in s) print s[f] }' | sort | tr '\n' ' '; }
 for n in 1 2 3; do
-	check "node $n: two flows, sequences 0 1 2" eq "$(seqs $n)" "012 012 "
+	check "node $n: two flows, 3 consecutive sequence numbers each" eq "$(seqs $n)" "012 012 "
 done
+check "the same (flow, sequence) pairs at the three nodes" \
+	eq "$(node 1 | sed -n 's/.* flow \([0-9]*\) seq \([0-9]*\).*/\1 \2/p' | sort | tr '\n' ' ')" \
+	   "$(node 3 | sed -n 's/.* flow \([0-9]*\) seq \([0-9]*\).*/\1 \2/p' | sort | tr '\n' ' ')"
 finish

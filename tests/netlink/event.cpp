@@ -257,3 +257,161 @@ TEST(DexEvent, BadInput) {
         EXPECT_EQ(ev->dex.trace_type(), 0U);
     }
 }
+
+// The series' DEX shape (kernel/patches 0008): namespace, trace type, flow
+// id, sequence number and one node-data attribute. It decodes to the same
+// dex_event as the reference patch's per-field shape.
+TEST(DexNodeEvent, RoundTripMatchesPerFieldShape) {
+    const auto hop = ioam::make_bytes(0x3f, 0x00, 0x00, 0x2a);
+    const auto ifs = ioam::make_bytes(0x00, 0x15, 0x00, 0x16);
+    const auto wide = ioam::make_bytes(0x3f, 0, 0, 0, 0, 0, 0x01, 0x02);
+    const auto snap = ioam::make_bytes(0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4);
+    nl::dex_event d;
+    d.namespace_id = 123;
+    d.flow_id = 0xabcdef01;
+    d.seq_num = 77;
+    d.field[0] = hop;
+    d.field[1] = ifs;
+    d.field[8] = wide;
+    d.present = t::bit_mask(0) | t::bit_mask(1) | t::bit_mask(8) | t::opaque_mask;
+    d.oss_schema = 7;
+    d.oss_data = snap;
+    std::array<std::byte, 256> a{}, b{};
+    nl::message_writer wa(a), wb(b);
+    nl::encode_dex_node_event(wa, 0x1d, d, 1);
+    nl::encode_dex_event(wb, 0x1d, d, 1);
+    ASSERT_TRUE(wa.status());
+    ASSERT_TRUE(wb.status());
+    auto x = nl::decode_event(nl::message_reader(wa.written()).next().value());
+    auto y = nl::decode_event(nl::message_reader(wb.written()).next().value());
+    ASSERT_TRUE(x) << static_cast<int>(x.code());
+    ASSERT_TRUE(y) << static_cast<int>(y.code());
+    EXPECT_EQ(x->dex.shape, nl::dex_shape::node_data);
+    EXPECT_EQ(y->dex.shape, nl::dex_shape::per_field);
+    for (const auto* e : {&x->dex, &y->dex}) {
+        EXPECT_EQ(e->namespace_id, 123);
+        EXPECT_EQ(e->flow_id, 0xabcdef01U);
+        EXPECT_EQ(e->seq_num, 77U);
+        EXPECT_EQ(e->trace_type(), 0xc08002U);
+        EXPECT_EQ(e->get<value_id::node_id>(), 42U);
+        EXPECT_EQ(e->get<value_id::ingress_id>(), 21U);
+        EXPECT_EQ(e->get<value_id::egress_id>(), 22U);
+        EXPECT_EQ(e->get<value_id::node_id_wide>(), 0x0102U);
+        auto o = e->opaque();
+        ASSERT_TRUE(o);
+        EXPECT_EQ(o->schema_id, 7U);
+        EXPECT_EQ(o->data.size(), 8U);
+    }
+    std::vector<std::uint64_t> vx, vy;
+    x->dex.for_each_value([&](const t::field_value& f) { vx.push_back(f.value); });
+    y->dex.for_each_value([&](const t::field_value& f) { vy.push_back(f.value); });
+    EXPECT_EQ(vx, vy);
+    EXPECT_EQ(vx.size(), 6U);  // hop limit, node id, ingress, egress, wide hop limit, wide node id
+}
+
+TEST(DexNodeEvent, BadInput) {
+    std::array<std::byte, 128> buf{};
+    const auto decode = [&](nl::message_writer& w) {
+        return nl::decode_event(nl::message_reader(w.written()).next().value());
+    };
+    // Node data shorter than the trace type says (bits 0 and 1: 8 octets).
+    {
+        nl::message_writer w(buf);
+        w.begin(0x1d).genl(2).attr_host(1, 123, 2).attr_host(3, 0xc00000U << 8, 4).attr(7, ioam::make_bytes(1, 2, 3, 4)).end();
+        EXPECT_EQ(decode(w).code(), errc::bad_attribute);
+    }
+    // Longer than it says.
+    {
+        nl::message_writer w(buf);
+        w.begin(0x1d).genl(2).attr_host(1, 123, 2).attr_host(3, 0x800000U << 8, 4).attr(7, ioam::make_bytes(1, 2, 3, 4, 5, 6, 7, 8)).end();
+        EXPECT_EQ(decode(w).code(), errc::bad_attribute);
+    }
+    // A snapshot announcing more data than there is.
+    {
+        nl::message_writer w(buf);
+        w.begin(0x1d).genl(2).attr_host(1, 123, 2).attr_host(3, 0x000002U << 8, 4).attr(7, ioam::make_bytes(2, 0, 0, 7, 1, 2, 3, 4)).end();
+        EXPECT_EQ(decode(w).code(), errc::bad_attribute);
+    }
+    // No node data, no trace type.
+    {
+        nl::message_writer w(buf);
+        w.begin(0x1d).genl(2).attr_host(1, 123, 2).attr_host(3, 0x800000U << 8, 4).end();
+        EXPECT_EQ(decode(w).code(), errc::missing_attribute);
+        nl::message_writer w2(buf);
+        w2.begin(0x1d).genl(2).attr_host(1, 123, 2).attr(7, ioam::make_bytes(1, 2, 3, 4)).end();
+        EXPECT_EQ(decode(w2).code(), errc::missing_attribute);
+    }
+    // A flow id of the wrong length.
+    {
+        nl::message_writer w(buf);
+        w.begin(0x1d).genl(2).attr_host(1, 123, 2).attr_host(3, 0, 4).attr_host(5, 1, 2).attr(7, {}).end();
+        EXPECT_EQ(decode(w).code(), errc::bad_attribute);
+    }
+    // Unknown attributes are skipped; an empty trace type has empty data.
+    {
+        nl::message_writer w(buf);
+        w.begin(0x1d).genl(2).attr_host(1, 123, 2).attr_host(3, 0, 4).attr(7, {}).attr(40, ioam::make_bytes(1)).end();
+        auto ev = decode(w);
+        ASSERT_TRUE(ev);
+        EXPECT_EQ(ev->skipped, 1);
+        EXPECT_EQ(ev->dex.trace_type(), 0U);
+    }
+}
+
+TEST(DexNodeEvent, MutationsNeverCrash) {
+    const auto hop = ioam::make_bytes(0x3f, 0x00, 0x00, 0x2a);
+    nl::dex_event d;
+    d.namespace_id = 5;
+    d.seq_num = 1;
+    d.field[0] = hop;
+    d.present = t::bit_mask(0) | t::opaque_mask;
+    std::array<std::byte, 128> buf{};
+    nl::message_writer w(buf);
+    nl::encode_dex_node_event(w, 0x1d, d);
+    ASSERT_TRUE(w.status());
+    const auto msg = nl::message_reader(w.written()).next().value();
+    std::vector<std::byte> m(msg.payload.begin(), msg.payload.end());
+    for (std::size_t i = 0; i < m.size(); ++i) {
+        for (int v : {0x00, 0x01, 0x7f, 0xff}) {
+            auto c = m;
+            c[i] = static_cast<std::byte>(v);
+            auto ev = nl::decode_event(c);
+            if (ev && ev->type == nl::ioam6::event_type::dex) {
+                unsigned n = 0;
+                ev->dex.for_each_value([&](const t::field_value&) { ++n; });
+                EXPECT_LE(n, 24U);
+            }
+        }
+    }
+}
+
+// IOAM6_CMD_GET_EVENT_STATS (kernel/patches 0005): request and reply.
+TEST(EventStats, RequestAndReply) {
+    std::array<std::byte, 128> buf{};
+    nl::message_writer w(buf);
+    nl::encode_event_stats_request(w, 0x1d, 9);
+    ASSERT_TRUE(w.status());
+    auto req = nl::message_reader(w.written()).next();
+    ASSERT_TRUE(req);
+    EXPECT_EQ(req->type, 0x1d);
+    EXPECT_EQ(req->seq, 9U);
+    EXPECT_EQ(nl::decode_genl_header(req->payload)->cmd, 8);
+    EXPECT_EQ(req->payload.size(), 4U);  // no attribute
+
+    nl::message_writer r(buf);
+    r.begin(0x1d).genl(8).attr(7, {}).attr_host(8, 1234, 8).attr(7, {}).attr_host(9, 56, 8).end();
+    auto st = nl::decode_event_stats(nl::message_reader(r.written()).next()->payload);
+    ASSERT_TRUE(st);
+    EXPECT_EQ(st->sent, 1234U);
+    EXPECT_EQ(st->suppressed, 56U);
+
+    nl::message_writer m(buf);
+    m.begin(0x1d).genl(8).attr_host(8, 1, 8).end();
+    EXPECT_EQ(nl::decode_event_stats(nl::message_reader(m.written()).next()->payload).code(), errc::missing_attribute);
+    nl::message_writer b(buf);
+    b.begin(0x1d).genl(8).attr_host(8, 1, 4).attr_host(9, 1, 8).end();
+    EXPECT_EQ(nl::decode_event_stats(nl::message_reader(b.written()).next()->payload).code(), errc::bad_attribute);
+    nl::message_writer c(buf);
+    c.begin(0x1d).genl(2).end();
+    EXPECT_EQ(nl::decode_event_stats(nl::message_reader(c.written()).next()->payload).code(), errc::bad_message);
+}

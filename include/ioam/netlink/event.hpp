@@ -3,8 +3,13 @@
 // checked against its type; unknown attributes are skipped and counted.
 //
 //   TRACE (cmd 1): NAMESPACE u16 | NODELEN u8 | TYPE u32 | DATA (filled nodes)
-//   DEX   (cmd 2): OPTION_TYPE u8 | DEX_NAMESPACE u16 | [FLOW_ID u32] |
-//                  [SEQ_NUM u32] | one attribute per data field | [OSS_SCID, OSS_DATA]
+//   DEX   (cmd 2), the series' shape (kernel/patches): NAMESPACE u16 | TYPE u32 |
+//                  [FLOW_ID u32] | [SEQ_NUM u32] | NODE_DATA (one node, as in a trace)
+//   DEX   (cmd 2), the reference patch's shape: OPTION_TYPE u8 | DEX_NAMESPACE u16 |
+//                  [FLOW_ID u32] | [SEQ_NUM u32] | one attribute per data field |
+//                  [OSS_SCID, OSS_DATA]
+// Both decode to the same dex_event; the series' shape is the one with
+// attribute 1 (see ioam6.hpp).
 #pragma once
 
 #include <array>
@@ -42,8 +47,15 @@ struct trace_event {
     }
 };
 
-/// A DEX event: one node's data as separate attributes. Borrows the buffer.
+/// Which DEX event shape a message had.
+enum class dex_shape : std::uint8_t {
+    node_data,  ///< the series': trace type and one node-data attribute
+    per_field,  ///< the reference patch's: one attribute per data field
+};
+
+/// A DEX event: one node's data, split per field. Borrows the buffer.
 struct dex_event {
+    dex_shape shape = dex_shape::per_field;
     std::uint8_t option_type = 4;
     std::uint16_t namespace_id = 0;
     std::optional<std::uint32_t> flow_id;
@@ -94,6 +106,94 @@ struct event {
 
 namespace detail {
 constexpr bool want_len(const attribute& a, std::size_t n) noexcept { return a.payload.size() == n; }
+
+/// Splits one node's data (the series' DEX_NODE_DATA) by trace type:
+/// fields of bits 0-21 in bit order, then the opaque state snapshot (bit
+/// 22: a 4-octet header with its length in 4-octet words and the schema
+/// id, then the data). The data must be exactly that long.
+constexpr result<void> split_node_data(dex_event& d, std::uint32_t type, bytes_view data,
+                                       std::size_t offset) noexcept {
+    std::size_t at = 0;
+    for (unsigned b = 0; b < 22; ++b) {
+        if (!(type & trace::bit_mask(b))) continue;
+        const std::size_t n = trace::bits[b].size;
+        if (data.size() - at < n) return error{errc::bad_attribute, offset + at};
+        d.field[b] = data.subspan(at, n);
+        d.present |= trace::bit_mask(b);
+        at += n;
+    }
+    if (type & trace::opaque_mask) {
+        if (data.size() - at < 4) return error{errc::bad_attribute, offset + at};
+        const std::uint32_t h = load_be32(data.data() + at);
+        const std::size_t n = (h >> 24) * 4U;
+        if (data.size() - at - 4 < n) return error{errc::bad_attribute, offset + at};
+        d.oss_schema = h & 0xffffffU;
+        d.oss_data = data.subspan(at + 4, n);
+        d.present |= trace::opaque_mask;
+        at += 4 + n;
+    }
+    if (at != data.size()) return error{errc::bad_attribute, offset + at};
+    return {};
+}
+
+/// The series' DEX shape carries attribute 1; the reference's never does.
+constexpr result<bool> has_attr(bytes_view attrs, std::size_t base, std::uint16_t type) noexcept {
+    attr_reader r(attrs, base);
+    while (!r.done()) {
+        auto a = r.next();
+        if (!a) return a.error();
+        if (a->type == type) return true;
+    }
+    return false;
+}
+
+/// The series' DEX shape: NAMESPACE, TYPE, [FLOW_ID], [SEQ_NUM], NODE_DATA.
+constexpr result<event> decode_dex_node_shape(event& ev, bytes_view in, std::size_t base) noexcept {
+    auto& d = ev.dex;
+    d.shape = dex_shape::node_data;
+    unsigned seen = 0;
+    std::uint32_t type_word = 0;
+    bytes_view data{};
+    std::size_t data_offset = 0;
+    attr_reader r(in.subspan(genl_header_size), base + genl_header_size);
+    while (!r.done()) {
+        auto a = r.next();
+        if (!a) return a.error();
+        const auto bad = error{errc::bad_attribute, a->offset};
+        switch (a->type) {
+        case ioam6::attr::trace_namespace:
+            if (!want_len(*a, 2)) return bad;
+            d.namespace_id = static_cast<std::uint16_t>(a->host(2));
+            break;
+        case ioam6::attr::trace_type:
+            if (!want_len(*a, 4)) return bad;
+            type_word = static_cast<std::uint32_t>(a->host(4));
+            break;
+        case ioam6::attr::dex2_flow_id:
+            if (!want_len(*a, 4)) return bad;
+            d.flow_id = static_cast<std::uint32_t>(a->host(4));
+            break;
+        case ioam6::attr::dex2_seq_num:
+            if (!want_len(*a, 4)) return bad;
+            d.seq_num = static_cast<std::uint32_t>(a->host(4));
+            break;
+        case ioam6::attr::dex2_node_data:
+            data = a->payload;
+            data_offset = a->offset + attr_header_size;
+            break;
+        default:
+            ++ev.skipped;
+            continue;
+        }
+        seen |= 1U << a->type;
+    }
+    constexpr unsigned required = (1U << ioam6::attr::trace_namespace) | (1U << ioam6::attr::trace_type) |
+                                  (1U << ioam6::attr::dex2_node_data);
+    if ((seen & required) != required) return error{errc::missing_attribute, base};
+    auto split = split_node_data(d, type_word >> 8, data, data_offset);
+    if (!split) return split.error();
+    return ev;
+}
 }  // namespace detail
 
 /// Decodes a generic netlink payload (genl header then attributes) carrying
@@ -129,6 +229,14 @@ constexpr bool want_len(const attribute& a, std::size_t n) noexcept { return a.p
         d.oss_data = {};
     }
     unsigned seen = 0;  // trace: bits 1-4 for attributes 1-4; dex: bit 6 for the namespace
+    bool node_shape = false;
+    if (!is_trace) {
+        auto h = detail::has_attr(in.subspan(genl_header_size), base + genl_header_size,
+                                  ioam6::attr::trace_namespace);
+        if (!h) return h.error();
+        node_shape = *h;
+    }
+    if (node_shape) return detail::decode_dex_node_shape(ev, in, base);
     attr_reader r(in.subspan(genl_header_size), base + genl_header_size);
     while (!r.done()) {
         auto a = r.next();
@@ -224,6 +332,41 @@ constexpr bool want_len(const attribute& a, std::size_t n) noexcept { return a.p
     return decode_event(m.payload, ev, m.offset + nlmsg_header_size);
 }
 
+/// The reply to IOAM6_CMD_GET_EVENT_STATS.
+struct event_stats {
+    std::uint64_t sent = 0;        ///< events the namespace sent to the group
+    std::uint64_t suppressed = 0;  ///< events its limit did not send
+};
+
+/// Writes the request for the namespace's event counters.
+constexpr message_writer& encode_event_stats_request(message_writer& w, std::uint16_t family,
+                                                     std::uint32_t seq = 0) noexcept {
+    constexpr std::uint16_t request = 0x1;  // NLM_F_REQUEST
+    return w.begin(family, request, seq, 0).genl(ioam6::cmd_get_event_stats).end();
+}
+
+/// Decodes the reply (a genl payload). Errors: errc::bad_message for another
+/// command, errc::bad_attribute for a counter not 8 octets long,
+/// errc::missing_attribute when a counter is absent.
+[[nodiscard]] constexpr result<event_stats> decode_event_stats(bytes_view in, std::size_t base = 0) noexcept {
+    auto g = decode_genl_header(in, base);
+    if (!g) return g.error();
+    if (g->cmd != ioam6::cmd_get_event_stats) return error{errc::bad_message, base};
+    event_stats st;
+    unsigned seen = 0;
+    attr_reader r(in.subspan(genl_header_size), base + genl_header_size);
+    while (!r.done()) {
+        auto a = r.next();
+        if (!a) return a.error();
+        if (a->type != ioam6::stats_attr::events_sent && a->type != ioam6::stats_attr::events_suppressed) continue;
+        if (!detail::want_len(*a, 8)) return error{errc::bad_attribute, a->offset};
+        (a->type == ioam6::stats_attr::events_sent ? st.sent : st.suppressed) = a->host(8);
+        seen |= 1U << (a->type - ioam6::stats_attr::events_sent);
+    }
+    if (seen != 3U) return error{errc::missing_attribute, base};
+    return st;
+}
+
 /// Writes a TRACE event message as the kernel does (ioam6_event()).
 constexpr message_writer& encode_trace_event(message_writer& w, std::uint16_t family, const trace_event& e,
                                              std::uint32_t seq = 0) noexcept {
@@ -235,7 +378,33 @@ constexpr message_writer& encode_trace_event(message_writer& w, std::uint16_t fa
     return w.end();
 }
 
-/// Writes a DEX event message. pad_wide: put a 64-bit pad attribute before
+/// Writes a DEX event message in the series' shape (ioam6_dex_event() of
+/// kernel/patches): the present fields and snapshot become one node-data
+/// attribute, in trace order.
+constexpr message_writer& encode_dex_node_event(message_writer& w, std::uint16_t family, const dex_event& e,
+                                                std::uint32_t seq = 0) noexcept {
+    w.begin(family, 0, seq, 0).genl(static_cast<std::uint8_t>(ioam6::event_type::dex));
+    w.attr_host(ioam6::attr::trace_namespace, e.namespace_id, 2);
+    w.attr_host(ioam6::attr::trace_type, e.present << 8, 4);
+    if (e.flow_id) w.attr_host(ioam6::attr::dex2_flow_id, *e.flow_id, 4);
+    if (e.seq_num) w.attr_host(ioam6::attr::dex2_seq_num, *e.seq_num, 4);
+    std::array<std::byte, 128 + 4 + 255 * 4> buf{};
+    std::size_t n = 0;
+    for (unsigned b = 0; b < 22; ++b) {
+        if (!(e.present & trace::bit_mask(b))) continue;
+        for (std::size_t i = 0; i < e.field[b].size() && n < buf.size(); ++i) buf[n++] = e.field[b][i];
+    }
+    if (e.present & trace::opaque_mask) {
+        const std::size_t len = e.oss_data.size() / 4 <= 255 ? e.oss_data.size() : 255 * 4;
+        store_be32(buf.data() + n, static_cast<std::uint32_t>(len / 4) << 24 | (e.oss_schema & 0xffffffU));
+        n += 4;
+        for (std::size_t i = 0; i < len; ++i) buf[n++] = e.oss_data[i];
+    }
+    w.attr(ioam6::attr::dex2_node_data, bytes_view(buf.data(), n));
+    return w.end();
+}
+
+/// Writes a DEX event message in the reference patch's shape. pad_wide: put a 64-bit pad attribute before
 /// each 8-octet field, as architectures without efficient unaligned access do.
 constexpr message_writer& encode_dex_event(message_writer& w, std::uint16_t family, const dex_event& e,
                                            std::uint32_t seq = 0, bool pad_wide = false) noexcept {
