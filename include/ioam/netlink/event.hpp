@@ -148,7 +148,7 @@ constexpr result<bool> has_attr(bytes_view attrs, std::size_t base, std::uint16_
 }
 
 /// The series' DEX shape: NAMESPACE, TYPE, [FLOW_ID], [SEQ_NUM], NODE_DATA.
-constexpr result<event> decode_dex_node_shape(event& ev, bytes_view in, std::size_t base) noexcept {
+constexpr result<void> decode_dex_node_shape(event& ev, bytes_view in, std::size_t base) noexcept {
     auto& d = ev.dex;
     d.shape = dex_shape::node_data;
     unsigned seen = 0;
@@ -192,7 +192,7 @@ constexpr result<event> decode_dex_node_shape(event& ev, bytes_view in, std::siz
     if ((seen & required) != required) return error{errc::missing_attribute, base};
     auto split = split_node_data(d, type_word >> 8, data, data_offset);
     if (!split) return split.error();
-    return ev;
+    return {};
 }
 }  // namespace detail
 
@@ -220,6 +220,7 @@ constexpr result<event> decode_dex_node_shape(event& ev, bytes_view in, std::siz
         ev.trace = trace_event{};
     } else {
         auto& d = ev.dex;  // field[] is read only where `present` says so
+        d.shape = dex_shape::per_field;
         d.option_type = 4;
         d.namespace_id = 0;
         d.flow_id.reset();
