@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <iterator>
 #include <vector>
@@ -320,3 +321,53 @@ TEST(FramedViews, IteratorsOutliveTheViewAndStopAtTheSentinel) {
 }
 }  // namespace
 
+
+// A fixed-size record added to the open set of its template takes a short
+// path (message.hpp): the same octets as the first record of the set, which
+// goes the general way; a value too wide, or no room, leaves the message as
+// it was; the capacity is kept to the octet.
+TEST(MessageWriter, RecordsInTheOpenSetSameAsTheFirst) {
+    using t_odd = data_template<260, reduced<ie::octetDeltaCount, 3>, ie::protocolIdentifier,
+                                reduced<ie::packetDeltaCount, 5>, reduced<ie::flowId, 7>>;
+    using values = t_odd::values;
+    const values a{0x010203, 6, 0x0405060708, 0x090a0b0c0d0e0f}, b{0xffffff, 17, 0xffffffffff, 0xffffffffffffff};
+    constexpr std::size_t n = 16;
+    std::array<std::byte, 9000> buf{};
+    writer_options opt;
+    opt.capacity = 16 + 4 + n * t_odd::record_size;  // exactly n records
+    message_writer w(buf, 1, 0, opt);
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::size_t before = w.size();
+        if (i == 5) {
+            const values wide{0x1000000, 1, 1, 1};
+            auto r = w.add_record<t_odd>(wide);
+            EXPECT_EQ(r.code(), errc::value_out_of_range);
+            EXPECT_EQ(r.offset(), before);
+            EXPECT_EQ(w.size(), before);
+        }
+        ASSERT_TRUE(w.add_record<t_odd>(i % 2 ? b : a)) << i;
+        EXPECT_EQ(w.size(), before + (i == 0 ? 4 : 0) + t_odd::record_size);  // the first opens the set
+    }
+    EXPECT_EQ(w.data_records(), n);
+    const std::size_t full = w.size();
+    auto r = w.add_record<t_odd>(a);
+    EXPECT_EQ(r.code(), errc::no_room);
+    EXPECT_EQ(w.size(), full);
+    EXPECT_EQ(w.remaining(), 0U);
+    const auto m = w.finish(0);
+    auto p = parse_message(m);
+    ASSERT_TRUE(p);
+    std::size_t count = 0;
+    for (auto s : p->sets()) {
+        auto d = parse_data_set<t_odd>(s);
+        ASSERT_TRUE(d);
+        for (auto rec : *d) {
+            EXPECT_EQ(to_values(rec), count % 2 ? b : a) << count;
+            // Every record the same octets as the set's first of the same values.
+            const auto first = m.subspan(16 + 4 + (count % 2) * t_odd::record_size, t_odd::record_size);
+            EXPECT_TRUE(std::ranges::equal(rec.bytes(), first)) << count;
+            ++count;
+        }
+    }
+    EXPECT_EQ(count, n);
+}

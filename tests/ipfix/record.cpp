@@ -109,3 +109,81 @@ TEST(Record, DecodeBadInput) {
     EXPECT_EQ(r.offset(), 5U);
 }
 }  // namespace
+
+// Integers of 3, 5, 6 and 7 octets are written as one wider store ending
+// with the field when the record holds the room before it (record.hpp):
+// the bytes must be those of the octet-by-octet encoding, nothing outside
+// the record may be touched, and a value too wide still writes nothing.
+namespace odd {
+using s32 = enterprise<10383, 20, data_type::signed32>;
+using s64 = enterprise<10383, 21, data_type::signed64>;
+using t = data_template<300, reduced<ie::octetDeltaCount, 3>, ie::protocolIdentifier, reduced<s32, 3>,
+                        reduced<ie::packetDeltaCount, 5>, reduced<s64, 6>, reduced<ie::flowId, 7>,
+                        ie::ipDiffServCodePoint>;
+static_assert(t::record_size == 26);
+constexpr t::values values{0xa1b2c3, 6, -2, 0x0102030405, -300000, 0x11223344556677, 46};
+// The record octet by octet (offsets 0, 3, 4, 7, 12, 18, 25).
+std::array<std::byte, 26> expected() {
+    std::array<std::byte, 26> b{};
+    store_be_n(b.data(), 0xa1b2c3, 3);
+    store_be_n(b.data() + 3, 6, 1);
+    store_be_n(b.data() + 4, static_cast<std::uint64_t>(std::int64_t{-2}), 3);
+    store_be_n(b.data() + 7, 0x0102030405, 5);
+    store_be_n(b.data() + 12, static_cast<std::uint64_t>(std::int64_t{-300000}), 6);
+    store_be_n(b.data() + 18, 0x11223344556677, 7);
+    store_be_n(b.data() + 25, 46, 1);
+    return b;
+}
+constexpr std::array<std::byte, 26> at_compile_time() {
+    std::array<std::byte, 26> b{};
+    byte_writer w(b);
+    if (!encode_record<t>(w, values)) b[0] = std::byte{0xee};
+    return b;
+}
+}  // namespace odd
+
+TEST(Record, OddWidthIntegersWrittenWithWideStores) {
+    const auto expect = odd::expected();
+    ASSERT_EQ(expect[4], std::byte{0xff}) << "the reference encodes -2 in 3 octets as ff ff fe";
+    // Canaries on both sides of an exact-size writer.
+    std::array<std::byte, 40> buf;
+    buf.fill(std::byte{0xee});
+    byte_writer w(bytes_span(buf).subspan(7, odd::t::record_size));
+    ASSERT_TRUE(encode_record<odd::t>(w, odd::values));
+    EXPECT_EQ(w.size(), odd::t::record_size);
+    EXPECT_TRUE(std::equal(expect.begin(), expect.end(), buf.begin() + 7));
+    for (std::size_t i = 0; i < buf.size(); ++i) {
+        if (i < 7 || i >= 7 + odd::t::record_size) {
+            EXPECT_EQ(buf[i], std::byte{0xee}) << "octet " << i;
+        }
+    }
+    // The constant-expression path writes the same octets.
+    constexpr auto ct = odd::at_compile_time();
+    EXPECT_TRUE(std::equal(expect.begin(), expect.end(), ct.begin()));
+    // The record reads back.
+    auto r = decode_record<odd::t>(w.written());
+    ASSERT_TRUE(r);
+    EXPECT_EQ(to_values(*r), odd::values);
+}
+
+TEST(Record, OddWidthValueTooWideWritesNothing) {
+    // Each odd-width field in turn out of range: the fields after it (written
+    // first, last to first) must not stay behind.
+    const auto too_wide = [](std::size_t field) {
+        odd::t::values v = odd::values;
+        if (field == 2) std::get<2>(v) = 0x800000;
+        if (field == 3) std::get<3>(v) = 0x10000000000;
+        if (field == 4) std::get<4>(v) = -0x800000000001;
+        if (field == 5) std::get<5>(v) = 0x100000000000000;
+        return v;
+    };
+    for (std::size_t field : {2U, 3U, 4U, 5U}) {
+        std::array<std::byte, 26> buf{};
+        byte_writer w(buf);
+        auto r = encode_record<odd::t>(w, too_wide(field));
+        ASSERT_FALSE(r) << field;
+        EXPECT_EQ(r.code(), errc::value_out_of_range) << field;
+        EXPECT_EQ(w.size(), 0U) << field;
+        EXPECT_TRUE(w.ok()) << field;
+    }
+}

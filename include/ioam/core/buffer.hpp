@@ -40,6 +40,12 @@ public:
         pos_ += n;
         return p;
     }
+    /// Whether n more bytes fit (and nothing failed before): reserve(n)
+    /// would succeed. With it, a caller writes through data() + size() and
+    /// then skip(n)s, without reserve's null pointer to test.
+    [[nodiscard]] constexpr bool fits(std::size_t n) const noexcept { return !failed_ && n <= remaining(); }
+    /// Moves the cursor over n bytes the caller checked with fits(n).
+    constexpr void skip(std::size_t n) noexcept { pos_ += n; }
     template <std::size_t N>
     constexpr void put_be(std::uint64_t v) noexcept {
         if (std::byte* p = reserve(N)) store_be<N>(p, v);

@@ -6,6 +6,7 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 #include <type_traits>
 
@@ -54,10 +55,20 @@ namespace detail {
     const std::int64_t lim = std::int64_t{1} << (8 * len - 1);
     return v >= -lim && v < lim;
 }
+/// Copies N octets: one memcpy at run time (g++ 12 leaves the loop as N
+/// byte moves), the loop in constant expressions.
+template <std::size_t N>
+constexpr void copy_octets(std::byte* to, const std::byte* from) noexcept {
+    if (std::is_constant_evaluated()) {
+        for (std::size_t i = 0; i < N; ++i) to[i] = from[i];
+    } else {
+        std::memcpy(to, from, N);
+    }
+}
 template <std::size_t N>
 [[nodiscard]] constexpr address<N> load_address(const std::byte* p) noexcept {
     address<N> a;
-    for (std::size_t i = 0; i < N; ++i) a.bytes[i] = p[i];
+    copy_octets<N>(a.bytes.data(), p);
     return a;
 }
 /// load_be_n for a width known only at run time, with the common widths as
@@ -139,7 +150,7 @@ template <data_type T>
         store_u8(p, v.raw);
     } else if constexpr (T == data_type::macAddress || T == data_type::ipv4Address ||
                          T == data_type::ipv6Address) {
-        for (std::size_t i = 0; i < v.bytes.size(); ++i) p[i] = v.bytes[i];
+        detail::copy_octets<std::tuple_size_v<decltype(v.bytes)>>(p, v.bytes.data());
     } else if constexpr (T == data_type::dateTimeSeconds) {
         store_be32(p, v.seconds);
     } else if constexpr (T == data_type::dateTimeMilliseconds) {

@@ -100,6 +100,27 @@ public:
     /// Adds one data record of T from a tuple or an aggregate of its values.
     template <compile_time_template T, class Values>
     constexpr result<void> add_record(const Values& v) noexcept {
+        if constexpr (T::is_fixed_size) {
+            // The common case, a fixed-size record in the open set: one
+            // reserve, the fields at constant offsets, nothing to undo but
+            // the reserve.
+            if (set_id_ == T::id) {
+                const std::size_t start = w_.size();
+                errc e = errc::no_room;
+                if (w_.fits(T::record_size)) [[likely]] {
+                    std::byte* rec = w_.data() + start;
+                    w_.skip(T::record_size);  // before the stores, which may alias the writer
+                    e = detail::put_fixed_fields<T>(rec, detail::record_values<T>(v),
+                                                    std::make_index_sequence<T::field_count>{});
+                    if (e == errc::ok) [[likely]] {
+                        ++records_;
+                        return {};
+                    }
+                }
+                w_.rewind(start);  // as add() leaves it: nothing of the record, no failure kept
+                return error{e, start};
+            }
+        }
         return add([&](byte_writer& w) { return encode_record<T>(w, v, opt_.records); }, T::id, true,
                    T::min_record_size);
     }

@@ -3,8 +3,10 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -78,22 +80,94 @@ constexpr errc put_field(byte_writer& w, const V& value, const record_options& o
 // A fixed-size record is reserved once and its fields written at constant
 // offsets: no per-field bounds check, and the writer's state is not reloaded
 // after every store (byte stores may alias it).
+//
+// An integer of 3, 5, 6 or 7 octets is written as one 4- or 8-octet store
+// ending with the field (its value big-endian, zeros or sign above it) when
+// the record holds that many octets up to the field's end: the store
+// covers the end of the fields before it, so the fields are written last
+// to first and each of those is written after the store that covered it.
+// Every store stays inside the record.
+template <class T, std::size_t I>
+constexpr std::size_t window_store() noexcept {
+    constexpr field_spec f = T::fields[I];
+    if constexpr (!is_unsigned(f.type) && !is_signed(f.type)) {
+        return 0;
+    } else {
+        constexpr std::size_t w = f.length == 3 ? 4 : f.length > 4 && f.length < 8 ? 8 : 0;
+        return w != 0 && T::static_offsets[I] + f.length >= w ? w : 0;
+    }
+}
+// The low W (4 or 8) octets of v, big-endian, as one store (g++ 12 splits
+// the byte loop of store_be when it knows the top octet is zero).
+template <std::size_t W>
+constexpr void store_window(std::byte* p, std::uint64_t v) noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+    if (!std::is_constant_evaluated() && std::endian::native == std::endian::little) {
+        if constexpr (W == 4) {
+            const std::uint32_t x = __builtin_bswap32(static_cast<std::uint32_t>(v));
+            std::memcpy(p, &x, 4);
+        } else {
+            const std::uint64_t x = __builtin_bswap64(v);
+            std::memcpy(p, &x, 8);
+        }
+        return;
+    }
+#endif
+    store_be<W>(p, v);
+}
 template <class T, std::size_t I, class V>
 constexpr errc put_fixed_field(std::byte* rec, const V& value) noexcept {
     constexpr field_spec f = T::fields[I];
     using Val = field_value_t<T, I>;
-    return encode_value<f.type>(bytes_span{rec + T::static_offsets[I], f.length}, static_cast<Val>(value));
+    if constexpr (constexpr std::size_t w = window_store<T, I>(); w != 0) {
+        const Val v = static_cast<Val>(value);
+        std::uint64_t bits;
+        if constexpr (is_unsigned(f.type)) {
+            if (!detail::fits_unsigned(v, f.length)) return errc::value_out_of_range;
+            bits = v;
+        } else {
+            if (!detail::fits_signed(v, f.length)) return errc::value_out_of_range;
+            bits = static_cast<std::uint64_t>(static_cast<std::int64_t>(v));
+        }
+        store_window<w>(rec + T::static_offsets[I] + f.length - w, bits);
+        return errc::ok;
+    } else {
+        return encode_value<f.type>(bytes_span{rec + T::static_offsets[I], f.length}, static_cast<Val>(value));
+    }
+}
+/// Writes the fields of a fixed-size record of T into `rec` (T::record_size
+/// octets), last to first; the first error stops it (the caller drops the record).
+template <class T, class Tuple, std::size_t... I>
+constexpr errc put_fixed_fields(std::byte* rec, const Tuple& t, std::index_sequence<I...>) noexcept {
+    constexpr std::size_t last = sizeof...(I) - 1;
+    errc e = errc::ok;
+    ((e == errc::ok ? (e = put_fixed_field<T, last - I>(rec, std::get<last - I>(t)), 0) : 0), ...);
+    return e;
+}
+/// A tuple of a record's values: the tuple itself, or an aggregate's members.
+template <class T, class Values>
+constexpr decltype(auto) record_values(const Values& v) noexcept {
+    if constexpr (tuple_like<Values>) {
+        static_assert(std::tuple_size<std::remove_cvref_t<Values>>::value == T::field_count,
+                      "ioam: one value per template field");
+        return (v);
+    } else {
+        static_assert(std::is_aggregate_v<Values>, "ioam: a record's values are a tuple or an aggregate");
+        static_assert(detail::field_count<Values>() == T::field_count,
+                      "ioam: the aggregate needs one member per template field, in template order (RFC 7011 3.4.3)");
+        return tie_members(v);
+    }
 }
 template <class T, class Tuple, std::size_t... I>
 constexpr result<void> put_fields(byte_writer& w, const Tuple& t, const record_options& opt,
-                                  std::index_sequence<I...>) noexcept {
+                                  std::index_sequence<I...> seq) noexcept {
     const std::size_t start = w.size();
     errc e = errc::ok;
     if constexpr (T::is_fixed_size) {
         (void)opt;
         std::byte* rec = w.reserve(T::record_size);
         if (!rec) e = errc::no_room;
-        else ((e == errc::ok ? (e = put_fixed_field<T, I>(rec, std::get<I>(t)), 0) : 0), ...);
+        else e = put_fixed_fields<T>(rec, t, seq);
     } else {
         ((e == errc::ok ? (e = put_field<T, I>(w, std::get<I>(t), opt), 0) : 0), ...);
     }
