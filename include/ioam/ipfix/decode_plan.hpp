@@ -232,7 +232,13 @@ public:
                 at(s + 2);
                 at(s + 3);
             }
-            for (; s != end; ++s) at(s);
+            // The last 0 to 3 without a loop test per field.
+            if (end - s >= 2) {
+                at(s);
+                at(s + 1);
+                s += 2;
+            }
+            if (s != end) at(s);
             return;
         }
         if (unsigned_only_) {
