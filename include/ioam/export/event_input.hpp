@@ -68,16 +68,18 @@ struct event_counts {
 /// has few types. Only successes are kept (an error's offset is the event's).
 class shape_cache {
 public:
-    [[nodiscard]] constexpr result<trace::trace_shape> get(std::uint32_t type, trace::type_policy policy,
-                                                           std::size_t offset) noexcept {
+    /// The shape, kept here (valid until the next get()), or make_shape's error.
+    [[nodiscard]] constexpr result<const trace::trace_shape*> get(std::uint32_t type, trace::type_policy policy,
+                                                                  std::size_t offset) noexcept {
         for (std::size_t i = 0; i < used_; ++i)
-            if (e_[i].type == type && e_[i].policy == policy) return e_[i].shape;
+            if (e_[i].type == type && e_[i].policy == policy) return &e_[i].shape;
         auto s = trace::make_shape(type, policy, offset);
-        if (!s) return s;
-        e_[next_] = {type, policy, *s};
+        if (!s) return s.error();
+        entry& e = e_[next_];
+        e = {type, policy, *s};
         next_ = (next_ + 1) % e_.size();
         if (used_ < e_.size()) ++used_;
-        return s;
+        return &e.shape;
     }
 
 private:
@@ -99,10 +101,10 @@ private:
     const auto& t = ev.trace;
     auto s = cache.get(t.trace_type(), policy, t.data_offset);
     if (!s) return s.error();
-    if (s->node_len != t.node_len) return error{errc::bad_node_len, t.data_offset};
-    auto nodes = trace::node_list::decode(*s, t.data, t.data_offset);
-    if (!nodes) return nodes.error();
-    if (nodes->size() > 255) return error{errc::value_out_of_range, t.data_offset};
+    if ((*s)->node_len != t.node_len) return error{errc::bad_node_len, t.data_offset};
+    // One result, returned as it is (no copy of the node list and its shape).
+    auto nodes = trace::node_list::decode(**s, t.data, t.data_offset);
+    if (nodes && nodes->size() > 255) nodes = error{errc::value_out_of_range, t.data_offset};
     return nodes;
 }
 
