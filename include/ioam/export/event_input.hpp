@@ -43,15 +43,17 @@ struct event_counts {
     std::uint64_t empty_traces = 0;  ///< trace events without node data (overflow)
 };
 
+/// Checks a DEX event's trace type (check_event's part for DEX events).
+[[nodiscard]] constexpr result<void> check_dex(const netlink::dex_event& d, trace::type_policy policy) noexcept {
+    return trace::check_type(d.present & trace::type_mask & ~trace::opaque_mask & ~trace::reserved_mask, policy);
+}
+
 /// Checks what every layout needs: a DEX event's trace type, a TRACE event's
 /// node data (returned; empty for DEX).
 [[nodiscard]] constexpr result<trace::node_list> check_event(const netlink::event& ev,
                                                              trace::type_policy policy) noexcept {
     if (ev.type == netlink::ioam6::event_type::dex) {
-        if (auto r = trace::check_type(ev.dex.present & trace::type_mask & ~trace::opaque_mask & ~trace::reserved_mask,
-                                       policy);
-            !r)
-            return r.error();
+        if (auto r = check_dex(ev.dex, policy); !r) return r.error();
         return trace::node_list{};
     }
     if (ev.type != netlink::ioam6::event_type::trace) return error{errc::bad_message, 0};

@@ -107,10 +107,10 @@ struct pen10383_layout {
 
     template <class Out>
     constexpr result<void> encode(const input& ev, const input_context& c, Out& out) noexcept {
-        auto nodes = check_event(ev, options.policy, shapes_);
-        if (!nodes) return nodes.error();
-        count_event(counts, ev, *nodes);
         if (ev.type == netlink::ioam6::event_type::dex) {
+            // check_event's checks, without a node list to return.
+            if (auto r = check_dex(ev.dex, options.policy); !r) return r;
+            count_event(counts, ev, trace::node_list{});
             const netlink::dex_event& d = ev.dex;
             const record_shape s = shape_of(d);
             if (!(s.type & trace::opaque_mask)) {
@@ -151,6 +151,9 @@ struct pen10383_layout {
             });
             return {};
         }
+        auto nodes = check_event(ev, options.policy, shapes_);
+        if (!nodes) return nodes.error();
+        count_event(counts, ev, *nodes);
         const record_shape s = shape_of(ev.trace, nodes->size());
         record_context ctx{c.input_id, ev.trace.namespace_id, 0, static_cast<std::uint8_t>(nodes->size()), {}, {}};
         if (nodes->empty()) {
@@ -165,21 +168,23 @@ struct pen10383_layout {
             // checks it against encode_node_record for every such type.
             // Without a snapshot the nodes are fixed_size() apart. One
             // reservation per record (its size is the shape's), then plain stores.
+            // The context (12 octets with NodeIndex and NodeCount) is the
+            // same for every node but its index: written once, copied.
             const std::size_t values = values_size(s.type);
             const std::size_t stride = nodes->shape().fixed_size();
-            const std::byte* node = nodes->bytes().data();
+            const std::byte* data = nodes->bytes().data();
+            std::array<std::byte, 12> head{};
+            put_context(head.data(), s, ctx.event_id, ctx.namespace_id);
+            store_u8(head.data() + 11, ctx.node_count);
             const std::size_t count = options.nodes == node_selection::reporting_only ? 1 : nodes->size();
-            for (std::size_t i = 0; i < count; ++i, node += stride) {
-                (void)out(s, [&](byte_writer& w) -> result<void> {
-                    std::byte* p = w.reserve(12 + values);
-                    if (!p) return w.status();
-                    put_context(p, s, ctx.event_id, ctx.namespace_id);
-                    store_u8(p + 10, static_cast<std::uint8_t>(i));
-                    store_u8(p + 11, ctx.node_count);
-                    detail::copy_words(p + 12, node, values);
-                    return {};
-                });
-            }
+            (void)out.each(s, count, [&](std::size_t i, byte_writer& w) -> result<void> {
+                std::byte* p = w.reserve(12 + values);
+                if (!p) return w.status();
+                detail::copy_words(p, head.data(), 12);
+                store_u8(p + 10, static_cast<std::uint8_t>(i));
+                detail::copy_words(p + 12, data + i * stride, values);
+                return {};
+            });
             return {};
         }
         const shape_fields& fields = fields_for(s);
