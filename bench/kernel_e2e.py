@@ -10,7 +10,7 @@ events; ioam-exporter writes IPFIX to /dev/null and prints events and lost
 at exit.
 
 usage: bench/kernel_e2e.py [--build DIR] [--count N] [--type HEX] [--rate PPS]
-                           [--senders K] [--perf] [-- 'OTHER EXPORTER COMMAND' ...]
+                           [--senders K] [--perf] [--netns-prefix P] [-- 'OTHER EXPORTER COMMAND' ...]
 For ioam-exporter it also reports the CPU time it used while the events came
 (user + system, /proc/PID/stat) per exported event, and its peak RSS
 (VmHWM); --perf records it with `perf record -g` meanwhile and prints where
@@ -38,11 +38,12 @@ ap.add_argument("--type", default="0xf00000", help="trace type (default 0xf00000
 ap.add_argument("--rate", type=int, default=0, help="packets per second per sender, 0 = as fast as possible")
 ap.add_argument("--senders", type=int, default=2, help="ioam-inject processes sending in parallel (default 2)")
 ap.add_argument("--perf", action="store_true", help="perf record ioam-exporter while the events come")
+ap.add_argument("--netns-prefix", default="kb", help="prefix of the namespaces' names (default kb)")
 ap.add_argument("others", nargs="*", help="other exporter commands, after --")
 args = ap.parse_args()
 
 suffix = str(os.getpid())
-S, T, R = "kbS" + suffix, "kbT" + suffix, "kbR" + suffix
+S, T, R = (args.netns_prefix + n + suffix for n in "STR")
 IOAM_NS = 123
 
 
