@@ -143,24 +143,14 @@ struct pen10383_layout {
                 });
                 return {};
             }
-            const record_context ctx{c.input_id, d.namespace_id, 0, 1, d.flow_id, d.seq_num};
-            const shape_fields& fields = fields_for(s);
-            (void)out(s, [&](byte_writer& w) {
-                return detail::encode_record(s, fields, ctx, [&](trace::value_id v) { return ev.dex.raw(v).value_or(0); },
-                                             ev.dex.opaque(), w);
-            });
+            encode_by_fields(ev, c, s, trace::node_list{}, out);
             return {};
         }
         auto nodes = check_event(ev, options.policy, shapes_);
         if (!nodes) return nodes.error();
         count_event(counts, ev, *nodes);
         const record_shape s = shape_of(ev.trace, nodes->size());
-        record_context ctx{c.input_id, ev.trace.namespace_id, 0, static_cast<std::uint8_t>(nodes->size()), {}, {}};
-        if (nodes->empty()) {
-            (void)out(s, [&](byte_writer& w) { return encode_node_record(s, fields_for(s), ctx, nullptr, w); });
-            return {};
-        }
-        if (!(s.type & trace::opaque_mask)) {
+        if (!nodes->empty() && !(s.type & trace::opaque_mask)) {
             // The value fields of bits 0-11 are, in order and width, the
             // node's own first octets (records.hpp's fields_of follows the
             // trace-type bits; undefined bits 12-21 come after them and are
@@ -174,8 +164,8 @@ struct pen10383_layout {
             const std::size_t stride = nodes->shape().fixed_size();
             const std::byte* data = nodes->bytes().data();
             std::array<std::byte, 12> head{};
-            put_context(head.data(), s, ctx.event_id, ctx.namespace_id);
-            store_u8(head.data() + 11, ctx.node_count);
+            put_context(head.data(), s, c.input_id, ev.trace.namespace_id);
+            store_u8(head.data() + 11, static_cast<std::uint8_t>(nodes->size()));
             const std::size_t count = options.nodes == node_selection::reporting_only ? 1 : nodes->size();
             (void)out.each(s, count, [&](std::size_t i, byte_writer& w) -> result<void> {
                 std::byte* p = w.reserve(12 + values);
@@ -187,12 +177,7 @@ struct pen10383_layout {
             });
             return {};
         }
-        const shape_fields& fields = fields_for(s);
-        for (const trace::node_view n : *nodes) {
-            (void)out(s, [&](byte_writer& w) { return encode_node_record(s, fields, ctx, &n, w); });
-            if (options.nodes == node_selection::reporting_only) break;
-            ++ctx.node_index;
-        }
+        encode_by_fields(ev, c, s, *nodes, out);
         return {};
     }
 
@@ -214,6 +199,34 @@ struct pen10383_layout {
     static decoded decode(const ipfix::dynamic_record& r) { return decode_record(r); }
 
 private:
+    /// The records of the shapes that the copies above do not cover (a
+    /// snapshot, a trace without node data), field by field (records.hpp);
+    /// kept out of encode() so that its common path stays small.
+    template <class Out>
+    [[gnu::noinline]] constexpr void encode_by_fields(const input& ev, const input_context& c, const record_shape& s,
+                                                      const trace::node_list& nodes, Out& out) noexcept {
+        const shape_fields& fields = fields_for(s);
+        if (ev.type == netlink::ioam6::event_type::dex) {
+            const netlink::dex_event& d = ev.dex;
+            const record_context ctx{c.input_id, d.namespace_id, 0, 1, d.flow_id, d.seq_num};
+            (void)out(s, [&](byte_writer& w) {
+                return detail::encode_record(s, fields, ctx, [&](trace::value_id v) { return d.raw(v).value_or(0); },
+                                             d.opaque(), w);
+            });
+            return;
+        }
+        record_context ctx{c.input_id, ev.trace.namespace_id, 0, static_cast<std::uint8_t>(nodes.size()), {}, {}};
+        if (nodes.empty()) {
+            (void)out(s, [&](byte_writer& w) { return encode_node_record(s, fields, ctx, nullptr, w); });
+            return;
+        }
+        for (const trace::node_view n : nodes) {
+            (void)out(s, [&](byte_writer& w) { return encode_node_record(s, fields, ctx, &n, w); });
+            if (options.nodes == node_selection::reporting_only) break;
+            ++ctx.node_index;
+        }
+    }
+
     /// defined_size of the last type (a stream of events has few types).
     constexpr std::size_t values_size(std::uint32_t type) noexcept {
         if (type != values_type_) {

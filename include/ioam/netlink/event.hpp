@@ -13,6 +13,7 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -161,11 +162,12 @@ constexpr bool decode_kernel_trace(trace_event& t, bytes_view attrs, std::size_t
     constexpr std::size_t data_at = 24;  // 3 attributes of 8 octets (payloads 2, 1 and 4, padded)
     if (attrs.size() < data_at + attr_header_size) return false;
     const std::byte* p = attrs.data();
-    const auto header = [&](std::size_t at) {
-        return std::uint32_t{load_host<std::uint16_t>(p + at)} << 16 | load_host<std::uint16_t>(p + at + 2);
-    };
+    // An attribute header (nla_len, nla_type: two host-order u16) as one
+    // host-order u32.
+    const auto header = [&](std::size_t at) { return load_host<std::uint32_t>(p + at); };
     constexpr auto expect = [](std::size_t len, std::uint16_t type) {
-        return static_cast<std::uint32_t>(len << 16 | type);
+        return static_cast<std::uint32_t>(std::endian::native == std::endian::little ? len | std::uint32_t{type} << 16
+                                                                                     : len << 16 | type);
     };
     const std::size_t data_len = attrs.size() - data_at;
     if (header(0) != expect(attr_header_size + 2, ioam6::attr::trace_namespace) ||
@@ -211,8 +213,8 @@ constexpr result<void> walk_event(event& ev, bytes_view attrs, std::size_t base,
 
 /// TRACE: NAMESPACE, NODELEN, TYPE and DATA, each required.
 constexpr result<void> decode_trace(event& ev, bytes_view attrs, std::size_t base, std::size_t msg_base) noexcept {
+    if (decode_kernel_trace(ev.trace, attrs, base)) return {};  // every member set
     ev.trace = trace_event{};
-    if (decode_kernel_trace(ev.trace, attrs, base)) return {};
     constexpr unsigned required = 0x1eU;  // attributes 1-4
     auto& t = ev.trace;
     return walk_event(ev, attrs, base, msg_base, required, [&](const attr_ref& a) {
