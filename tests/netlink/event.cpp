@@ -430,6 +430,15 @@ TEST(Decoder, AgreesWithReferenceWalk) {
     add([&](auto& w) { nl::encode_dex_event(w, 0x1d, d); });
     add([&](auto& w) { nl::encode_dex_node_event(w, 0x1d, d); });
 
+    add([&](auto& w) {  // a reference attribute of the wrong length, then attribute 1: the series' shape
+        w.begin(0x1d).genl(2);
+        w.attr_host(nl::ioam6::attr::option_type, 4, 2);
+        w.attr_host(nl::ioam6::attr::dex_seq_num, 3, 4);
+        w.attr_host(nl::ioam6::attr::trace_namespace, 5, 2);
+        w.attr_host(nl::ioam6::attr::trace_type, 0x80000000, 4);
+        w.attr(nl::ioam6::attr::dex2_node_data, ioam::bytes_view(node).first(4));
+        w.end();
+    });
     std::vector<nl::event> priors(1);
     for (const auto& e : events) priors.push_back(nl::decode_event(e).value());
     std::map<errc, unsigned> outcomes;

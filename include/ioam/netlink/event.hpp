@@ -296,23 +296,25 @@ constexpr result<void> decode_dex(event& ev, bytes_view attrs, std::size_t base,
     unsigned seen = 0;  // bit 6 for the namespace
     bool node_shape = false;
     error bad{};
-    const error walk = walk_attributes(attrs, base, [&](const attr_ref& a) {
+    std::size_t rest = attrs.size();  // after a bad attribute: where the look for attribute 1 goes on
+    const auto fail = [&](const attr_ref& a) {
+        bad = error{errc::bad_attribute, a.offset};
+        rest = a.offset - base + align4(attr_header_size + a.size);
+        return false;
+    };
+    error walk = walk_attributes(attrs, base, [&](const attr_ref& a) {
         const std::uint16_t t = a.type;
         if (t == ioam6::attr::trace_namespace) {
             node_shape = true;
             return false;
         }
-        if (bad.code != errc::ok) return true;  // only looking for attribute 1 now
         if (t == ioam6::attr::pad && a.size == 0) {
             ++ev.pads;
             return true;
         }
         if (t >= ioam6::attr::dex_data_first && t <= ioam6::attr::dex_data_last) {
             const unsigned bit = t - ioam6::attr::dex_data_first;
-            if (!want_len(a, trace::bits[bit].size)) {
-                bad = error{errc::bad_attribute, a.offset};
-                return true;
-            }
+            if (!want_len(a, trace::bits[bit].size)) return fail(a);
             d.field[bit] = a.payload();
             d.present |= trace::bit_mask(bit);
             return true;
@@ -349,9 +351,13 @@ constexpr result<void> decode_dex(event& ev, bytes_view attrs, std::size_t base,
             ++ev.skipped;
             return true;
         }
-        bad = error{errc::bad_attribute, a.offset};
-        return true;
+        return fail(a);
     });
+    if (bad.code != errc::ok && rest < attrs.size())
+        walk = walk_attributes(attrs.subspan(rest), base + rest, [&](const attr_ref& a) {
+            node_shape = a.type == ioam6::attr::trace_namespace;
+            return !node_shape;
+        });
     if (node_shape) {
         reset_dex(ev);
         return decode_dex_node_shape(ev, attrs, base, msg_base);
