@@ -59,9 +59,7 @@ struct event_counts {
     if (ev.type != netlink::ioam6::event_type::trace) return error{errc::bad_message, 0};
     auto nodes = ev.trace.nodes(policy);
     if (!nodes) return nodes.error();
-    // A real trace fits an IPv6 option (255 octets): a node count above 255
-    // cannot come from a packet.
-    if (nodes->size() > 255) return error{errc::value_out_of_range, ev.trace.data_offset};
+    if (nodes->size() > 255) return error{errc::value_out_of_range, ev.trace.data_offset};  // max_nodes below
     return nodes;
 }
 
@@ -94,6 +92,20 @@ private:
     std::size_t used_ = 0, next_ = 0;
 };
 
+/// A TRACE event's node layout from a cache, checked: the type under the
+/// policy, NodeLen against it (check_event's first checks).
+[[nodiscard]] constexpr result<const trace::trace_shape*> check_trace_shape(const netlink::trace_event& t,
+                                                                           trace::type_policy policy,
+                                                                           shape_cache& cache) noexcept {
+    auto s = cache.get(t.trace_type(), policy, t.data_offset);
+    if (s && (*s)->node_len != t.node_len) return error{errc::bad_node_len, t.data_offset};
+    return s;
+}
+
+/// A real trace fits an IPv6 option (255 octets): a node count above 255
+/// cannot come from a packet.
+inline constexpr std::size_t max_nodes = 255;
+
 /// check_event with the node layout from a cache: the same checks as
 /// netlink::trace_event::nodes() (type under the policy, NodeLen against it,
 /// nodes tiling the data), the same errors.
@@ -101,23 +113,39 @@ private:
                                                              shape_cache& cache) noexcept {
     if (ev.type != netlink::ioam6::event_type::trace) return check_event(ev, policy);
     const auto& t = ev.trace;
-    auto s = cache.get(t.trace_type(), policy, t.data_offset);
+    auto s = check_trace_shape(t, policy, cache);
     if (!s) return s.error();
-    if ((*s)->node_len != t.node_len) return error{errc::bad_node_len, t.data_offset};
     // One result, returned as it is (no copy of the node list and its shape).
     auto nodes = trace::node_list::decode(**s, t.data, t.data_offset);
-    if (nodes && nodes->size() > 255) nodes = error{errc::value_out_of_range, t.data_offset};
+    if (nodes && nodes->size() > max_nodes) nodes = error{errc::value_out_of_range, t.data_offset};
     return nodes;
 }
 
-/// Counts an accepted event.
-constexpr void count_event(event_counts& c, const netlink::event& ev, const trace::node_list& nodes) noexcept {
+/// The rest of check_event for a shape without a snapshot (fixed-size
+/// nodes), counting the nodes rather than listing them: node_list::decode's
+/// tiling check and errors (tests/export/session.cpp compares the two), at
+/// most max_nodes. For a layout's common path: no node list to return.
+[[nodiscard]] constexpr result<std::size_t> count_fixed_nodes(const trace::trace_shape& s,
+                                                              const netlink::trace_event& t) noexcept {
+    const std::size_t fixed = s.fixed_size();
+    const std::size_t size = t.data.size();
+    if (fixed == 0) return error{errc::bad_node_len, t.data_offset};
+    if (size % fixed != 0) return error{errc::truncated, t.data_offset + size - size % fixed};
+    if (size / fixed > max_nodes) return error{errc::value_out_of_range, t.data_offset};
+    return size / fixed;
+}
+
+/// Counts an accepted event (of `nodes` nodes when a trace).
+constexpr void count_event(event_counts& c, const netlink::event& ev, std::size_t nodes) noexcept {
     if (ev.type == netlink::ioam6::event_type::dex) {
         ++c.dex_events;
         return;
     }
     ++c.trace_events;
-    if (nodes.empty()) ++c.empty_traces;
+    if (nodes == 0) ++c.empty_traces;
+}
+constexpr void count_event(event_counts& c, const netlink::event& ev, const trace::node_list& nodes) noexcept {
+    count_event(c, ev, nodes.size());
 }
 
 }  // namespace ioam::exporting

@@ -110,7 +110,7 @@ struct pen10383_layout {
         if (ev.type == netlink::ioam6::event_type::dex) {
             // check_event's checks, without a node list to return.
             if (auto r = check_dex(ev.dex, options.policy); !r) return r;
-            count_event(counts, ev, trace::node_list{});
+            count_event(counts, ev, 0);
             const netlink::dex_event& d = ev.dex;
             const record_shape s = shape_of(d);
             if (!(s.type & trace::opaque_mask)) {
@@ -146,38 +146,53 @@ struct pen10383_layout {
             encode_by_fields(ev, c, s, trace::node_list{}, out);
             return {};
         }
-        auto nodes = check_event(ev, options.policy, shapes_);
-        if (!nodes) return nodes.error();
-        count_event(counts, ev, *nodes);
-        const record_shape s = shape_of(ev.trace, nodes->size());
-        if (!nodes->empty() && !(s.type & trace::opaque_mask)) {
-            // The value fields of bits 0-11 are, in order and width, the
-            // node's own first octets (records.hpp's fields_of follows the
-            // trace-type bits; undefined bits 12-21 come after them and are
-            // not exported): a copy, not a walk. tests/export/session.cpp
-            // checks it against encode_node_record for every such type.
-            // Without a snapshot the nodes are fixed_size() apart. One
-            // reservation per record (its size is the shape's), then plain stores.
-            // The context (12 octets with NodeIndex and NodeCount) is the
-            // same for every node but its index: written once, copied.
-            const std::size_t values = values_size(s.type);
-            const std::size_t stride = nodes->shape().fixed_size();
-            const std::byte* data = nodes->bytes().data();
-            std::array<std::byte, 12> head{};
-            put_context(head.data(), s, c.input_id, ev.trace.namespace_id);
-            store_u8(head.data() + 11, static_cast<std::uint8_t>(nodes->size()));
-            const std::size_t count = options.nodes == node_selection::reporting_only ? 1 : nodes->size();
-            (void)out.each(s, count, [&](std::size_t i, byte_writer& w) -> result<void> {
-                std::byte* p = w.reserve(12 + values);
-                if (!p) return w.status();
-                detail::copy_words(p, head.data(), 12);
-                store_u8(p + 10, static_cast<std::uint8_t>(i));
-                detail::copy_words(p + 12, data + i * stride, values);
-                return {};
-            });
+        // A trace of fixed-size nodes (no snapshot): check_event's checks
+        // without building a node list.
+        const trace::trace_shape* shape = nullptr;
+        std::size_t count = 0;
+        if (ev.type == netlink::ioam6::event_type::trace) {
+            auto sh = check_trace_shape(ev.trace, options.policy, shapes_);
+            if (!sh) return sh.error();
+            shape = *sh;
+            if (!shape->opaque) {
+                auto n = count_fixed_nodes(*shape, ev.trace);
+                if (!n) return n.error();
+                count = *n;
+            }
+        }
+        if (!shape || shape->opaque || count == 0) {
+            auto nodes = check_event(ev, options.policy, shapes_);
+            if (!nodes) return nodes.error();
+            count_event(counts, ev, *nodes);
+            encode_by_fields(ev, c, shape_of(ev.trace, nodes->size()), *nodes, out);
             return {};
         }
-        encode_by_fields(ev, c, s, *nodes, out);
+        count_event(counts, ev, count);
+        const record_shape s = shape_of(ev.trace, count);
+        // The value fields of bits 0-11 are, in order and width, the
+        // node's own first octets (records.hpp's fields_of follows the
+        // trace-type bits; undefined bits 12-21 come after them and are
+        // not exported): a copy, not a walk. tests/export/session.cpp
+        // checks it against encode_node_record for every such type.
+        // Without a snapshot the nodes are fixed_size() apart. One
+        // reservation per record (its size is the shape's), then plain stores.
+        // The context (12 octets with NodeIndex and NodeCount) is the
+        // same for every node but its index: written once, copied.
+        const std::size_t values = values_size(s.type);
+        const std::size_t stride = shape->fixed_size();
+        const std::byte* data = ev.trace.data.data();
+        std::array<std::byte, 12> head{};
+        put_context(head.data(), s, c.input_id, ev.trace.namespace_id);
+        store_u8(head.data() + 11, static_cast<std::uint8_t>(count));
+        const std::size_t records = options.nodes == node_selection::reporting_only ? 1 : count;
+        (void)out.each(s, records, [&](std::size_t i, byte_writer& w) -> result<void> {
+            std::byte* p = w.reserve(12 + values);
+            if (!p) return w.status();
+            detail::copy_words(p, head.data(), 12);
+            store_u8(p + 10, static_cast<std::uint8_t>(i));
+            detail::copy_words(p + 12, data + i * stride, values);
+            return {};
+        });
         return {};
     }
 
