@@ -136,8 +136,10 @@ struct pen10383_layout {
                     for (std::uint32_t m = s.type & trace::defined_mask; m != 0;) {
                         const unsigned b = static_cast<unsigned>(std::countl_zero(m)) - 8;
                         m &= ~trace::bit_mask(b);
-                        detail::copy_words(p, d.field[b].data(), trace::bits[b].size);
-                        p += trace::bits[b].size;
+                        const std::size_t n = trace::bits[b].size;  // 4, or 8 for bits 8-10
+                        if (n == 8) detail::copy_words(p, d.field[b].data(), 8);
+                        else detail::copy_words(p, d.field[b].data(), 4);
+                        p += n;
                     }
                     return {};
                 });

@@ -221,7 +221,7 @@ public:
         }
         ++next_input_id_;
         ++c_.inputs;
-        if (!writer_.empty() && !pending_) {
+        if (!pending_ && !writer_.empty()) {
             pending_ = true;
             pending_since_ = now_.monotonic_ms;
         }
