@@ -22,7 +22,7 @@
 #include "replay.hpp"
 #include "tcp_output.hpp"
 #ifdef IOAM_TLS
-#include "tls_connection.hpp"
+#include "tls_module.hpp"
 #endif
 
 #include "ioam/export/event_input.hpp"
@@ -154,7 +154,7 @@ private:
 #ifdef IOAM_TLS
         if (!cfg_.tls_collectors.empty()) {
             std::string err;
-            tls_ = tls::context::make(tls::side::client, {cfg_.tls.cert, cfg_.tls.key, cfg_.tls.ca, cfg_.tls.server_name}, err);
+            tls_ = load_tls_client({cfg_.tls.cert, cfg_.tls.key, cfg_.tls.ca, cfg_.tls.server_name}, err);
             if (!tls_) {
                 std::fprintf(stderr, "%s: TLS: %s\n", program, err.c_str());
                 return exit_open;
@@ -166,8 +166,7 @@ private:
                 std::fprintf(stderr, "%s: TLS collector %s: expected ADDR:PORT\n", program, c.c_str());
                 return exit_usage;
             }
-            tcp_.push_back(std::make_unique<tcp::output>("tls://" + c, std::make_unique<tls_connector>(*tls_, host, port),
-                                                         tcp_settings_));
+            tcp_.push_back(std::make_unique<tcp::output>("tls://" + c, tls_->connect_to(host, port), tcp_settings_));
         }
 #else
         if (!cfg_.tls_collectors.empty()) {
@@ -521,7 +520,7 @@ private:
     std::unique_ptr<event_session> udp_s_, file_s_, console_s_;
     tcp::settings tcp_settings_;
 #ifdef IOAM_TLS
-    std::unique_ptr<tls::context> tls_;
+    std::unique_ptr<tls_client> tls_;
 #endif
     std::vector<std::unique_ptr<tcp::output>> tcp_;
     netlink_source src_;
