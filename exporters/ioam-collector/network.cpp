@@ -264,7 +264,10 @@ public:
             if (fds[2].revents & POLLIN) accept_from(tls_, true, now);
             timeouts(now);
         }
-        // Whatever plain TCP peers still have queued is read before exit.
+        // What the UDP queue holds is decoded before exit (it left the
+        // socket: nothing would count it), and whatever plain TCP peers still
+        // have queued is read.
+        while (!udp_queue_.empty() && !c_.done()) decode_udp();
         for (auto& k : conns_)
             if (!k->closing && !k->is_tls) service(*k, now_ms());
         refresh();
@@ -291,7 +294,8 @@ private:
             if (!p) return;
             sockaddr_storage from{};
             socklen_t fl = sizeof from;
-            const ssize_t n = recvfrom(udp_, p, udp_queue::max_datagram, MSG_TRUNC, reinterpret_cast<sockaddr*>(&from), &fl);
+            const ssize_t n =
+                recvfrom(udp_, p, udp_queue::max_datagram, MSG_TRUNC, reinterpret_cast<sockaddr*>(&from), &fl);
             if (n < 0) return;
             if (static_cast<std::size_t>(n) > udp_queue::max_datagram) {
                 ++st_.udp_truncated;
