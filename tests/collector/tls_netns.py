@@ -5,7 +5,8 @@ namespaces, with certificates made here by the openssl command:
   S --veth-- R --veth-- C
   ioam-inject in S sends UDP with an IOAM Pre-allocated Trace to R, whose
   kernel fills its node and emits an IOAM6 TRACE event per packet;
-  ioam-exporter in R sends them with -c tls://[C]:4740 (client certificate
+  ioam-exporter in R sends them with -c tls://collector.co.test:4740 (C's
+  address in R's /etc/hosts; client certificate
   "CN=exporter-1,O=ioam-ipfix") to ioam-collector --listen-tls in C, which
   requires client certificates signed by our CA.
 
@@ -22,7 +23,8 @@ namespaces, with certificates made here by the openssl command:
   on stderr), and a peer that sends none (openssl s_client from R) is
   refused; the good exporter's records still arrive afterwards;
 - the exporter's view of a collector whose server certificate is from
-  another CA, expired or self-signed: refused with the reason in its log.
+  another CA, expired, self-signed or for another name: refused with the
+  reason in its log.
 
 Needs root, network namespaces, a kernel with IPv6 IOAM events and the
 openssl command; exits 77 saying which is missing.
@@ -45,8 +47,14 @@ S, R, C = "coS" + suffix, "coR" + suffix, "coC" + suffix
 IOAM_NS, NODE_ID = 78, 4343
 DST, RECV_PORT = "2001:db8:c0::2", 9000
 COLL = "2001:db8:c1::2"
-TLS = f"tls://[{COLL}]:4740"
+# The collector by name (R's /etc/hosts: ip netns exec binds /etc/netns/R/hosts
+# over it) and by address: the certificate carries both.
+NAME, OTHER_NAME = "collector.co.test", "other.co.test"
+TLS_BY_NAME, TLS = f"tls://{NAME}:4740", f"tls://[{COLL}]:4740"
 SUBJECT = "CN=exporter-1,O=ioam-ipfix"
+
+
+ETC_NETNS_MADE = not os.path.exists("/etc/netns")
 
 
 def setup():
@@ -64,11 +72,20 @@ def setup():
         ns(n, f"ip link set {dev} up")
     ns(R, f"sysctl -qw net.ipv6.ioam6_id={NODE_ID} net.ipv6.conf.r0.ioam6_enabled=1 net.ipv6.conf.r0.ioam6_id=5")
     ns(R, f"ip ioam namespace add {IOAM_NS}")
+    os.makedirs(f"/etc/netns/{R}", exist_ok=True)
+    with open(f"/etc/netns/{R}/hosts", "w") as f:
+        f.write(f"{COLL} {NAME} {OTHER_NAME}\n")
 
 
 def teardown():
     for n in (S, R, C):
         sh(f"ip netns del {n}", check_rc=False)
+    shutil.rmtree(f"/etc/netns/{R}", ignore_errors=True)
+    if ETC_NETNS_MADE:
+        try:
+            os.rmdir("/etc/netns")
+        except OSError:
+            pass  # others use it now
 
 
 def send(count):
@@ -91,10 +108,10 @@ def start_collector(d, work, name, cert):
     return c
 
 
-def start_exporter(d, work, name, cert, wait="subscribed"):
+def start_exporter(d, work, name, cert, wait="subscribed", to=TLS):
     tls = ["--tls-ca", f"{work}/ca.pem"] + (["--tls-cert", f"{work}/{cert}.pem", "--tls-key", f"{work}/{cert}.key"]
                                              if cert else [])
-    e = Proc([exporter, "-c", TLS, *tls, "--console=json", "--reporting-node-only", "--flush-ms", "20",
+    e = Proc([exporter, "-c", to, *tls, "--console=json", "--reporting-node-only", "--flush-ms", "20",
               "--stats-interval", "1"], d, name, prefix=["ip", "netns", "exec", R], out=".jsonl")
     if wait and not e.wait_for(wait):
         rc = e.stop()
@@ -132,8 +149,8 @@ def wait_refused(c, before, timeout=15):
 def run(d, work):
     # ---- records compared, the peer's subject in the statistics -----------------------
     c1 = start_collector(d, work, "c1", "server")
-    e = start_exporter(d, work, "exporter", "client")
-    check(e.wait_for("connected"), "exporter connects over TLS")
+    e = start_exporter(d, work, "exporter", "client", to=TLS_BY_NAME)
+    check(e.wait_for("connected"), f"exporter connects over TLS to {TLS_BY_NAME} (the name checked)")
     send(10)
     check(wait_records(c1, 10) == 10, f"10 records decoded ({len(records(c1.out_path))})")
     rc, _, err1 = c1.stop()
@@ -209,11 +226,13 @@ def run(d, work):
     check(peer and "records=45" in peer[-1], f"second collector: the peer's records in the statistics: {peer}")
 
     # ---- the exporter's view of bad server certificates ----------------------------------
-    for what, cert, reason in (("from another CA", "wrong-server", "unable to get local issuer certificate"),
-                               ("expired", "expired-server", "certificate has expired"),
-                               ("self-signed", "selfsigned-server", "self-signed certificate")):
+    for what, cert, to, reason in (
+            ("from another CA", "wrong-server", TLS, "unable to get local issuer certificate"),
+            ("expired", "expired-server", TLS, "certificate has expired"),
+            ("self-signed", "selfsigned-server", TLS, "self-signed certificate"),
+            ("for another name", "server", f"tls://{OTHER_NAME}:4740", "hostname mismatch")):
         c = start_collector(d, work, "c-" + cert, cert)
-        e = start_exporter(d, work, "exporter-to-" + cert, "client")
+        e = start_exporter(d, work, "exporter-to-" + cert, "client", to=to)
         ok = e.wait_for("retrying")
         send(2)
         time.sleep(0.3)
@@ -234,7 +253,7 @@ def main():
         os.chmod(d, 0o755)  # the exporter runs as nobody after subscribing
         work = os.path.join(d, "certs")
         os.mkdir(work)
-        Certs(work, server_names=f"IP:{COLL}").make_all()
+        Certs(work, server_names=f"DNS:{NAME},IP:{COLL}").make_all()
         try:
             setup()
             run(d, work)
