@@ -3,8 +3,9 @@ from a file, TCP and UDP to JSON lines (stdout to /dev/null), in records per
 second of the collector's own CPU time (utime + stime: per core, the sender
 not counted); peak RSS for a large file and for 1,000 exporters with 10
 templates each; a burst of 100,000 UDP messages from one exporter with the
-receive buffer at the exporter's netlink default (32 MiB) and the kernel's
-socket drop count (SO_MEMINFO) as the collector reports it.
+receive buffer at the exporter's netlink default (32 MiB), with and without
+the collector's queue (--udp-queue), and the kernel's socket drop count
+(SO_MEMINFO) as the collector reports it.
 Usage: collector_throughput.py COLLECTOR [--quick]   (prints a markdown table)"""
 import os
 import socket
@@ -85,6 +86,9 @@ n_udp = 100000 if not quick else 20000
 udp_msgs = messages(n_udp)
 
 
+udp_rate = [0.0]
+
+
 def udp_feed(rate=0):
     """All messages from one socket; rate (messages/s) paced in batches of 500."""
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -96,19 +100,24 @@ def udp_feed(rate=0):
             ahead = (i + 1) / rate - (time.time() - t0)
             if ahead > 0:
                 time.sleep(ahead)
+    udp_rate[0] = len(udp_msgs) / (time.time() - t0)
     s.close()
 
 
 # The sender (one socket, no pacing) outruns any single-core reader, so what
-# is not lost is what the buffer holds: at the exporter's size, and at a size
-# that holds the whole burst (forced when root).
-for rcvbuf, rate in ((32 << 20, 0), (512 << 20, 0), (32 << 20, 50000)):
+# is not lost is what the buffers hold: the socket's at the exporter's size
+# and at a size that holds the whole burst (forced when root), and the
+# collector's queue (--udp-queue: default 16 MiB, none, 32 MiB).
+for rcvbuf, rate, queue in ((32 << 20, 0, None), (32 << 20, 0, 0), (32 << 20, 0, 32 << 20), (512 << 20, 0, None),
+                            (32 << 20, 50000, None)):
+    qargs = [] if queue is None else ["--udp-queue", str(queue)]
     st, cpu, hwm, wall = run(["--listen", f"127.0.0.1:{UDP}", "--count", str(n_udp * PER), "--idle-exit", "2",
-                              "--rcvbuf", str(rcvbuf)], lambda: udp_feed(rate))
+                              "--rcvbuf", str(rcvbuf), *qargs], lambda: udp_feed(rate))
     row(f"UDP burst of {n_udp:,} messages" + (f" at {rate:,}/s" if rate else "") + " -> JSON", st, cpu, hwm,
-        f"--rcvbuf {rcvbuf >> 20} MiB (kernel: {st.get('udp_rcvbuf', 0) >> 20} MiB), socket drops "
-        f"{st.get('udp_socket_drops')}, {st.get('messages', 0):,} of {n_udp + 1:,} "
-        f"messages received")
+        f"--rcvbuf {rcvbuf >> 20} MiB (kernel: {st.get('udp_rcvbuf', 0) >> 20} MiB), --udp-queue "
+        f"{st.get('udp_queue', 0) >> 20} MiB (peak {st.get('udp_queue_peak_messages', 0):,} messages), socket drops "
+        f"{st.get('udp_socket_drops')}, {st.get('messages', 0):,} of {n_udp + 1:,} messages received, "
+        f"sent at {udp_rate[0]:,.0f}/s")
 
 # 1,000 exporters (source addresses) with 10 templates each, then a record on each.
 exporters = 1000

@@ -62,6 +62,8 @@ void usage(std::FILE* f) {
         "                               file) with template state; the least recently heard is\n"
         "                               forgotten first, and counted (4096)\n"
         "      --rcvbuf BYTES           UDP receive buffer (33554432; forced when privileged)\n"
+        "      --udp-queue BYTES        received UDP datagrams held while decoding lags (16777216;\n"
+        "                               when full they wait in the receive buffer)\n"
         "  -h, --help, -V, --version\n\n%s\n"
         "Statistics go to stderr at exit and on SIGUSR1. Exit status: 0 success; 1 a file did\n"
         "not decode, sets were skipped or template records were invalid; 2 usage error; 4 cannot\n"
@@ -100,7 +102,7 @@ int main(int argc, char** argv) {
     static options o;
     enum : int {
         o_meta = 256, o_count, o_idle, o_lifetime, o_tls, o_cert, o_key, o_ca, o_quirks, o_idle_timeout,
-        o_stall_timeout, o_max_conn, o_max_udp, o_rcvbuf
+        o_stall_timeout, o_max_conn, o_max_udp, o_rcvbuf, o_udp_queue
     };
     static const option longopts[] = {
         {"listen", required_argument, nullptr, 'l'},
@@ -120,6 +122,7 @@ int main(int argc, char** argv) {
         {"max-connections", required_argument, nullptr, o_max_conn},
         {"max-sessions", required_argument, nullptr, o_max_udp},
         {"rcvbuf", required_argument, nullptr, o_rcvbuf},
+        {"udp-queue", required_argument, nullptr, o_udp_queue},
         {"help", no_argument, nullptr, 'h'},
         {"version", no_argument, nullptr, 'V'},
         {nullptr, 0, nullptr, 0},
@@ -160,6 +163,7 @@ int main(int argc, char** argv) {
         case o_max_conn: ok = number(optarg, 1, 1000000, o.max_connections); break;
         case o_max_udp: ok = number(optarg, 1, 10000000, o.max_sessions); break;
         case o_rcvbuf: ok = number(optarg, 0, 1ULL << 30, o.rcvbuf); break;
+        case o_udp_queue: ok = number(optarg, 0, 1ULL << 30, o.udp_queue); break;
         case 'h': usage(stdout); return exit_ok;
         case 'V': std::printf("ioam-collector %s\n", IOAM_VERSION); return exit_ok;
         default:

@@ -33,6 +33,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
 from checks import check, finish, skip  # noqa: E402
+from checks import nfacctd as nfacctd_started  # noqa: E402
 
 make, exporter, collector = (os.path.abspath(p) for p in sys.argv[1:4])
 
@@ -171,32 +172,15 @@ def oracles(xml, primitives):
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
-        out, log, conf = (os.path.join(d, f"nfacctd.{x}") for x in ("json", "log", "conf"))
-        with open(conf, "w") as f:
-            f.write(f"daemonize: false\nnfacctd_ip: 127.0.0.1\nnfacctd_port: {port}\n"
-                    f"aggregate_primitives: {os.path.abspath(primitives)}\nplugins: print\n"
-                    "aggregate: ioam_dex_flow_id, path_delay_mean_us, path_delay_min_us, path_delay_max_us, path_delay_sum_us\n"
-                    f"print_output: json\nprint_output_file: {out}\nprint_output_file_append: true\nprint_refresh_time: 1\n")
-        with open(log, "w") as lf:
-            p = subprocess.Popen([nfacctd, "-f", conf], stdout=lf, stderr=subprocess.STDOUT, start_new_session=True)
-        try:
-            deadline = time.time() + 15
-            while time.time() < deadline and "waiting for NetFlow/IPFIX data" not in open(log).read():
-                time.sleep(0.1)
-            time.sleep(2)  # its print plugin starts after the core says it is waiting
+        with nfacctd_started(nfacctd, d, "nfacctd", port, primitives,
+                             ["ioam_dex_flow_id", "path_delay_mean_us", "path_delay_min_us", "path_delay_max_us",
+                              "path_delay_sum_us"]) as (out, _):
             correlate(files, os.devnull, f"127.0.0.1:{port}")
             rows = []
             deadline = time.time() + 15
             while time.time() < deadline and len(rows) < 2:
                 time.sleep(0.5)
                 rows = [json.loads(l) for l in open(out)] if os.path.exists(out) else []
-        finally:
-            os.killpg(p.pid, signal.SIGTERM)  # nfacctd and its plugin process, started here
-            try:
-                p.wait(timeout=3)  # its rows are read: no need to wait for a clean exit
-            except subprocess.TimeoutExpired:
-                os.killpg(p.pid, signal.SIGKILL)
-                p.wait()
         check(sorted(int(r["ioam_dex_flow_id"]) for r in rows) == [7, 8], f"nfacctd: rows {rows}")
         for r in rows:
             expect_record("nfacctd", {k: int(r[f"path_delay_{k}_us"]) for k in ("mean", "min", "max", "sum")},

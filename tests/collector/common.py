@@ -1,7 +1,6 @@
 """What the collector tests share: IPFIX messages built field by field
 (RFC 7011 3), the collector started and measured from /proc (RSS, CPU), its
 statistics parsed, and named checks (tests/e2e/checks.py)."""
-import atexit
 import os
 import re
 import signal
@@ -12,7 +11,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "e2e"))
-from checks import check, failures, finish, skip  # noqa: E402,F401
+from checks import Proc, check, failures, finish, skip  # noqa: E402,F401
 
 PEN = 10383
 # Our exporter's trace layout (docs/exporter.md): PEN 10383 id, length.
@@ -69,44 +68,19 @@ def good_message(seq, first_event, n, odid=1, tid=300, node_base=1000):
     return message([template_set(tid, OURS), data_set(tid, recs)], seq=seq, odid=odid)
 
 
-_started = []
-
-
-@atexit.register
-def _stop_left_over():
-    """A test that raised leaves no collector running."""
-    for p in _started:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-
-
-class Collector:
+class Collector(Proc):
     """ioam-collector started with args (JSON lines on stdout to a file);
     RSS and CPU read from /proc; stop() returns (rc, stdout lines, stderr)."""
 
     def __init__(self, exe, args, workdir, name="collector", prefix=()):
-        self.out_path = os.path.join(workdir, name + ".out")
-        self.err_path = os.path.join(workdir, name + ".err")
-        self.out = open(self.out_path, "wb")
-        self.err = open(self.err_path, "wb")
-        self.p = subprocess.Popen(list(prefix) + [exe, "--json"] + list(args), stdout=self.out, stderr=self.err)
-        _started.append(self.p)
+        super().__init__([exe, "--json", *args], workdir, name, prefix, out=".out")
         self.ticks = os.sysconf("SC_CLK_TCK")
 
     def wait_listening(self, what, timeout=10):
-        end = time.time() + timeout
-        while time.time() < end:
-            if what in self.stderr():
-                return True
-            if self.p.poll() is not None:
-                return False
-            time.sleep(0.05)
-        return False
+        return self.wait_for(what, timeout)
 
     def stderr(self):
-        with open(self.err_path, "r", errors="replace") as f:
-            return f.read()
+        return self.text()
 
     def lines(self):
         with open(self.out_path, "r", errors="replace") as f:
@@ -145,15 +119,7 @@ class Collector:
         return False
 
     def stop(self):
-        if self.p.poll() is None:
-            self.p.send_signal(signal.SIGTERM)
-        try:
-            rc = self.p.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-            rc = self.p.wait()
-        self.out.close()
-        self.err.close()
+        rc = super().stop()
         return rc, self.lines(), self.stderr()
 
 
@@ -208,14 +174,16 @@ def send_good_udp(port, n_messages=20, per=5, odid=1, seq0=0, first_event=1):
 
 class Certs:
     """Certificates made with the openssl command in `work`: a CA and another
-    CA; server (localhost, 127.0.0.1) and client ("CN=exporter-1") signed by
-    the CA; wrong(-server) signed by the other CA; selfsigned(-server);
-    expired(-server) signed by the CA, valid in January 2020 only."""
-    SERVER_EXT = "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n"
+    CA; server (names `server_names`: localhost, 127.0.0.1 by default) and
+    client ("CN=exporter-1") signed by the CA; wrong(-server) signed by the
+    other CA; selfsigned(-server); expired(-server) signed by the CA, valid
+    in January 2020 only."""
     CLIENT_EXT = "extendedKeyUsage=clientAuth\n"
 
-    def __init__(self, work):
+    def __init__(self, work, server_names="DNS:localhost,IP:127.0.0.1"):
         self.work = work
+        self.server_names = server_names
+        self.SERVER_EXT = f"subjectAltName={server_names}\nextendedKeyUsage=serverAuth\n"
 
     def run(self, cmd, **kw):
         return subprocess.run(cmd, cwd=self.work, capture_output=True, text=True, timeout=30, **kw)
@@ -272,7 +240,7 @@ commonName = supplied
 [client]
 extendedKeyUsage = clientAuth
 [server]
-subjectAltName = DNS:localhost,IP:127.0.0.1
+subjectAltName = {self.server_names}
 extendedKeyUsage = serverAuth
 """)
         for n, ext in (("expired", "client"), ("expired-server", "server")):

@@ -4,7 +4,7 @@ stime from /proc/PID/stat, generous bounds), that what it dropped or refused
 is counted, and that good traffic is decoded afterwards. Each case is bounded
 to a few seconds.
 Usage: hostile.py COLLECTOR CASE...  (cases: template_flood withdraw_storm
-sessions fd_limit conn_limit slow_peers tls_flood)"""
+sessions fd_limit conn_limit slow_peers tls_flood udp_burst)"""
 import os
 import shutil
 import socket
@@ -14,8 +14,8 @@ import sys
 import tempfile
 import time
 
-from common import (Certs, Collector, check, failures, finish, good_message, message, sanitized,
-                    send_good_udp, udp_sender, withdraw_all_set)
+from common import (OURS, Certs, Collector, check, data_set, failures, finish, good_message, message, our_record,
+                    sanitized, send_good_udp, template_set, udp_sender, withdraw_all_set)
 
 collector, cases = sys.argv[1], sys.argv[2:]
 work = tempfile.mkdtemp(prefix="co-hostile-")
@@ -315,7 +315,50 @@ def tls_flood():
     stopped(c, name)
 
 
-ALL = {f.__name__: f for f in (template_flood, withdraw_storm, sessions, fd_limit, conn_limit, slow_peers, tls_flood)}
+def udp_burst():
+    """10,000 messages of 60 records (1,340 octets) from one socket, unpaced,
+    into a small receive buffer (1 MiB, forced when privileged) and an 8 MiB
+    queue: every message is decoded or counted by the kernel as dropped at
+    the socket, the queue stays within its size, and the memory the burst
+    took is returned once it is decoded."""
+    name = "udp_burst"
+    c = start(["--listen", f"127.0.0.1:{UDP}", "--rcvbuf", str(1 << 20), "--udp-queue", str(8 << 20)], name)
+    rss0, cpu0 = c.rss_kb(), c.cpu_s()
+    n, per = 10000, 60
+    msgs = [message([template_set(300, OURS)], seq=0)]
+    for i in range(n):
+        recs = [our_record(i * per + j, 1000 + j % 7, j % 4, 4) for j in range(per)]
+        msgs.append(message([data_set(300, recs)], seq=i * per))
+    s = udp_sender(UDP)
+    for m in msgs:
+        s.send(m)
+    s.close()
+    deadline, st = time.time() + 30, {}
+    while time.time() < deadline:
+        st = c.dump_stats()
+        if st.get("messages", 0) + st.get("udp_socket_drops", 0) >= len(msgs):
+            break
+        time.sleep(0.2)
+    got, drops = st.get("messages", 0), st.get("udp_socket_drops")
+    print(f"info: {name}: {got} messages decoded, {drops} dropped at the socket, queue peak "
+          f"{st.get('udp_queue_peak')} octets ({st.get('udp_queue_peak_messages')} messages)")
+    check(drops is not None and got + drops == len(msgs),
+          f"{name}: every message decoded or counted as a socket drop ({got} + {drops} = {len(msgs)})")
+    check(st.get("records") == (got - 1) * per and st.get("skipped_sets") == 0,
+          f"{name}: every record of the decoded messages printed ({st.get('records')})")
+    check(st.get("udp_queue") == 8 << 20 and 0 < st.get("udp_queue_peak", 0) <= 8 << 20,
+          f"{name}: the queue within its size (peak {st.get('udp_queue_peak')} of {st.get('udp_queue')})")
+    # The queue's pages go back when it is empty (ASan's quarantine keeps what decoding freed).
+    rss, slack = c.rss_kb(), 32768 if ASAN else 1536
+    check(rss < rss0 + slack, f"{name}: the queue's memory returned after the burst (RSS {rss} KB, "
+                              f"{rss0} KB before, peak queue {st.get('udp_queue_peak', 0) >> 10} KB)")
+    bounded(c, name, cpu0, 20)
+    good_after(c, UDP, name)
+    stopped(c, name)
+
+
+ALL = {f.__name__: f for f in (template_flood, withdraw_storm, sessions, fd_limit, conn_limit, slow_peers, tls_flood,
+                               udp_burst)}
 for case in cases or ALL:
     t0 = time.time()
     ALL[case]()

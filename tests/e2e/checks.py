@@ -1,10 +1,15 @@
 """What the end-to-end test scripts share: named checks that collect their
 failures, the skip exit (77), shell commands in and out of network
-namespaces, and the preconditions of the real-kernel tests."""
+namespaces, the preconditions of the real-kernel tests, programs started
+with their output in files, and pmacct's nfacctd as an oracle."""
+import atexit
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 
 failures = []
 
@@ -71,3 +76,89 @@ def wait_subscribed(exporters, timeout=15):
             return
         time.sleep(0.05)
     raise RuntimeError("exporters did not subscribe in time")
+
+
+_started = []
+
+
+@atexit.register
+def _stop_left_over():
+    """A test that raised leaves none of its programs running."""
+    for p in _started:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
+class Proc:
+    """A program started with its stderr in DIR/NAME.err and, with `out` (a
+    suffix such as ".jsonl"), its stdout in DIR/NAME+out (else discarded);
+    `prefix` runs it elsewhere (["ip", "netns", "exec", N])."""
+
+    def __init__(self, argv, d, name, prefix=(), out=None):
+        self.err_path = os.path.join(d, name + ".err")
+        self.out_path = os.path.join(d, name + out) if out else None
+        self.err = open(self.err_path, "wb")
+        self.out = open(self.out_path, "wb") if out else subprocess.DEVNULL
+        self.p = subprocess.Popen(list(prefix) + list(argv), stdout=self.out, stderr=self.err)
+        _started.append(self.p)
+
+    def text(self):
+        """Its stderr so far."""
+        with open(self.err_path, "r", errors="replace") as f:
+            return f.read()
+
+    def wait_for(self, what, timeout=10):
+        """True once `what` is in its stderr; False if it exits or time runs out first."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if what in self.text():
+                return True
+            if self.p.poll() is not None:
+                return False
+            time.sleep(0.05)
+        return False
+
+    def stop(self, timeout=15):
+        """SIGTERM (SIGKILL after `timeout` s); the exit status."""
+        if self.p.poll() is None:
+            self.p.send_signal(signal.SIGTERM)
+        try:
+            rc = self.p.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            rc = self.p.wait()
+        self.err.close()
+        if self.out_path:
+            self.out.close()
+        return rc
+
+
+@contextlib.contextmanager
+def nfacctd(nfacctd_exe, d, name, port, primitives, aggregate):
+    """pmacct's nfacctd on 127.0.0.1:port with the primitives file and the
+    print plugin writing JSON to DIR/NAME.json, ready for data when the
+    block starts; yields (JSON path, log path). It and its plugin process
+    are killed when the block ends."""
+    out, log, conf = (os.path.join(d, f"{name}.{x}") for x in ("json", "log", "conf"))
+    with open(conf, "w") as f:
+        f.write(f"daemonize: false\nnfacctd_ip: 127.0.0.1\nnfacctd_port: {port}\n"
+                f"aggregate_primitives: {os.path.abspath(primitives)}\nplugins: print\n"
+                f"aggregate: {', '.join(aggregate)}\nprint_output: json\nprint_output_file: {out}\n"
+                "print_output_file_append: true\nprint_refresh_time: 1\n")
+    with open(log, "w") as lf:
+        p = subprocess.Popen([nfacctd_exe, "-f", conf], stdout=lf, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.time() + 15
+        while time.time() < deadline and "waiting for NetFlow/IPFIX data" not in open(log).read():
+            time.sleep(0.1)
+        check("waiting for NetFlow/IPFIX data" in open(log).read(), f"{name}: nfacctd started ({log})")
+        time.sleep(2)  # the core says it is waiting before its print plugin is ready for data
+        yield out, log
+    finally:
+        os.killpg(p.pid, signal.SIGTERM)  # nfacctd and its plugin process, started here
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()

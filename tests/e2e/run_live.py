@@ -31,7 +31,7 @@ import tempfile
 import threading
 import time
 
-from checks import check, finish, ns, require_ioam_netns, sh, skip
+from checks import Proc, check, finish, ns, require_ioam_netns, sh, skip
 
 if sys.argv[1:2] != ["--receiver"]:
     exporter, collector, inject = (os.path.abspath(p) for p in sys.argv[1:4])
@@ -81,41 +81,8 @@ def snmp6(key):
     return 0
 
 
-class Proc:
-    """A program in R with its stderr in a file."""
-
-    def __init__(self, d, name, argv, stdout=subprocess.DEVNULL):
-        self.err_path = os.path.join(d, name + ".err")
-        self.err = open(self.err_path, "w")
-        self.p = subprocess.Popen(["ip", "netns", "exec", R, *argv], stdout=stdout, stderr=self.err, text=True)
-
-    def text(self):
-        return open(self.err_path).read()
-
-    def wait_for(self, what, timeout=10):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if what in self.text():
-                return True
-            if self.p.poll() is not None:
-                return False
-            time.sleep(0.05)
-        return False
-
-    def stop(self):
-        if self.p.poll() is None:
-            self.p.send_signal(signal.SIGTERM)
-        try:
-            rc = self.p.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-            rc = self.p.wait()
-        self.err.close()
-        return rc
-
-
 def start_exporter(d, name, args):
-    e = Proc(d, name, [exporter, "--flush-ms", "20", *args])
+    e = Proc([exporter, "--flush-ms", "20", *args], d, name, prefix=["ip", "netns", "exec", R])
     if not e.wait_for("subscribed"):
         rc = e.stop()
         if rc == 3:
@@ -125,9 +92,7 @@ def start_exporter(d, name, args):
 
 
 def start_collector(d, name, args):
-    out = open(os.path.join(d, name + ".jsonl"), "w")
-    c = Proc(d, name, [collector, "--json", *args], stdout=out)
-    c.out_path = out.name
+    c = Proc([collector, "--json", *args], d, name, prefix=["ip", "netns", "exec", R], out=".jsonl")
     if not c.wait_for("listening"):
         raise RuntimeError(f"collector {name} did not start: {c.text()}")
     return c

@@ -9,7 +9,6 @@ usage: run_nfacctd.py MAKE_REPLAY IOAM_EXPORTER PEN10383_PRIMITIVES RAWEXPORT_PR
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -17,11 +16,11 @@ import tempfile
 import time
 
 import ioam_raw
-from checks import check, finish
+from checks import check, finish, nfacctd
 
 make_replay, exporter, prim_pen, prim_raw = sys.argv[1:5]
-nfacctd = shutil.which("nfacctd") or (os.path.exists("/usr/sbin/nfacctd") and "/usr/sbin/nfacctd")
-if not nfacctd:
+nfacctd_exe = shutil.which("nfacctd") or (os.path.exists("/usr/sbin/nfacctd") and "/usr/sbin/nfacctd")
+if not nfacctd_exe:
     print("SKIP: nfacctd (pmacct) is not installed")
     sys.exit(77)
 
@@ -34,20 +33,7 @@ def free_udp_port():
 def collect(d, name, primitives, aggregate, fmt, expect, missing_ok=0):
     """Runs nfacctd, replays the events to it in layout fmt, returns the JSON objects it printed."""
     port = free_udp_port()
-    out, log, conf = (os.path.join(d, f"{name}.{x}") for x in ("json", "log", "conf"))
-    with open(conf, "w") as f:
-        f.write(f"daemonize: false\nnfacctd_ip: 127.0.0.1\nnfacctd_port: {port}\n"
-                f"aggregate_primitives: {os.path.abspath(primitives)}\nplugins: print\n"
-                f"aggregate: {', '.join(aggregate)}\nprint_output: json\nprint_output_file: {out}\n"
-                "print_output_file_append: true\nprint_refresh_time: 1\n")
-    with open(log, "w") as lf:
-        p = subprocess.Popen([nfacctd, "-f", conf], stdout=lf, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.time() + 15
-        while time.time() < deadline and "waiting for NetFlow/IPFIX data" not in open(log).read():
-            time.sleep(0.1)
-        check("waiting for NetFlow/IPFIX data" in open(log).read(), f"{name}: nfacctd started ({log})")
-        time.sleep(2)  # the core says it is waiting before its print plugin is ready for data
+    with nfacctd(nfacctd_exe, d, name, port, primitives, aggregate) as (out, log):
         e = subprocess.run([exporter, "--replay", pcap, "--format", fmt, "-c", f"127.0.0.1:{port}"],
                            capture_output=True, text=True, timeout=60)
         check(e.returncode == 0, f"{name}: exporter exit status {e.returncode}: {e.stderr[-300:]}")
@@ -60,13 +46,6 @@ def collect(d, name, primitives, aggregate, fmt, expect, missing_ok=0):
             if len(rows) >= expect or (rows and time.time() - stable_since > 3):
                 break
             time.sleep(0.2)
-    finally:
-        os.killpg(p.pid, signal.SIGTERM)  # nfacctd and its plugin process, started here
-        try:
-            p.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(p.pid, signal.SIGKILL)
-            p.wait()
     if len(rows) < expect - missing_ok:
         print(open(log).read()[-2000:])
     check(expect - missing_ok <= len(rows) <= expect, f"{name}: nfacctd printed {len(rows)} records, expected {expect}")
