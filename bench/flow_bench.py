@@ -45,8 +45,8 @@ ap.add_argument("--parts", default="fwd,ns,flows", help="which parts (default fw
 args = ap.parse_args()
 
 EXPORTER = os.path.join(args.build, "exporters", "ioam-flow-exporter", "ioam-flow-exporter")
-S, R, D = "fe-bench-s", "fe-bench-r", "fe-bench-d"
-PORT = 47350
+S, R, D = "fl-bench-s", "fl-bench-r", "fl-bench-d"
+PORT = 47650
 
 
 def setup():

@@ -50,6 +50,13 @@ struct fe_flow_value {
     fe_u32 tos;         /* IPv4 TOS / IPv6 traffic class of the latest packet */
 };
 
+/* The per-CPU clock cache (map "tick_clock"): the jiffy of this CPU's
+ * latest clock read and what it read. */
+struct fe_clock {
+    fe_u64 jiffies;
+    fe_u64 ns;
+};
+
 /* A packet the program could not put into the map (it was full): sent to
  * user space through the ring buffer, never lost silently. */
 struct fe_spill {

@@ -35,7 +35,7 @@ from checks import check, finish, skip, sh, ns  # noqa: E402
 EXPORTER = os.path.abspath(sys.argv[1])
 INJECT = os.path.abspath(sys.argv[2])
 UNIT_IN, DEFAULTS = sys.argv[3], sys.argv[4]
-A, B = "fe-flow-a", "fe-flow-b"
+A, B = "fl-flow-a", "fl-flow-b"
 IF_A, IF_B = "fe-fa", "fe-fb"
 V4A, V4B, V6A, V6B = "10.47.3.1", "10.47.3.2", "fd47:3::1", "fd47:3::2"
 NF_PORT, TCP_PORT, UDP_PORT, IOAM_PORT, LONG_PORT, PAR_PORT, IDLE_PORT, FRAG_PORT = (
