@@ -17,7 +17,11 @@ Three network namespaces, S -> R -> D, joined by veth pairs; R forwards.
   4. Memory per flow: the kernel map's memory (bpftool's memlock, the map's
      own accounting) and the exporter's resident set, before and after.
 
-usage: bench/flow_bench.py [--build DIR] [--seconds N] [--runs N] [--flows N] [--parts fwd,ns,flows]
+The iperf3 sender is pinned to CPU 0 and the receiver to the last CPU
+(--no-pin: not); parts 1 and 2 run --runs times and report the median and
+the range (the spread of the runs).
+
+usage: bench/flow_bench.py [--build DIR] [--seconds N] [--runs N] [--flows N] [--parts fwd,ns,flows] [--no-pin]
 Needs root, iperf3 and bpftool; exits 77 saying what is missing.
 """
 import argparse
@@ -42,6 +46,8 @@ ap.add_argument("--seconds", type=int, default=5, help="seconds per iperf3 run (
 ap.add_argument("--runs", type=int, default=3, help="runs of each configuration (default 3)")
 ap.add_argument("--flows", type=int, default=100000, help="flows for the export test (default 100000)")
 ap.add_argument("--parts", default="fwd,ns,flows", help="which parts (default fwd,ns,flows)")
+ap.add_argument("--no-pin", action="store_true",
+                help="do not pin iperf3's sender to CPU 0 and its receiver to the last CPU")
 args = ap.parse_args()
 
 EXPORTER = os.path.join(args.build, "exporters", "ioam-flow-exporter", "ioam-flow-exporter")
@@ -94,10 +100,13 @@ def stop(p):
 
 
 def iperf(udp):
-    server = subprocess.Popen(["ip", "netns", "exec", D, "iperf3", "-s", "-1", "-p", str(PORT), "-J"],
+    last = os.cpu_count() - 1
+    pin_s = [] if args.no_pin else ["-A", str(last)]
+    pin_c = "" if args.no_pin else " -A 0"
+    server = subprocess.Popen(["ip", "netns", "exec", D, "iperf3", "-s", "-1", "-p", str(PORT), "-J"] + pin_s,
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     time.sleep(0.5)
-    cmd = f"iperf3 -c 10.47.21.1 -p {PORT} -t {args.seconds} -J" + (" -u -b 0 -l 64" if udp else "")
+    cmd = f"iperf3 -c 10.47.21.1 -p {PORT} -t {args.seconds} -J{pin_c}" + (" -u -b 0 -l 64" if udp else "")
     rx0, t0 = rx_packets(), time.monotonic()
     c = json.loads(ns(S, cmd).stdout)
     rx1, t1 = rx_packets(), time.monotonic()
@@ -116,8 +125,15 @@ def rx_packets():
 
 
 def prog_stats(names=("fe_ingress", "fe_egress")):
+    # Summed over the programs of that name: another one left loaded (not
+    # running) adds nothing to the differences taken.
     out = json.loads(sh("bpftool -j prog show").stdout)
-    return {p["name"]: (p.get("run_time_ns", 0), p.get("run_cnt", 0)) for p in out if p.get("name") in names}
+    r = {}
+    for p in out:
+        if p.get("name") in names:
+            t, n = r.get(p["name"], (0, 0))
+            r[p["name"]] = (t + p.get("run_time_ns", 0), n + p.get("run_cnt", 0))
+    return r
 
 
 def rss_kb(pid):
@@ -176,9 +192,26 @@ def main():
             results[f"{kind}_without"] = without
             results[f"{kind}_with"] = with_
             results[f"{kind}_ratio"] = with_ / without
+            # The spread: each configuration's range, and the ratio of each
+            # alternated pair (a run with the programs / the run before it).
+            results[f"{kind}_without_range"] = (min(rates[kind][False]), max(rates[kind][False]))
+            results[f"{kind}_with_range"] = (min(rates[kind][True]), max(rates[kind][True]))
+            pairs = [w / o for o, w in zip(rates[kind][False], rates[kind][True]) if o]
+            results[f"{kind}_ratio_range"] = (min(pairs), max(pairs)) if pairs else (float("nan"),) * 2
         # 2. ns per packet.
         if "ns" in args.parts:
-            ns_per_packet(results)
+            runs = []
+            for _ in range(args.runs):
+                r = {}
+                ns_per_packet(r)
+                runs.append(r)
+            for k in ("fe_ingress_ns", "fe_egress_ns", "fe_empty_ns"):
+                v = [r[k] for r in runs if r[k] == r[k]]
+                results[k] = statistics.median(v) if v else float("nan")
+                results[k + "_range"] = (min(v), max(v)) if v else (float("nan"),) * 2
+            results["fe_ingress_runs"] = sum(r["fe_ingress_runs"] for r in runs)
+            results["fe_egress_runs"] = sum(r["fe_egress_runs"] for r in runs)
+            results["ns_runs"] = len(runs)
         if "flows" in args.parts:
             many_flows(results)
     finally:
@@ -263,15 +296,25 @@ for i in range({n}):
 def report(results):
     cpu = re.search(r"model name\s*:\s*(.*)", open("/proc/cpuinfo").read())
     print(f"CPU: {cpu.group(1) if cpu else '?'}, {os.cpu_count()} CPUs, kernel {os.uname().release}")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}; iperf3 {'not pinned' if args.no_pin else 'pinned'}")
+
+    def rng(k, scale=1.0, fmt=".0f"):
+        lo, hi = results[k + "_range"]
+        return f"{lo / scale:{fmt}}-{hi / scale:{fmt}}"
     if "udp_ratio" in results:
-        print(f"forwarding, UDP 64-octet datagrams: {results['udp_without']:.0f} pkt/s without, "
-              f"{results['udp_with']:.0f} with the programs: ratio {results['udp_ratio']:.3f}")
-        print(f"forwarding, TCP: {results['tcp_without'] / 1e9:.2f} Gbit/s without, {results['tcp_with'] / 1e9:.2f} "
-              f"with: ratio {results['tcp_ratio']:.3f}")
+        print(f"forwarding, UDP 64-octet datagrams ({args.runs} runs each, median [range]): "
+              f"{results['udp_without']:.0f} [{rng('udp_without')}] pkt/s without, "
+              f"{results['udp_with']:.0f} [{rng('udp_with')}] with the programs: ratio {results['udp_ratio']:.3f} "
+              f"(pairs {rng('udp_ratio', fmt='.3f')})")
+        print(f"forwarding, TCP: {results['tcp_without'] / 1e9:.2f} [{rng('tcp_without', 1e9, '.2f')}] Gbit/s without, "
+              f"{results['tcp_with'] / 1e9:.2f} [{rng('tcp_with', 1e9, '.2f')}] with: ratio {results['tcp_ratio']:.3f} "
+              f"(pairs {rng('tcp_ratio', fmt='.3f')})")
     if "fe_ingress_ns" in results:
-        print(f"BPF run time: fe_ingress {results['fe_ingress_ns']:.1f} ns/packet ({results['fe_ingress_runs']} runs), "
-              f"fe_egress {results['fe_egress_ns']:.1f} ns/packet ({results['fe_egress_runs']} runs); an empty "
-              f"program {results['fe_empty_ns']:.1f} ns/packet (what bpf_stats itself costs here)")
+        print(f"BPF run time ({results['ns_runs']} runs, median [range]): fe_ingress {results['fe_ingress_ns']:.1f} "
+              f"[{rng('fe_ingress_ns', fmt='.1f')}] ns/packet ({results['fe_ingress_runs']} packets), fe_egress "
+              f"{results['fe_egress_ns']:.1f} [{rng('fe_egress_ns', fmt='.1f')}] ns/packet "
+              f"({results['fe_egress_runs']} packets); an empty program {results['fe_empty_ns']:.1f} "
+              f"[{rng('fe_empty_ns', fmt='.1f')}] ns/packet (what bpf_stats itself costs here)")
     if "records" in results:
         print(f"{results['flows_sent']} flows sent in {results['send_s']:.2f} s: {results['records']} records, "
               f"{results['record_packets']} packets; longest scan {results['scan_ms_max']:.1f} ms")
