@@ -143,10 +143,11 @@ def rss_kb(pid):
 
 
 def map_memlock():
+    """The flow map's own accounting and its entries (--map-size)."""
     for m in json.loads(sh("bpftool -j map show").stdout):
         if m.get("name") == "flows":
-            return m.get("bytes_memlock", 0)
-    return 0
+            return m.get("bytes_memlock", 0), m.get("max_entries", 0)
+    return 0, 0
 
 
 def count_records(path):
@@ -264,7 +265,7 @@ def many_flows(results):
         p, errf = start_exporter(S, ["-i", "fe-bs", "--direction", "egress", "--map-size", str(2 * args.flows),
                                      "--active-timeout", "3", "--scan-ms", "1000", "--file", out])
         time.sleep(1.2)
-        rss0, mem0 = rss_kb(p.pid), map_memlock()
+        rss0, (mem0, entries) = rss_kb(p.pid), map_memlock()
         n = args.flows
         sender = f"""
 import socket
@@ -276,7 +277,7 @@ for i in range({n}):
         ns(S, f"python3 -c \"{sender}\"")
         results["send_s"] = time.monotonic() - t0
         time.sleep(1.5)
-        mem1 = map_memlock()
+        mem1 = map_memlock()[0]
         time.sleep(3)  # an active-timeout scan exports them all
         rss1 = rss_kb(p.pid)
         stop(p)
@@ -288,7 +289,9 @@ for i in range({n}):
         m = re.search(r"scan_us_max=(\d+)", err)
         results["scan_ms_max"] = int(m.group(1)) / 1000 if m else float("nan")
         results["stats"] = err.strip().splitlines()[-1]
-        results["map_bytes_per_flow"] = (mem1 - mem0) / n
+        results["map_bytes_per_flow"] = (mem1 - mem0) / n  # 0 when preallocated
+        results["map_bytes"] = mem1
+        results["map_entries"] = entries
         results["rss_bytes_per_flow"] = (rss1 - rss0) * 1024 / n
         shutil.rmtree(os.path.dirname(out), ignore_errors=True)
 
@@ -318,8 +321,10 @@ def report(results):
     if "records" in results:
         print(f"{results['flows_sent']} flows sent in {results['send_s']:.2f} s: {results['records']} records, "
               f"{results['record_packets']} packets; longest scan {results['scan_ms_max']:.1f} ms")
-        print(f"memory per flow: kernel map {results['map_bytes_per_flow']:.0f} octets, exporter resident "
-              f"{results['rss_bytes_per_flow']:.0f} octets")
+        print(f"memory: kernel map {results['map_bytes']} octets for {results['map_entries']} entries "
+              f"({results['map_bytes'] / max(results['map_entries'], 1):.0f} per entry, {os.cpu_count()} CPUs; "
+              f"grew by {results['map_bytes_per_flow']:.0f} per flow), exporter resident "
+              f"{results['rss_bytes_per_flow']:.0f} octets per flow")
         print("exporter:", results["stats"])
         ok = results["records"] >= results["flows_sent"] and results["record_packets"] == results["flows_sent"]
         print(f"{results['flows_sent']} flows exported without loss:", "yes" if ok else "NO")

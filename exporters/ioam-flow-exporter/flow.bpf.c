@@ -1,7 +1,9 @@
 /* ioam-flow-exporter's tc programs (clsact ingress and egress): one flow
  * map entry per (IP version, addresses, protocol, ports or ICMP type/code,
- * direction, interface), updated with atomic operations so that two CPUs
- * never lose a count. Built with clang -target bpf; uses only uapi types
+ * direction, interface) in a per-CPU hash map: each CPU writes only its own
+ * slot of a flow, so two CPUs never lose a count and no locked instruction is
+ * needed (user space folds the slots). The clock is read once per tick and
+ * CPU (now_ns). Built with clang -target bpf; uses only uapi types
  * (no CO-RE relocations), so it needs no kernel BTF. Headers are read with
  * direct packet access, pulled into the linear area when they are paged. */
 #include <stdbool.h>
@@ -16,7 +18,10 @@
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
-/* The loader sets max_entries (--map-size) before loading. */
+/* The loader sets max_entries (--map-size) before loading. Preallocated:
+ * allocating a per-CPU value for each new flow (BPF_F_NO_PREALLOC) took the
+ * kernel's per-CPU allocator about 70 us per flow here and failed under a
+ * burst of new flows (docs/benchmarks.md). */
 struct {
     __uint(type, BPF_MAP_TYPE_PERCPU_HASH);
     __uint(max_entries, 65536);
