@@ -16,6 +16,12 @@ Three network namespaces, S -> R -> D, joined by veth pairs; R forwards.
      long its longest scan took.
   4. Memory per flow: the kernel map's memory (bpftool's memlock, the map's
      own accounting) and the exporter's resident set, before and after.
+  5. (part "hot", not in the default) the programs alone, hot in the cache:
+     BPF_PROG_TEST_RUN (`bpftool prog run ... repeat N`) of the built
+     flow.bpf.o on a 64-octet IPv4 UDP frame and an IPv6 TCP frame, the
+     same frame every time (one flow), beside an empty program; what the
+     flow map lookup costs is the difference to a variant without it
+     (docs/benchmarks.md).
 
 The iperf3 sender is pinned to CPU 0 and the receiver to the last CPU
 (--no-pin: not); parts 1 and 2 run --runs times and report the median and
@@ -45,7 +51,7 @@ ap.add_argument("--build", default=os.path.join(root, "build"), help="build dire
 ap.add_argument("--seconds", type=int, default=5, help="seconds per iperf3 run (default 5)")
 ap.add_argument("--runs", type=int, default=3, help="runs of each configuration (default 3)")
 ap.add_argument("--flows", type=int, default=100000, help="flows for the export test (default 100000)")
-ap.add_argument("--parts", default="fwd,ns,flows", help="which parts (default fwd,ns,flows)")
+ap.add_argument("--parts", default="fwd,ns,flows", help="which parts (default fwd,ns,flows; also: hot)")
 ap.add_argument("--no-pin", action="store_true",
                 help="do not pin iperf3's sender to CPU 0 and its receiver to the last CPU")
 args = ap.parse_args()
@@ -215,6 +221,8 @@ def main():
             results["ns_runs"] = len(runs)
         if "flows" in args.parts:
             many_flows(results)
+        if "hot" in args.parts:
+            hot(results)
     finally:
         cleanup()
     report(results)
@@ -236,10 +244,7 @@ def ns_per_packet(results):
             # The baseline: an empty tc program measured the same way (bpf_stats
             # itself reads the clock twice per run).
             d = tempfile.mkdtemp(prefix="fe-bench-")
-            open(os.path.join(d, "empty.c"), "w").write(
-                '#include <linux/bpf.h>\n#include <bpf/bpf_helpers.h>\nchar LICENSE[] SEC("license") = "GPL";\n'
-                'SEC("tc") int fe_empty(struct __sk_buff* skb) { return 0; }\n')
-            sh(f"clang -O2 -target bpf -I/usr/include/$(gcc -print-multiarch) -c {d}/empty.c -o {d}/empty.o")
+            empty_object(d)
             for i in ("fe-br1", "fe-br2"):
                 ns(R, f"tc qdisc add dev {i} clsact", check_rc=False)
             ns(R, f"tc filter add dev fe-br1 ingress bpf da obj {d}/empty.o sec tc")
@@ -257,6 +262,49 @@ def ns_per_packet(results):
             dn = after[name][1] - before.get(name, (0, 0))[1]
             results[f"{name}_ns"] = dt / dn if dn else float("nan")
             results[f"{name}_runs"] = dn
+
+
+def empty_object(d):
+    """An empty tc program (fe_empty), compiled into directory d."""
+    open(os.path.join(d, "empty.c"), "w").write(
+        '#include <linux/bpf.h>\n#include <bpf/bpf_helpers.h>\nchar LICENSE[] SEC("license") = "GPL";\n'
+        'SEC("tc") int fe_empty(struct __sk_buff* skb) { return 0; }\n')
+    sh(f"clang -O2 -target bpf -I/usr/include/$(gcc -print-multiarch) -c {d}/empty.c -o {d}/empty.o")
+    return os.path.join(d, "empty.o")
+
+
+def hot(results, repeat=2000000):
+    d = tempfile.mkdtemp(prefix="fe-bench-")
+    eth = b"\x02" * 6 + b"\x04" * 6
+    udp = struct.pack("!HHHH", 40000, PORT, 8 + 22, 0) + b"u" * 22
+    v4 = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0, 64, 17, 0, bytes([10, 47, 20, 1]),
+                     bytes([10, 47, 21, 1])) + udp
+    tcp = struct.pack("!HHIIBBHHH", 40000, PORT, 1, 1, 0x50, 0x18, 100, 0, 0) + b"t" * 36
+    v6 = struct.pack("!IHBB16s16s", 0x60000000, len(tcp), 6, 64, bytes(15) + b"\x01", bytes(15) + b"\x02") + tcp
+    frames = {"IPv4 UDP": eth + b"\x08\x00" + v4, "IPv6 TCP": eth + b"\x86\xdd" + v6}
+    pin = f"/sys/fs/bpf/fl-bench-{os.getpid()}"
+
+    def run(obj, progs):
+        sh(f"bpftool prog loadall {obj} {pin} type classifier")
+        try:
+            out = {}
+            for name, frame in frames.items():
+                fn = os.path.join(d, "frame")
+                open(fn, "wb").write(frame)
+                for prog in progs:
+                    best = min(int(re.search(r"duration \(average\): (\d+)ns", sh(
+                        f"bpftool prog run pinned {pin}/{prog} data_in {fn} repeat {repeat}").stdout).group(1))
+                        for _ in range(3))
+                    out[f"{name} {prog}"] = best
+            return out
+        finally:
+            shutil.rmtree(pin, ignore_errors=True)
+    try:
+        obj = os.path.join(args.build, "exporters", "ioam-flow-exporter", "flow.bpf.o")
+        results["hot"] = run(obj, ("fe_ingress", "fe_egress"))
+        results["hot_empty"] = run(empty_object(d), ("fe_empty",))
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
 
 
 def many_flows(results):
@@ -318,6 +366,9 @@ def report(results):
               f"{results['fe_egress_ns']:.1f} [{rng('fe_egress_ns', fmt='.1f')}] ns/packet "
               f"({results['fe_egress_runs']} packets); an empty program {results['fe_empty_ns']:.1f} "
               f"[{rng('fe_empty_ns', fmt='.1f')}] ns/packet (what bpf_stats itself costs here)")
+    if "hot" in results:
+        print("hot, BPF_PROG_TEST_RUN (best of 3, ns per run): " +
+              ", ".join(f"{k} {v}" for k, v in {**results["hot"], **results["hot_empty"]}.items()))
     if "records" in results:
         print(f"{results['flows_sent']} flows sent in {results['send_s']:.2f} s: {results['records']} records, "
               f"{results['record_packets']} packets; longest scan {results['scan_ms_max']:.1f} ms")
