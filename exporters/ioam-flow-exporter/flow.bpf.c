@@ -18,10 +18,10 @@
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
-/* The loader sets max_entries (--map-size) before loading. Preallocated:
- * allocating a per-CPU value for each new flow (BPF_F_NO_PREALLOC) took the
- * kernel's per-CPU allocator about 70 us per flow here and failed under a
- * burst of new flows (docs/benchmarks.md). */
+/* The loader sets max_entries (--map-size) before loading, and
+ * BPF_F_NO_PREALLOC only for very large maps: allocating a per-CPU value for
+ * each new flow took the kernel's per-CPU allocator about 70 us per flow
+ * here and failed under a burst of new flows (docs/flow-exporter.md). */
 struct {
     __uint(type, BPF_MAP_TYPE_PERCPU_HASH);
     __uint(max_entries, 65536);

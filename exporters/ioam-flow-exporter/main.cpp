@@ -492,6 +492,10 @@ private:
             return exit_load;
         }
         bpf_map__set_max_entries(skel_->maps.flows, cfg_.map_size);
+        // Preallocated (inserts without the per-CPU allocator), unless the
+        // per-CPU values alone would pass 256 MiB: then flow by flow.
+        if (std::uint64_t{cfg_.map_size} * ncpu_ * sizeof(fe_flow_value) > (std::uint64_t{256} << 20))
+            bpf_map__set_map_flags(skel_->maps.flows, BPF_F_NO_PREALLOC);
         if (const int err = flow_bpf__load(skel_); err != 0) {
             std::fprintf(stderr, "ioam-flow-exporter: the kernel refused the eBPF programs: %s%s\n", std::strerror(-err),
                          err == -EPERM ? " (needs CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN)" : " (see the verifier's messages above)");
