@@ -1,8 +1,9 @@
 // ioam-flow-exporter: IP flows seen by tc clsact eBPF programs (flow.bpf.c)
 // on the named interfaces, exported as IPFIX (ioam/export/flow.hpp).
 //
-// The programs count every packet into a hash map keyed by the whole flow
-// tuple, with atomic updates. User space reads the map every --scan-ms with
+// The programs count every packet into a per-CPU hash map keyed by the whole
+// flow tuple (each CPU writes its own slot of a flow, no atomics; user space
+// folds the slots, fold_cpus). User space reads the map every --scan-ms with
 // batched lookups, keeps per flow what it has exported, and writes delta
 // records on the active timeout, final records on the idle timeout (the
 // entry is deleted), at exit, and when the map is full: packets the map
@@ -221,6 +222,35 @@ struct flow_state {
     [[nodiscard]] std::uint64_t packets() const { return base_packets + (in_map ? map.packets : 0); }
     [[nodiscard]] std::uint64_t octets() const { return base_octets + (in_map ? map.octets : 0); }
 };
+
+// One flow's per-CPU slots (flow.bpf.c writes only its own CPU's) as one
+// value: packets and octets summed, flags or-ed, the earliest first and the
+// latest last packet time, the TTL range, and the TOS and ingress interface
+// of the latest packet. A CPU that saw none of the flow's packets has a zero
+// slot, which takes no part.
+static_assert(sizeof(fe_flow_value) % 8 == 0, "per-CPU values are 8-octet aligned, one after the other");
+fe_flow_value fold_cpus(std::span<const fe_flow_value> slots) {
+    fe_flow_value r{};
+    bool any = false;
+    for (const auto& s : slots) {
+        if (s.packets == 0) continue;
+        r.packets += s.packets;
+        r.octets += s.octets;
+        r.tcp_flags |= s.tcp_flags;
+        const bool latest = !any || s.last_ns >= r.last_ns;
+        if (!any || s.first_ns < r.first_ns) r.first_ns = s.first_ns;
+        if (!any || s.min_ttl < r.min_ttl) r.min_ttl = s.min_ttl;
+        r.max_ttl = std::max(r.max_ttl, s.max_ttl);
+        if (latest) {
+            r.last_ns = s.last_ns;
+            r.tos = s.tos;
+        }
+        if (s.ingress_ifindex != 0 && (latest || r.ingress_ifindex == 0)) r.ingress_ifindex = s.ingress_ifindex;
+        if (s.egress_ifindex != 0) r.egress_ifindex = s.egress_ifindex;
+        any = true;
+    }
+    return r;
+}
 
 struct stats {
     std::uint64_t flows = 0, records = 0, idle_ended = 0, active_records = 0, evicted = 0, forced = 0;
@@ -462,7 +492,10 @@ private:
             return exit_load;
         }
         bpf_map__set_max_entries(skel_->maps.flows, cfg_.map_size);
-        bpf_map__set_map_flags(skel_->maps.flows, BPF_F_NO_PREALLOC);
+        // Preallocated (inserts without the per-CPU allocator), unless the
+        // per-CPU values alone would pass 256 MiB: then flow by flow.
+        if (std::uint64_t{cfg_.map_size} * ncpu_ * sizeof(fe_flow_value) > (std::uint64_t{256} << 20))
+            bpf_map__set_map_flags(skel_->maps.flows, BPF_F_NO_PREALLOC);
         if (const int err = flow_bpf__load(skel_); err != 0) {
             std::fprintf(stderr, "ioam-flow-exporter: the kernel refused the eBPF programs: %s%s\n", std::strerror(-err),
                          err == -EPERM ? " (needs CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN)" : " (see the verifier's messages above)");
@@ -611,9 +644,9 @@ private:
                 first = false;
                 for (std::uint32_t i = 0; i < n && i < batch_size; ++i) {
                     auto& f = state_of(keys_[i]);
-                    f.map = values_[i];
+                    f.map = fold_cpus(std::span(values_).subspan(i * ncpu_, ncpu_));
                     f.in_map = true;
-                    f.merge(values_[i]);
+                    if (f.map.packets != 0) f.merge(f.map);
                 }
                 in_map += n;
                 if (err != 0) {
@@ -668,9 +701,9 @@ private:
 
     // Deletes the entry and folds its last counts into the flow's base.
     void remove_from_map(int fd, const fe_flow_key& k, flow_state& f) {
-        fe_flow_value v{};
-        if (bpf_map_lookup_and_delete_elem(fd, &k, &v) == 0) {
-            f.merge(v);
+        if (bpf_map_lookup_and_delete_elem(fd, &k, values_.data()) == 0) {
+            const fe_flow_value v = fold_cpus(std::span(values_).first(ncpu_));
+            if (v.packets != 0) f.merge(v);
             f.base_packets += v.packets;
             f.base_octets += v.octets;
         } else {
@@ -912,7 +945,9 @@ private:
     table table_;
     static constexpr std::uint32_t batch_size = 4096;
     std::vector<fe_flow_key> keys_ = std::vector<fe_flow_key>(batch_size);
-    std::vector<fe_flow_value> values_ = std::vector<fe_flow_value>(batch_size);
+    // The map is per CPU: each key reads one value per possible CPU.
+    std::size_t ncpu_ = static_cast<std::size_t>(std::max(libbpf_num_possible_cpus(), 1));
+    std::vector<fe_flow_value> values_ = std::vector<fe_flow_value>(batch_size * ncpu_);
     std::vector<table::iterator> lru_;
     std::size_t spills_since_scan_ = 0;
     ioam_tools::udp_output udp_;
