@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""ioam-exporter --spread-by-flow to K real ioam-collector --correlate
+processes (no root: replayed events, UDP on loopback).
+
+make_dex_replay writes the DEX events of nodes A, B, C for 200 flows of 20
+packets; three ioam-exporter --replay processes (one per node) send them
+with --spread-by-flow to K=3 collectors listed in the same order. Every
+packet must be correlated exactly once across the three, with its whole
+path A, B, C (the three nodes' exports of it met in one collector), every
+flow in one collector only, each collector with a share and its own
+transport session (sequence numbers without a gap, so nothing lost or
+mixed). Then the same to K=4 (a fourth collector added at the end of the
+list): again every packet exactly once, and the flows that moved all moved
+to the new collector, about 1/4 of them.
+
+usage: run_spread.py MAKE_DEX_REPLAY IOAM_EXPORTER IOAM_COLLECTOR"""
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
+from checks import check, finish  # noqa: E402
+
+make, exporter, collector = (os.path.abspath(p) for p in sys.argv[1:4])
+FLOWS = 200
+BASE_PORT = 47150  # this test's ports: 47150-47153
+
+
+def run(d, k, truth):
+    """The three nodes' exports to k collectors; {flow: collector} and the packets."""
+    procs, outs, errs = [], [], []
+    for i in range(k):
+        out, err = os.path.join(d, f"k{k}.c{i}.jsonl"), os.path.join(d, f"k{k}.c{i}.err")
+        outs.append(out)
+        errs.append(err)
+        with open(err, "w") as ef:
+            procs.append(subprocess.Popen([collector, "--listen", f"127.0.0.1:{BASE_PORT + i}", "--correlate", out,
+                                           "--wait-ms", "600000", "--window", "65536", "--interval", "3600"],
+                                          stdout=subprocess.DEVNULL, stderr=ef))
+    try:
+        deadline = time.time() + 10
+        while time.time() < deadline and not all("listening" in open(e).read() for e in errs):
+            time.sleep(0.05)
+        check(all("listening" in open(e).read() for e in errs), f"K={k}: the collectors listen")
+        targets = [arg for i in range(k) for arg in ("-c", f"127.0.0.1:{BASE_PORT + i}")]
+        for n, node in enumerate("ABC"):
+            e = subprocess.run([exporter, "--replay", os.path.join(d, f"{node}.pcap"), *targets, "--spread-by-flow",
+                                "--observation-domain", str(n + 1)],
+                               capture_output=True, text=True, timeout=60)
+            check(e.returncode == 0, f"K={k}: exporter {node}: exit status {e.returncode} {e.stderr[-300:]}")
+            m = re.search(r"stats \(exit\): events=(\d+) trace=\d+ dex=(\d+) .*? records=(\d+)", e.stderr)
+            n_events = len(truth["flows"]) * truth["packets"]
+            check(m is not None and int(m.group(1)) == n_events and int(m.group(3)) == n_events,
+                  f"K={k}: exporter {node} exported {n_events} events as as many records: {m and m.group(0)}")
+            time.sleep(0.3)  # let the collectors take the datagrams
+    finally:
+        for p in procs:
+            p.send_signal(signal.SIGTERM)
+        for p in procs:
+            p.wait(timeout=20)
+    for i, p in enumerate(procs):
+        err = open(errs[i]).read()
+        print(err, end="")
+        check(p.returncode == 0, f"K={k}: collector {i} exit status {p.returncode}")
+        # Each collector gets three transport sessions (one per exporter), each without a gap.
+        m = re.search(r"sequence_gaps=(\d+)", err) or re.search(r"seq(?:uence)?_errors=(\d+)", err)
+        if m:
+            check(int(m.group(1)) == 0, f"K={k}: collector {i}: no sequence gap ({m.group(0)})")
+    owner, packets = {}, {}
+    for i, out in enumerate(outs):
+        for line in open(out):
+            rec = json.loads(line)
+            if "packet" not in rec:
+                continue
+            p = rec["packet"]
+            key = (p["flow"], p["sequence"])
+            packets.setdefault(key, []).append((i, p))
+            owner.setdefault(p["flow"], set()).add(i)
+    return owner, packets
+
+
+def check_run(k, owner, packets, truth):
+    A, B, C = truth["nodes"]
+    want = {(f, s) for f in truth["flows"] for s in range(truth["packets"])}
+    check(set(packets) == want, f"K={k}: every packet of every flow correlated ({len(packets)} of {len(want)})")
+    twice = [key for key, v in packets.items() if len(v) != 1]
+    check(not twice, f"K={k}: every packet exactly once across the collectors ({len(twice)} more than once: {twice[:3]})")
+    bad = [key for key, v in packets.items()
+           if v[0][1]["result"] != "delivered" or [h["node"] for h in v[0][1]["path"]] != [A, B, C]]
+    check(not bad, f"K={k}: every packet delivered with its whole path A, B, C in one collector ({len(bad)} not: {bad[:3]})")
+    split = [f for f, c in owner.items() if len(c) != 1]
+    check(not split, f"K={k}: every flow in one collector only ({split[:3]})")
+    shares = [sum(1 for c in owner.values() if c == {i}) for i in range(k)]
+    check(all(s >= FLOWS // (3 * k) for s in shares), f"K={k}: each collector has a share of the flows: {shares}")
+    print(f"K={k}: flows per collector {shares}")
+    return {f: next(iter(c)) for f, c in owner.items()}
+
+
+def main():
+    with tempfile.TemporaryDirectory() as d:
+        subprocess.run([make, d, str(FLOWS)], check=True)
+        truth = json.load(open(os.path.join(d, "truth.json")))
+        check(len(truth["flows"]) == FLOWS, f"{FLOWS} flows written")
+        three = check_run(3, *run(d, 3, truth), truth)
+        four = check_run(4, *run(d, 4, truth), truth)
+        moved = [f for f in three if four[f] != three[f]]
+        check(all(four[f] == 3 for f in moved), f"the moved flows all went to the new collector: "
+              f"{sorted({four[f] for f in moved})}")
+        frac = len(moved) / FLOWS
+        print(f"adding a fourth collector moved {len(moved)} of {FLOWS} flows ({frac:.2f}; 1/K = 0.25)")
+        check(0.15 <= frac <= 0.35, f"about 1/4 of the flows moved: {frac:.2f}")
+    return finish("analysis/spread")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
