@@ -8,7 +8,9 @@
 // and C, flow 8 1% between A and B; B exports one packet of flow 7 twice.
 //
 // With FLOWS (the --spread-by-flow test, run_spread.py): FLOWS flows of 20
-// packets each, flow ids 1000 on, without loss or duplicates.
+// packets each, flow ids 1000 on, without loss or duplicates; and T.pcap,
+// the TRACE events (Pre-allocated Trace, the last node's event) of 5
+// packets from each of FLOWS first hops (node ids 2000 on) through B to C.
 //
 //   make_dex_replay OUTDIR [FLOWS]
 #include "events.hpp"
@@ -77,6 +79,33 @@ int main(int argc, char** argv) {
                 const unsigned copies = (n == 1 && flow == 7 && i == 250) ? 2 : 1;  // a duplicate export
                 for (unsigned c = 0; c < copies; ++c)
                     if (!w.record(msg, static_cast<std::uint32_t>(base_s), seq++)) return 1;
+            }
+        if (!w.flush()) return 1;
+        std::fclose(f);
+    }
+    if (argc == 3) {
+        const std::string path = dir + "/T.pcap";
+        std::FILE* f = std::fopen(path.c_str(), "wb");
+        if (!f) return 1;
+        ioam_tools::pcap::writer w(f);
+        if (!w.header()) return 1;
+        std::uint32_t seq = 0;
+        for (unsigned i = 0; i < 5; ++i)
+            for (std::size_t k = 0; k < flows.size(); ++k) {
+                e2e::trace_input in;
+                in.namespace_id = ioam_ns;
+                in.type = type;
+                for (unsigned n = 3; n-- > 0;) {  // most recent (C) first, the first hop last
+                    const std::int64_t us = static_cast<std::int64_t>(i) * 1000 + offset_us[n];
+                    e2e::node_input node;
+                    node.data.set(t::value_id::hop_limit, 64 - n)
+                        .set(t::value_id::node_id, n == 0 ? 2000 + static_cast<std::uint32_t>(k) : node_id[n])
+                        .set(t::value_id::timestamp_seconds, base_s + static_cast<std::uint64_t>(us / 1'000'000))
+                        .set(t::value_id::timestamp_fraction, static_cast<std::uint64_t>(us % 1'000'000));
+                    in.nodes.push_back(node);
+                }
+                if (!w.record(e2e::trace_message(in, seq), static_cast<std::uint32_t>(base_s), seq)) return 1;
+                ++seq;
             }
         if (!w.flush()) return 1;
         std::fclose(f);

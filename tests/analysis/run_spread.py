@@ -11,7 +11,10 @@ flow in one collector only, each collector with a share and its own
 transport session (sequence numbers without a gap, so nothing lost or
 mixed). Then the same to K=4 (a fourth collector added at the end of the
 list): again every packet exactly once, and the flows that moved all moved
-to the new collector, about 1/4 of them.
+to the new collector, about 1/4 of them. A fourth exporter replays TRACE
+events (5 packets from each of 200 first hops): every one correlated exactly
+once, the packets of one first hop in one collector, each collector with a
+share.
 
 usage: run_spread.py MAKE_DEX_REPLAY IOAM_EXPORTER IOAM_COLLECTOR"""
 import json
@@ -48,15 +51,16 @@ def run(d, k, truth):
             time.sleep(0.05)
         check(all("listening" in open(e).read() for e in errs), f"K={k}: the collectors listen")
         targets = [arg for i in range(k) for arg in ("-c", f"127.0.0.1:{BASE_PORT + i}")]
-        for n, node in enumerate("ABC"):
+        for n, node in enumerate("ABCT"):
             e = subprocess.run([exporter, "--replay", os.path.join(d, f"{node}.pcap"), *targets, "--spread-by-flow",
                                 "--observation-domain", str(n + 1)],
                                capture_output=True, text=True, timeout=60)
             check(e.returncode == 0, f"K={k}: exporter {node}: exit status {e.returncode} {e.stderr[-300:]}")
             m = re.search(r"stats \(exit\): events=(\d+) trace=\d+ dex=(\d+) .*? records=(\d+)", e.stderr)
-            n_events = len(truth["flows"]) * truth["packets"]
-            check(m is not None and int(m.group(1)) == n_events and int(m.group(3)) == n_events,
-                  f"K={k}: exporter {node} exported {n_events} events as as many records: {m and m.group(0)}")
+            n_events = len(truth["flows"]) * (truth["packets"] if node != "T" else 5)
+            n_records = n_events * (1 if node != "T" else 3)  # a trace: a record per node
+            check(m is not None and int(m.group(1)) == n_events and int(m.group(3)) == n_records,
+                  f"K={k}: exporter {node} exported {n_events} events as {n_records} records: {m and m.group(0)}")
             time.sleep(0.3)  # let the collectors take the datagrams
     finally:
         for p in procs:
@@ -71,22 +75,41 @@ def run(d, k, truth):
         m = re.search(r"sequence_gaps=(\d+)", err) or re.search(r"seq(?:uence)?_errors=(\d+)", err)
         if m:
             check(int(m.group(1)) == 0, f"K={k}: collector {i}: no sequence gap ({m.group(0)})")
-    owner, packets = {}, {}
+    owner, packets, traces = {}, {}, {}
     for i, out in enumerate(outs):
         for line in open(out):
             rec = json.loads(line)
             if "packet" not in rec:
                 continue
             p = rec["packet"]
+            if p["kind"] == "trace":
+                traces.setdefault((p["flow"], p["path"][0]["time_ns"]), []).append(i)
+                continue
             key = (p["flow"], p["sequence"])
             packets.setdefault(key, []).append((i, p))
             owner.setdefault(p["flow"], set()).add(i)
+    check_traces(k, traces, truth)
     return owner, packets
+
+
+def check_traces(k, traces, truth):
+    """TRACE events: by (namespace, first hop's node id)."""
+    firsts = {2000 + j for j in range(len(truth["flows"]))}
+    check(len(traces) == 5 * len(firsts) and {f for f, _ in traces} == firsts,
+          f"K={k}: every trace packet correlated ({len(traces)} of {5 * len(firsts)})")
+    check(all(len(v) == 1 for v in traces.values()), f"K={k}: every trace packet exactly once")
+    by_first = {}
+    for (f, _), v in traces.items():
+        by_first.setdefault(f, set()).update(v)
+    check(all(len(c) == 1 for c in by_first.values()), f"K={k}: the trace packets of a first hop in one collector")
+    shares = [sum(1 for c in by_first.values() if c == {i}) for i in range(k)]
+    check(all(s >= len(firsts) // (3 * k) for s in shares), f"K={k}: traces spread by first hop: {shares}")
 
 
 def check_run(k, owner, packets, truth):
     A, B, C = truth["nodes"]
     want = {(f, s) for f in truth["flows"] for s in range(truth["packets"])}
+    check(all(v[0][1]["kind"] == "dex" for v in packets.values()), f"K={k}: DEX packets")
     check(set(packets) == want, f"K={k}: every packet of every flow correlated ({len(packets)} of {len(want)})")
     twice = [key for key, v in packets.items() if len(v) != 1]
     check(not twice, f"K={k}: every packet exactly once across the collectors ({len(twice)} more than once: {twice[:3]})")
