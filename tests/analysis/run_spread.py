@@ -16,34 +16,49 @@ events (5 packets from each of 200 first hops): every one correlated exactly
 once, the packets of one first hop in one collector, each collector with a
 share.
 
-usage: run_spread.py MAKE_DEX_REPLAY IOAM_EXPORTER IOAM_COLLECTOR"""
+With --federation: the same three exporters to three collectors with
+--metrics; one real Prometheus server scrapes the three, a second one
+federates it (/federate, as a global Prometheus does), and PromQL on the
+second must count every packet once, whole: sum over the collectors of
+ioam_packets_total = the packets sent, from three instances, and two hops
+each in ioam_hop_packets_total. Exits 77 when
+prometheus or its port is missing.
+
+usage: run_spread.py MAKE_DEX_REPLAY IOAM_EXPORTER IOAM_COLLECTOR [--federation]"""
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
+import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
-from checks import check, finish  # noqa: E402
+from checks import check, finish, skip  # noqa: E402
 
 make, exporter, collector = (os.path.abspath(p) for p in sys.argv[1:4])
 FLOWS = 200
 BASE_PORT = 47150  # this test's ports: 47150-47153
+METRICS_PORT = 47160  # --federation: the collectors' --metrics 47160-47162, Prometheus 47170-47171
+PROM_PORT = 47170
 
 
-def run(d, k, truth):
-    """The three nodes' exports to k collectors; {flow: collector} and the packets."""
+def run(d, k, truth, metrics=False, then=None):
+    """The three nodes' exports to k collectors; {flow: collector} and the packets.
+    With `metrics`, the collectors serve --metrics and then() runs before they stop."""
     procs, outs, errs = [], [], []
     for i in range(k):
         out, err = os.path.join(d, f"k{k}.c{i}.jsonl"), os.path.join(d, f"k{k}.c{i}.err")
         outs.append(out)
         errs.append(err)
+        extra = ["--wait-ms", "5000", "--metrics", f"127.0.0.1:{METRICS_PORT + i}"] if metrics else ["--wait-ms", "600000"]
         with open(err, "w") as ef:
             procs.append(subprocess.Popen([collector, "--listen", f"127.0.0.1:{BASE_PORT + i}", "--correlate", out,
-                                           "--wait-ms", "600000", "--window", "65536", "--interval", "3600"],
+                                           "--window", "65536", "--interval", "3600", *extra],
                                           stdout=subprocess.DEVNULL, stderr=ef))
     try:
         deadline = time.time() + 10
@@ -62,6 +77,8 @@ def run(d, k, truth):
             check(m is not None and int(m.group(1)) == n_events and int(m.group(3)) == n_records,
                   f"K={k}: exporter {node} exported {n_events} events as {n_records} records: {m and m.group(0)}")
             time.sleep(0.3)  # let the collectors take the datagrams
+        if then:
+            then()
     finally:
         for p in procs:
             p.send_signal(signal.SIGTERM)
@@ -124,7 +141,87 @@ def check_run(k, owner, packets, truth):
     return {f: next(iter(c)) for f, c in owner.items()}
 
 
+def promql(port, query):
+    url = f"http://127.0.0.1:{port}/api/v1/query?" + urllib.parse.urlencode({"query": query})
+    try:
+        res = json.load(urllib.request.urlopen(url, timeout=5))["data"]["result"]
+    except OSError:
+        return None
+    return float(res[0]["value"][1]) if res else None
+
+
+def federation(d, truth):
+    prom = shutil.which("prometheus")
+    if not prom:
+        skip("prometheus (Debian package 'prometheus') is not installed")
+    local, glob = PROM_PORT, PROM_PORT + 1
+    targets = ", ".join(f"'127.0.0.1:{METRICS_PORT + i}'" for i in range(3))
+    confs = {
+        local: "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
+               f"scrape_configs:\n  - job_name: ioam\n    static_configs: [{{targets: [{targets}]}}]\n",
+        glob: "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
+              "scrape_configs:\n  - job_name: federate\n    honor_labels: true\n    metrics_path: /federate\n"
+              "    params: {'match[]': ['{__name__=~\"ioam_.*\"}']}\n"
+              f"    static_configs: [{{targets: ['127.0.0.1:{local}']}}]\n",
+    }
+    procs = []
+    sent = len(truth["flows"]) * (truth["packets"] + 5)  # DEX packets and trace packets
+    got = {}
+
+    def scrape():
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            got["total"] = promql(glob, "sum(ioam_packets_total)")
+            got["instances"] = promql(glob, "count(count by (instance) (ioam_packets_total))")
+            got["hops"] = promql(glob, "sum(ioam_hop_packets_total)")
+            if got["total"] == sent and got["instances"] == 3 and got["hops"] == 2 * sent:
+                break
+            time.sleep(0.5)
+        got["delivered"] = promql(glob, 'sum(ioam_packets_total{outcome="delivered"})')
+        got["local"] = promql(local, "sum(ioam_packets_total)")
+
+    try:
+        for port, conf in confs.items():
+            path = os.path.join(d, f"prometheus-{port}.yml")
+            open(path, "w").write(conf)
+            log = open(os.path.join(d, f"prometheus-{port}.log"), "w")
+            procs.append(subprocess.Popen([prom, f"--config.file={path}", f"--storage.tsdb.path={d}/tsdb-{port}",
+                                           f"--web.listen-address=127.0.0.1:{port}"], stdout=log, stderr=subprocess.STDOUT))
+        for port in confs:
+            deadline = time.time() + 60
+            while time.time() < deadline:
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/-/ready", timeout=2)
+                    break
+                except OSError:
+                    time.sleep(0.2)
+            else:
+                print(open(os.path.join(d, f"prometheus-{port}.log")).read()[-2000:])
+                check(False, f"prometheus on {port} ready")
+        check_run(3, *run(d, 3, truth, metrics=True, then=scrape), truth)
+    finally:
+        for p in procs:
+            p.send_signal(signal.SIGTERM)
+        for p in procs:
+            try:
+                p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+    check(got.get("instances") == 3, f"the global Prometheus has the series of 3 collectors: {got.get('instances')}")
+    check(got.get("total") == sent, f"federated PromQL sum(ioam_packets_total) = {got.get('total')}, {sent} packets sent")
+    check(got.get("hops") == 2 * sent, f"federated sum(ioam_hop_packets_total) = {got.get('hops')}: "
+          f"every packet with both hops of its path A, B, C ({2 * sent})")
+    check(got.get("delivered") == sent and got.get("local") == sent,
+          f"all delivered ({got.get('delivered')}), and the same sum in the scraping Prometheus ({got.get('local')})")
+    return finish("analysis/spread_federation")
+
+
 def main():
+    if len(sys.argv) > 4 and sys.argv[4] == "--federation":
+        with tempfile.TemporaryDirectory() as d:
+            subprocess.run([make, d, str(FLOWS)], check=True)
+            return federation(d, json.load(open(os.path.join(d, "truth.json"))))
     with tempfile.TemporaryDirectory() as d:
         subprocess.run([make, d, str(FLOWS)], check=True)
         truth = json.load(open(os.path.join(d, "truth.json")))
