@@ -363,10 +363,18 @@ private:
     [[nodiscard]] std::size_t owner(const ioam::netlink::event& ev) const {
         if (ev.type == ioam::netlink::ioam6::event_type::dex)
             return ring_.owner(ev.dex.namespace_id, ev.dex.flow_id.value_or(0));
+        // The first hop is the last node of the data. With fixed-size nodes
+        // (no opaque snapshot) its node id is at a fixed place: bit 0's field
+        // leads every node (RFC 9197 4.4).
+        namespace t = ioam::trace;
+        const auto& tr = ev.trace;
+        const std::size_t size = std::size_t{tr.node_len} * 4;
+        const auto& id = t::info(t::value_id::node_id);
         std::uint32_t first = 0;
-        if (const auto nodes = ev.trace.nodes(cfg_.events.policy); nodes && nodes->size() > 0)
-            first = (*nodes)[nodes->size() - 1].get<ioam::trace::value_id::node_id>().value_or(0);
-        return ring_.owner(ev.trace.namespace_id, first);
+        if ((tr.trace_type() & t::bit_mask(id.bit)) && !(tr.trace_type() & t::opaque_mask) && size > 0 &&
+            tr.data.size() >= size && tr.data.size() % size == 0)
+            first = static_cast<std::uint32_t>(ioam::load_be_n(tr.data.data() + tr.data.size() - size + id.offset, id.width));
+        return ring_.owner(tr.namespace_id, first);
     }
 
     // False when the event does not check (node data) or a layout rejects

@@ -31,11 +31,11 @@ void usage(std::FILE* f) {
         "(PEN 10383 layout, or --format rawexport; docs/exporter.md).\n\n", f);
     help_outputs(f);
     std::fputs(
-        "      --spread-by-flow         DEX events to one collector each, by (namespace, flow id)\n"
-        "                               on a consistent-hash ring of the collectors (in their order\n"
-        "                               on the command line), each with its own session; TRACE\n"
-        "                               events and DEX events without a flow id go to the owner of\n"
-        "                               (namespace, 0). --file and --console still get everything\n"
+        "      --spread-by-flow         each event to one collector, by a consistent-hash ring of\n"
+        "                               the collectors (in their order on the command line), each\n"
+        "                               with its own session: DEX by (namespace, flow id), TRACE by\n"
+        "                               (namespace, first hop's node id). --file and --console\n"
+        "                               still get everything\n"
         "Input:\n"
         "      --replay PCAP            read recorded netlink events instead of the kernel\n"
         "      --record PCAP            also write the received netlink datagrams to PCAP\n"
