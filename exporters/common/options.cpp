@@ -82,7 +82,10 @@ int parse_options(int argc, char** argv, output_settings& s, const program_optio
     option longopts[48] = {};
     char shortopts[32] = "c:ohV";
     const std::size_t n = std::size(shared);
-    if (n + p.own.size() >= std::size(longopts) || std::strlen(p.own_short) + 6 > sizeof shortopts) return status_usage;
+    if (n + p.own.size() >= std::size(longopts) || std::strlen(p.own_short) + 6 > sizeof shortopts) {
+        std::fprintf(stderr, "%s: too many options for the parser's table\n", p.name);
+        return status_usage;
+    }
     std::copy(std::begin(shared), std::end(shared), longopts);
     std::copy(p.own.begin(), p.own.end(), longopts + n);
     std::strcat(shortopts, p.own_short);
