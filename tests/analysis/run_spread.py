@@ -4,7 +4,8 @@ processes (no root: replayed events, UDP on loopback).
 
 make_dex_replay writes the DEX events of nodes A, B, C for 200 flows of 20
 packets; three ioam-exporter --replay processes (one per node) send them
-with --spread-by-flow to K=3 collectors listed in the same order. Every
+with --spread-by-flow to K=3 collectors listed in the same order (the
+second over TCP, the others over UDP). Every
 packet must be correlated exactly once across the three, with its whole
 path A, B, C (the three nodes' exports of it met in one collector), every
 flow in one collector only, each collector with a share and its own
@@ -45,6 +46,7 @@ FLOWS = 200
 BASE_PORT = 47150  # this test's ports: 47150-47153
 METRICS_PORT = 47160  # --federation: the collectors' --metrics 47160-47162, Prometheus 47170-47171
 PROM_PORT = 47170
+TCP = 1  # the second collector is over TCP, the others over UDP
 
 
 def run(d, k, truth, metrics=False, then=None):
@@ -57,7 +59,8 @@ def run(d, k, truth, metrics=False, then=None):
         errs.append(err)
         extra = ["--wait-ms", "5000", "--metrics", f"127.0.0.1:{METRICS_PORT + i}"] if metrics else ["--wait-ms", "600000"]
         with open(err, "w") as ef:
-            procs.append(subprocess.Popen([collector, "--listen", f"127.0.0.1:{BASE_PORT + i}", "--correlate", out,
+            listen = "--listen-tcp" if i == TCP else "--listen"
+            procs.append(subprocess.Popen([collector, listen, f"127.0.0.1:{BASE_PORT + i}", "--correlate", out,
                                            "--window", "65536", "--interval", "3600", *extra],
                                           stdout=subprocess.DEVNULL, stderr=ef))
     try:
@@ -65,7 +68,7 @@ def run(d, k, truth, metrics=False, then=None):
         while time.time() < deadline and not all("listening" in open(e).read() for e in errs):
             time.sleep(0.05)
         check(all("listening" in open(e).read() for e in errs), f"K={k}: the collectors listen")
-        targets = [arg for i in range(k) for arg in ("-c", f"127.0.0.1:{BASE_PORT + i}")]
+        targets = [arg for i in range(k) for arg in ("-c", f"{'tcp://' if i == TCP else ''}127.0.0.1:{BASE_PORT + i}")]
         for n, node in enumerate("ABCT"):
             e = subprocess.run([exporter, "--replay", os.path.join(d, f"{node}.pcap"), *targets, "--spread-by-flow",
                                 "--observation-domain", str(n + 1)],
