@@ -8,7 +8,8 @@ does) must hold exactly the expected flow key, packets, octets, TCP flags,
 TTL and TOS for every frame, and the counters the non-IP frame.
 
 usage: parse_frames.py FLOW_BPF_OBJECT
-Needs root and bpftool; exits 77 and says why otherwise."""
+Needs root, bpftool and the BPF file system; exits 77 and says why otherwise
+(a program the verifier refuses fails the test)."""
 import json
 import os
 import shutil
@@ -89,12 +90,15 @@ def main():
         skip("needs root")
     if not shutil.which("bpftool"):
         skip("bpftool is missing (tests/install-deps.sh installs it)")
+    if not os.path.ismount("/sys/fs/bpf"):
+        skip("no BPF file system at /sys/fs/bpf (mount -t bpf bpf /sys/fs/bpf)")
     work = tempfile.mkdtemp(prefix="fl-parse-")
     progs, maps = f"/sys/fs/bpf/fl-parse-{os.getpid()}", f"/sys/fs/bpf/fl-parse-maps-{os.getpid()}"
     try:
         r = sh(f"bpftool prog loadall {OBJ} {progs} type classifier pinmaps {maps}", check_rc=False)
+        check(r.returncode == 0, f"the kernel loads the programs ({r.stderr.strip()[-600:]})")
         if r.returncode != 0:
-            skip(f"cannot load the programs ({r.stderr.strip()[-200:]})")
+            return finish("flow/parse")
         fr = frames()
         for name, (frame, *_rest) in fr.items():
             fn = os.path.join(work, "frame")
