@@ -16,8 +16,18 @@ Three network namespaces, S -> R -> D, joined by veth pairs; R forwards.
      long its longest scan took.
   4. Memory per flow: the kernel map's memory (bpftool's memlock, the map's
      own accounting) and the exporter's resident set, before and after.
+  5. (part "hot", not in the default) the programs alone, hot in the cache:
+     BPF_PROG_TEST_RUN (`bpftool prog run ... repeat N`) of the built
+     flow.bpf.o on a 64-octet IPv4 UDP frame and an IPv6 TCP frame, the
+     same frame every time (one flow), beside an empty program; what the
+     flow map lookup costs is the difference to a variant without it
+     (docs/benchmarks.md).
 
-usage: bench/flow_bench.py [--build DIR] [--seconds N] [--runs N] [--flows N] [--parts fwd,ns,flows]
+The iperf3 sender is pinned to CPU 0 and the receiver to the last CPU
+(--no-pin: not); parts 1 and 2 run --runs times and report the median and
+the range (the spread of the runs).
+
+usage: bench/flow_bench.py [--build DIR] [--seconds N] [--runs N] [--flows N] [--parts fwd,ns,flows] [--no-pin]
 Needs root, iperf3 and bpftool; exits 77 saying what is missing.
 """
 import argparse
@@ -41,12 +51,14 @@ ap.add_argument("--build", default=os.path.join(root, "build"), help="build dire
 ap.add_argument("--seconds", type=int, default=5, help="seconds per iperf3 run (default 5)")
 ap.add_argument("--runs", type=int, default=3, help="runs of each configuration (default 3)")
 ap.add_argument("--flows", type=int, default=100000, help="flows for the export test (default 100000)")
-ap.add_argument("--parts", default="fwd,ns,flows", help="which parts (default fwd,ns,flows)")
+ap.add_argument("--parts", default="fwd,ns,flows", help="which parts (default fwd,ns,flows; also: hot)")
+ap.add_argument("--no-pin", action="store_true",
+                help="do not pin iperf3's sender to CPU 0 and its receiver to the last CPU")
 args = ap.parse_args()
 
 EXPORTER = os.path.join(args.build, "exporters", "ioam-flow-exporter", "ioam-flow-exporter")
-S, R, D = "fe-bench-s", "fe-bench-r", "fe-bench-d"
-PORT = 47350
+S, R, D = "fl-bench-s", "fl-bench-r", "fl-bench-d"
+PORT = 47650
 
 
 def setup():
@@ -94,10 +106,13 @@ def stop(p):
 
 
 def iperf(udp):
-    server = subprocess.Popen(["ip", "netns", "exec", D, "iperf3", "-s", "-1", "-p", str(PORT), "-J"],
+    last = os.cpu_count() - 1
+    pin_s = [] if args.no_pin else ["-A", str(last)]
+    pin_c = "" if args.no_pin else " -A 0"
+    server = subprocess.Popen(["ip", "netns", "exec", D, "iperf3", "-s", "-1", "-p", str(PORT), "-J"] + pin_s,
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     time.sleep(0.5)
-    cmd = f"iperf3 -c 10.47.21.1 -p {PORT} -t {args.seconds} -J" + (" -u -b 0 -l 64" if udp else "")
+    cmd = f"iperf3 -c 10.47.21.1 -p {PORT} -t {args.seconds} -J{pin_c}" + (" -u -b 0 -l 64" if udp else "")
     rx0, t0 = rx_packets(), time.monotonic()
     c = json.loads(ns(S, cmd).stdout)
     rx1, t1 = rx_packets(), time.monotonic()
@@ -116,8 +131,15 @@ def rx_packets():
 
 
 def prog_stats(names=("fe_ingress", "fe_egress")):
+    # Summed over the programs of that name: another one left loaded (not
+    # running) adds nothing to the differences taken.
     out = json.loads(sh("bpftool -j prog show").stdout)
-    return {p["name"]: (p.get("run_time_ns", 0), p.get("run_cnt", 0)) for p in out if p.get("name") in names}
+    r = {}
+    for p in out:
+        if p.get("name") in names:
+            t, n = r.get(p["name"], (0, 0))
+            r[p["name"]] = (t + p.get("run_time_ns", 0), n + p.get("run_cnt", 0))
+    return r
 
 
 def rss_kb(pid):
@@ -127,10 +149,11 @@ def rss_kb(pid):
 
 
 def map_memlock():
+    """The flow map's own accounting and its entries (--map-size)."""
     for m in json.loads(sh("bpftool -j map show").stdout):
         if m.get("name") == "flows":
-            return m.get("bytes_memlock", 0)
-    return 0
+            return m.get("bytes_memlock", 0), m.get("max_entries", 0)
+    return 0, 0
 
 
 def count_records(path):
@@ -176,11 +199,30 @@ def main():
             results[f"{kind}_without"] = without
             results[f"{kind}_with"] = with_
             results[f"{kind}_ratio"] = with_ / without
+            # The spread: each configuration's range, and the ratio of each
+            # alternated pair (a run with the programs / the run before it).
+            results[f"{kind}_without_range"] = (min(rates[kind][False]), max(rates[kind][False]))
+            results[f"{kind}_with_range"] = (min(rates[kind][True]), max(rates[kind][True]))
+            pairs = [w / o for o, w in zip(rates[kind][False], rates[kind][True]) if o]
+            results[f"{kind}_ratio_range"] = (min(pairs), max(pairs)) if pairs else (float("nan"),) * 2
         # 2. ns per packet.
         if "ns" in args.parts:
-            ns_per_packet(results)
+            runs = []
+            for _ in range(args.runs):
+                r = {}
+                ns_per_packet(r)
+                runs.append(r)
+            for k in ("fe_ingress_ns", "fe_egress_ns", "fe_empty_ns"):
+                v = [r[k] for r in runs if r[k] == r[k]]
+                results[k] = statistics.median(v) if v else float("nan")
+                results[k + "_range"] = (min(v), max(v)) if v else (float("nan"),) * 2
+            results["fe_ingress_runs"] = sum(r["fe_ingress_runs"] for r in runs)
+            results["fe_egress_runs"] = sum(r["fe_egress_runs"] for r in runs)
+            results["ns_runs"] = len(runs)
         if "flows" in args.parts:
             many_flows(results)
+        if "hot" in args.parts:
+            hot(results)
     finally:
         cleanup()
     report(results)
@@ -202,10 +244,7 @@ def ns_per_packet(results):
             # The baseline: an empty tc program measured the same way (bpf_stats
             # itself reads the clock twice per run).
             d = tempfile.mkdtemp(prefix="fe-bench-")
-            open(os.path.join(d, "empty.c"), "w").write(
-                '#include <linux/bpf.h>\n#include <bpf/bpf_helpers.h>\nchar LICENSE[] SEC("license") = "GPL";\n'
-                'SEC("tc") int fe_empty(struct __sk_buff* skb) { return 0; }\n')
-            sh(f"clang -O2 -target bpf -I/usr/include/$(gcc -print-multiarch) -c {d}/empty.c -o {d}/empty.o")
+            empty_object(d)
             for i in ("fe-br1", "fe-br2"):
                 ns(R, f"tc qdisc add dev {i} clsact", check_rc=False)
             ns(R, f"tc filter add dev fe-br1 ingress bpf da obj {d}/empty.o sec tc")
@@ -225,13 +264,56 @@ def ns_per_packet(results):
             results[f"{name}_runs"] = dn
 
 
+def empty_object(d):
+    """An empty tc program (fe_empty), compiled into directory d."""
+    open(os.path.join(d, "empty.c"), "w").write(
+        '#include <linux/bpf.h>\n#include <bpf/bpf_helpers.h>\nchar LICENSE[] SEC("license") = "GPL";\n'
+        'SEC("tc") int fe_empty(struct __sk_buff* skb) { return 0; }\n')
+    sh(f"clang -O2 -target bpf -I/usr/include/$(gcc -print-multiarch) -c {d}/empty.c -o {d}/empty.o")
+    return os.path.join(d, "empty.o")
+
+
+def hot(results, repeat=2000000):
+    d = tempfile.mkdtemp(prefix="fe-bench-")
+    eth = b"\x02" * 6 + b"\x04" * 6
+    udp = struct.pack("!HHHH", 40000, PORT, 8 + 22, 0) + b"u" * 22
+    v4 = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0, 64, 17, 0, bytes([10, 47, 20, 1]),
+                     bytes([10, 47, 21, 1])) + udp
+    tcp = struct.pack("!HHIIBBHHH", 40000, PORT, 1, 1, 0x50, 0x18, 100, 0, 0) + b"t" * 36
+    v6 = struct.pack("!IHBB16s16s", 0x60000000, len(tcp), 6, 64, bytes(15) + b"\x01", bytes(15) + b"\x02") + tcp
+    frames = {"IPv4 UDP": eth + b"\x08\x00" + v4, "IPv6 TCP": eth + b"\x86\xdd" + v6}
+    pin = f"/sys/fs/bpf/fl-bench-{os.getpid()}"
+
+    def run(obj, progs):
+        sh(f"bpftool prog loadall {obj} {pin} type classifier")
+        try:
+            out = {}
+            for name, frame in frames.items():
+                fn = os.path.join(d, "frame")
+                open(fn, "wb").write(frame)
+                for prog in progs:
+                    best = min(int(re.search(r"duration \(average\): (\d+)ns", sh(
+                        f"bpftool prog run pinned {pin}/{prog} data_in {fn} repeat {repeat}").stdout).group(1))
+                        for _ in range(3))
+                    out[f"{name} {prog}"] = best
+            return out
+        finally:
+            shutil.rmtree(pin, ignore_errors=True)
+    try:
+        obj = os.path.join(args.build, "exporters", "ioam-flow-exporter", "flow.bpf.o")
+        results["hot"] = run(obj, ("fe_ingress", "fe_egress"))
+        results["hot_empty"] = run(empty_object(d), ("fe_empty",))
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def many_flows(results):
     if True:
         out = os.path.join(tempfile.mkdtemp(prefix="fe-bench-"), "flows.ipfix")
         p, errf = start_exporter(S, ["-i", "fe-bs", "--direction", "egress", "--map-size", str(2 * args.flows),
                                      "--active-timeout", "3", "--scan-ms", "1000", "--file", out])
         time.sleep(1.2)
-        rss0, mem0 = rss_kb(p.pid), map_memlock()
+        rss0, (mem0, entries) = rss_kb(p.pid), map_memlock()
         n = args.flows
         sender = f"""
 import socket
@@ -243,7 +325,7 @@ for i in range({n}):
         ns(S, f"python3 -c \"{sender}\"")
         results["send_s"] = time.monotonic() - t0
         time.sleep(1.5)
-        mem1 = map_memlock()
+        mem1 = map_memlock()[0]
         time.sleep(3)  # an active-timeout scan exports them all
         rss1 = rss_kb(p.pid)
         stop(p)
@@ -255,7 +337,9 @@ for i in range({n}):
         m = re.search(r"scan_us_max=(\d+)", err)
         results["scan_ms_max"] = int(m.group(1)) / 1000 if m else float("nan")
         results["stats"] = err.strip().splitlines()[-1]
-        results["map_bytes_per_flow"] = (mem1 - mem0) / n
+        results["map_bytes_per_flow"] = (mem1 - mem0) / n  # 0 when preallocated
+        results["map_bytes"] = mem1
+        results["map_entries"] = entries
         results["rss_bytes_per_flow"] = (rss1 - rss0) * 1024 / n
         shutil.rmtree(os.path.dirname(out), ignore_errors=True)
 
@@ -263,20 +347,35 @@ for i in range({n}):
 def report(results):
     cpu = re.search(r"model name\s*:\s*(.*)", open("/proc/cpuinfo").read())
     print(f"CPU: {cpu.group(1) if cpu else '?'}, {os.cpu_count()} CPUs, kernel {os.uname().release}")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}; iperf3 {'not pinned' if args.no_pin else 'pinned'}")
+
+    def rng(k, scale=1.0, fmt=".0f"):
+        lo, hi = results[k + "_range"]
+        return f"{lo / scale:{fmt}}-{hi / scale:{fmt}}"
     if "udp_ratio" in results:
-        print(f"forwarding, UDP 64-octet datagrams: {results['udp_without']:.0f} pkt/s without, "
-              f"{results['udp_with']:.0f} with the programs: ratio {results['udp_ratio']:.3f}")
-        print(f"forwarding, TCP: {results['tcp_without'] / 1e9:.2f} Gbit/s without, {results['tcp_with'] / 1e9:.2f} "
-              f"with: ratio {results['tcp_ratio']:.3f}")
+        print(f"forwarding, UDP 64-octet datagrams ({args.runs} runs each, median [range]): "
+              f"{results['udp_without']:.0f} [{rng('udp_without')}] pkt/s without, "
+              f"{results['udp_with']:.0f} [{rng('udp_with')}] with the programs: ratio {results['udp_ratio']:.3f} "
+              f"(pairs {rng('udp_ratio', fmt='.3f')})")
+        print(f"forwarding, TCP: {results['tcp_without'] / 1e9:.2f} [{rng('tcp_without', 1e9, '.2f')}] Gbit/s without, "
+              f"{results['tcp_with'] / 1e9:.2f} [{rng('tcp_with', 1e9, '.2f')}] with: ratio {results['tcp_ratio']:.3f} "
+              f"(pairs {rng('tcp_ratio', fmt='.3f')})")
     if "fe_ingress_ns" in results:
-        print(f"BPF run time: fe_ingress {results['fe_ingress_ns']:.1f} ns/packet ({results['fe_ingress_runs']} runs), "
-              f"fe_egress {results['fe_egress_ns']:.1f} ns/packet ({results['fe_egress_runs']} runs); an empty "
-              f"program {results['fe_empty_ns']:.1f} ns/packet (what bpf_stats itself costs here)")
+        print(f"BPF run time ({results['ns_runs']} runs, median [range]): fe_ingress {results['fe_ingress_ns']:.1f} "
+              f"[{rng('fe_ingress_ns', fmt='.1f')}] ns/packet ({results['fe_ingress_runs']} packets), fe_egress "
+              f"{results['fe_egress_ns']:.1f} [{rng('fe_egress_ns', fmt='.1f')}] ns/packet "
+              f"({results['fe_egress_runs']} packets); an empty program {results['fe_empty_ns']:.1f} "
+              f"[{rng('fe_empty_ns', fmt='.1f')}] ns/packet (what bpf_stats itself costs here)")
+    if "hot" in results:
+        print("hot, BPF_PROG_TEST_RUN (best of 3, ns per run): " +
+              ", ".join(f"{k} {v}" for k, v in {**results["hot"], **results["hot_empty"]}.items()))
     if "records" in results:
         print(f"{results['flows_sent']} flows sent in {results['send_s']:.2f} s: {results['records']} records, "
               f"{results['record_packets']} packets; longest scan {results['scan_ms_max']:.1f} ms")
-        print(f"memory per flow: kernel map {results['map_bytes_per_flow']:.0f} octets, exporter resident "
-              f"{results['rss_bytes_per_flow']:.0f} octets")
+        print(f"memory: kernel map {results['map_bytes']} octets for {results['map_entries']} entries "
+              f"({results['map_bytes'] / max(results['map_entries'], 1):.0f} per entry, {os.cpu_count()} CPUs; "
+              f"grew by {results['map_bytes_per_flow']:.0f} per flow), exporter resident "
+              f"{results['rss_bytes_per_flow']:.0f} octets per flow")
         print("exporter:", results["stats"])
         ok = results["records"] >= results["flows_sent"] and results["record_packets"] == results["flows_sent"]
         print(f"{results['flows_sent']} flows exported without loss:", "yes" if ok else "NO")

@@ -1,7 +1,9 @@
 /* ioam-flow-exporter's tc programs (clsact ingress and egress): one flow
  * map entry per (IP version, addresses, protocol, ports or ICMP type/code,
- * direction, interface), updated with atomic operations so that two CPUs
- * never lose a count. Built with clang -target bpf; uses only uapi types
+ * direction, interface) in a per-CPU hash map: each CPU writes only its own
+ * slot of a flow, so two CPUs never lose a count and no locked instruction is
+ * needed (user space folds the slots). The clock is read once per tick and
+ * CPU (now_ns). Built with clang -target bpf; uses only uapi types
  * (no CO-RE relocations), so it needs no kernel BTF. Headers are read with
  * direct packet access, pulled into the linear area when they are paged. */
 #include <stdbool.h>
@@ -16,9 +18,12 @@
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
-/* The loader sets max_entries (--map-size) before loading. */
+/* The loader sets max_entries (--map-size) before loading, and
+ * BPF_F_NO_PREALLOC only for very large maps: allocating a per-CPU value for
+ * each new flow took the kernel's per-CPU allocator about 70 us per flow
+ * here and failed under a burst of new flows (docs/flow-exporter.md). */
 struct {
-    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(type, BPF_MAP_TYPE_PERCPU_HASH);
     __uint(max_entries, 65536);
     __type(key, struct fe_flow_key);
     __type(value, struct fe_flow_value);
@@ -35,6 +40,14 @@ struct {
     __type(key, __u32);
     __type(value, __u64);
 } counters SEC(".maps");
+
+/* The clock of the current tick, per CPU (now_ns). */
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct fe_clock);
+} tick_clock SEC(".maps");
 
 #define ETH_P_8021Q_ 0x8100
 #define ETH_P_8021AD_ 0x88A8
@@ -64,33 +77,43 @@ static __always_inline __u8* skb_data_end(struct __sk_buff* skb) {
     return p;
 }
 
-/* Direct packet access (much cheaper than bpf_skb_load_bytes): copies the
- * `len` octets at `off`, pulled into the linear area first when they are
- * not there (paged GSO data); -1 when the packet is shorter. */
-static __always_inline int load(struct __sk_buff* skb, __u32 off, void* to, const __u32 len) {
-    if (off > 1024) return -1;  /* bounds the offset for the verifier; deeper headers are not parsed */
+/* Direct packet access (much cheaper than bpf_skb_load_bytes): a pointer
+ * to the `len` octets at `off`, pulled into the linear area first when they
+ * are not there (paged GSO data); 0 when the packet is shorter. Fields are
+ * read through it with word loads (unaligned packet loads are fine on the
+ * architectures with efficient unaligned access, where the verifier allows
+ * them), never byte by byte. A pull moves the data: a pointer is used only
+ * until the next call. */
+static __always_inline const __u8* at(struct __sk_buff* skb, __u32 off, const __u32 len) {
+    if (off > 1024) return 0;  /* bounds the offset for the verifier; deeper headers are not parsed */
     __u8* p = skb_data(skb) + off;
     if (p + len > skb_data_end(skb)) {
-        if (bpf_skb_pull_data(skb, off + len) < 0) return -1;
+        if (bpf_skb_pull_data(skb, off + len) < 0) return 0;
         p = skb_data(skb) + off;
-        if (p + len > skb_data_end(skb)) return -1;
+        if (p + len > skb_data_end(skb)) return 0;
     }
-    __builtin_memcpy(to, p, len);
-    return 0;
+    return p;
 }
+#define U16(p, o) (*(const __u16*)((p) + (o)))
+#define U32(p, o) (*(const __u32*)((p) + (o)))
+#define U64(p, o) (*(const __u64*)((p) + (o)))
+#define SET32(p, o) (*(__u32*)((p) + (o)))  /* into the key: aligned stack stores */
+#define SET64(p, o) (*(__u64*)((p) + (o)))
 
-static __always_inline void update_min(__u32* p, __u32 v) {
-    for (int i = 0; i < 4; ++i) {
-        __u32 old = *p;
-        if (old <= v || __sync_val_compare_and_swap(p, old, v) == old) return;
+/* The time of this CPU's first packet in the current jiffy: one clock read
+ * per tick and CPU instead of one per packet (bpf_ktime_get_ns costs about
+ * 25 ns here; bpf_jiffies64 is inlined to a load). Never later than the
+ * packet's own time, at most one tick (1/HZ) earlier. */
+static __always_inline __u64 now_ns(void) {
+    __u32 zero = 0;
+    struct fe_clock* c = bpf_map_lookup_elem(&tick_clock, &zero);
+    if (!c) return bpf_ktime_get_ns();
+    const __u64 j = bpf_jiffies64();
+    if (c->jiffies != j) {
+        c->jiffies = j;
+        c->ns = bpf_ktime_get_ns();
     }
-}
-
-static __always_inline void update_max(__u32* p, __u32 v) {
-    for (int i = 0; i < 4; ++i) {
-        __u32 old = *p;
-        if (old >= v || __sync_val_compare_and_swap(p, old, v) == old) return;
-    }
+    return c->ns;
 }
 
 struct pkt {
@@ -103,7 +126,9 @@ struct pkt {
 
 static __always_inline int account(struct __sk_buff* skb, const struct fe_flow_key* key, const struct pkt* p,
                                    __u8 direction) {
-    const __u64 now = bpf_ktime_get_ns();
+    /* This CPU's slot of the flow: only this CPU writes it (no atomics);
+     * user space folds the slots (main.cpp, fold_cpus). */
+    const __u64 now = now_ns();
     struct fe_flow_value* v = bpf_map_lookup_elem(&flows, key);
     if (!v) {
         struct fe_flow_value init = {
@@ -118,6 +143,7 @@ static __always_inline int account(struct __sk_buff* skb, const struct fe_flow_k
             .max_ttl = p->ttl,
             .tos = p->tos,
         };
+        /* Sets this CPU's slot, zeroes the others. */
         const long rc = bpf_map_update_elem(&flows, key, &init, BPF_NOEXIST);
         if (rc == 0) return TC_ACT_OK;
         v = bpf_map_lookup_elem(&flows, key);  /* another CPU created it meanwhile */
@@ -137,11 +163,19 @@ static __always_inline int account(struct __sk_buff* skb, const struct fe_flow_k
             return TC_ACT_OK;
         }
     }
-    __sync_fetch_and_add(&v->packets, p->packets);
-    __sync_fetch_and_add(&v->octets, p->octets);
-    if (p->tcp_flags) __sync_fetch_and_or(&v->tcp_flags, p->tcp_flags);
-    update_min(&v->min_ttl, p->ttl);
-    update_max(&v->max_ttl, p->ttl);
+    if (v->packets == 0) {
+        /* The flow's first packet on this CPU (the slot was zeroed). */
+        v->first_ns = now;
+        v->min_ttl = p->ttl;
+        v->max_ttl = p->ttl;
+        v->egress_ifindex = direction == fe_dir_egress ? skb->ifindex : 0;
+        if (direction == fe_dir_ingress) v->ingress_ifindex = skb->ifindex;
+    }
+    v->packets += p->packets;
+    v->octets += p->octets;
+    v->tcp_flags |= p->tcp_flags;
+    if (p->ttl < v->min_ttl) v->min_ttl = p->ttl;
+    if (p->ttl > v->max_ttl) v->max_ttl = p->ttl;
     v->last_ns = now;
     v->tos = p->tos;
     if (direction == fe_dir_egress) v->ingress_ifindex = skb->ingress_ifindex;
@@ -149,7 +183,7 @@ static __always_inline int account(struct __sk_buff* skb, const struct fe_flow_k
 }
 
 static __always_inline int handle(struct __sk_buff* skb, __u8 direction) {
-    struct fe_flow_key key;
+    struct fe_flow_key key __attribute__((aligned(8)));  /* the addresses stored as two words each */
     struct pkt p = {.packets = 1};
     __builtin_memset(&key, 0, sizeof(key));
     key.direction = direction;
@@ -158,12 +192,14 @@ static __always_inline int handle(struct __sk_buff* skb, __u8 direction) {
 
     /* Ethernet, up to two VLAN tags left in the packet. */
     __u32 off = ETH_HLEN;
-    __u16 proto = 0;
-    if (load(skb, 12, &proto, 2) < 0) goto not_ip;
+    const __u8* h = at(skb, 0, ETH_HLEN);
+    if (!h) goto not_ip;
+    __u16 proto = U16(h, 12);
 #pragma unroll
     for (int i = 0; i < 2; ++i) {
         if (proto != bpf_htons(ETH_P_8021Q_) && proto != bpf_htons(ETH_P_8021AD_)) break;
-        if (load(skb, off + 2, &proto, 2) < 0) goto not_ip;
+        if (!(h = at(skb, off, 4))) goto not_ip;
+        proto = U16(h, 2);
         off += 4;
     }
     const __u32 nh = off;
@@ -171,42 +207,44 @@ static __always_inline int handle(struct __sk_buff* skb, __u8 direction) {
     bool first_fragment = true;
     __u64 l3len = 0;
     if (proto == bpf_htons(ETH_P_IP)) {
-        __u8 h[20];
-        if (load(skb, off, h, sizeof(h)) < 0) goto truncated;
+        if (!(h = at(skb, off, 20))) goto truncated;
         key.ip_version = 4;
-        __builtin_memcpy(key.src, h + 12, 4);
-        __builtin_memcpy(key.dst, h + 16, 4);
+        SET32(key.src, 0) = U32(h, 12);
+        SET32(key.dst, 0) = U32(h, 16);
         l4proto = h[9];
         p.ttl = h[8];
         p.tos = h[1];
-        l3len = ((__u32)h[2] << 8) | h[3];
-        first_fragment = ((((__u32)h[6] & 0x1f) << 8) | h[7]) == 0;
+        l3len = bpf_ntohs(U16(h, 2));
+        first_fragment = (U16(h, 6) & bpf_htons(0x1fff)) == 0;
         off += (h[0] & 0x0f) * 4;
     } else if (proto == bpf_htons(ETH_P_IPV6)) {
-        __u8 h[40];
-        if (load(skb, off, h, sizeof(h)) < 0) goto truncated;
+        if (!(h = at(skb, off, 40))) goto truncated;
         key.ip_version = 6;
-        __builtin_memcpy(key.src, h + 8, 16);
-        __builtin_memcpy(key.dst, h + 24, 16);
+        SET64(key.src, 0) = U64(h, 8);
+        SET64(key.src, 8) = U64(h, 16);
+        SET64(key.dst, 0) = U64(h, 24);
+        SET64(key.dst, 8) = U64(h, 32);
         p.ttl = h[7];
-        p.tos = ((h[0] & 0x0f) << 4) | (h[1] >> 4);
-        l3len = 40 + (((__u32)h[4] << 8) | h[5]);
+        const __u32 w0 = bpf_ntohl(U32(h, 0));
+        p.tos = (w0 >> 20) & 0xff;
+        l3len = 40 + bpf_ntohs(U16(h, 4));
         if (l3len == 40 && skb->len > nh + 40) l3len = skb->len - nh;  /* jumbogram / BIG TCP */
         l4proto = h[6];
         off += 40;
         /* Extension headers (RFC 8200 4): hop-by-hop (IOAM options among
-         * them), routing, destination options, fragment, AH. */
-#pragma unroll
+         * them), routing, destination options, fragment, AH. A loop, not
+         * unrolled: the common packet has none. */
+#pragma nounroll
         for (int i = 0; i < MAX_EXT_HEADERS; ++i) {
-            __u8 e[4];
             if (l4proto != NEXTHDR_HOP && l4proto != NEXTHDR_ROUTING && l4proto != NEXTHDR_DEST &&
                 l4proto != NEXTHDR_FRAGMENT && l4proto != NEXTHDR_AUTH)
                 break;
-            if (load(skb, off, e, sizeof(e)) < 0) goto truncated;
+            const __u8* e = at(skb, off, 4);
+            if (!e) goto truncated;
             const __u8 cur = l4proto;
             l4proto = e[0];
             if (cur == NEXTHDR_FRAGMENT) {
-                if (((((__u32)e[2] << 8) | e[3]) & 0xfff8) != 0) first_fragment = false;
+                if ((U16(e, 2) & bpf_htons(0xfff8)) != 0) first_fragment = false;
                 off += 8;
             } else if (cur == NEXTHDR_AUTH) {
                 off += ((__u32)e[1] + 2) * 4;
@@ -222,23 +260,23 @@ static __always_inline int handle(struct __sk_buff* skb, __u8 direction) {
     __u32 l4hdr = 0;  /* transport header octets repeated in each GSO segment */
     if (first_fragment) {
         if (l4proto == IPPROTO_TCP) {
-            __u8 t[14];
-            if (load(skb, off, t, sizeof(t)) == 0) {
-                key.src_port = ((__u16)t[0] << 8) | t[1];
-                key.dst_port = ((__u16)t[2] << 8) | t[3];
+            const __u8* t = at(skb, off, 14);
+            if (t) {
+                key.src_port = bpf_ntohs(U16(t, 0));
+                key.dst_port = bpf_ntohs(U16(t, 2));
                 p.tcp_flags = ((__u32)(t[12] & 1) << 8) | t[13];
                 l4hdr = (t[12] >> 4) * 4;
             }
         } else if (l4proto == IPPROTO_UDP || l4proto == IPPROTO_UDPLITE || l4proto == IPPROTO_SCTP) {
-            __u8 u[4];
-            if (load(skb, off, u, sizeof(u)) == 0) {
-                key.src_port = ((__u16)u[0] << 8) | u[1];
-                key.dst_port = ((__u16)u[2] << 8) | u[3];
+            const __u8* u = at(skb, off, 4);
+            if (u) {
+                key.src_port = bpf_ntohs(U16(u, 0));
+                key.dst_port = bpf_ntohs(U16(u, 2));
                 l4hdr = 8;
             }
         } else if (l4proto == IPPROTO_ICMP || l4proto == 58 /* ICMPv6 */) {
-            __u8 c[2];
-            if (load(skb, off, c, sizeof(c)) == 0) key.dst_port = ((__u16)c[0] << 8) | c[1];
+            const __u8* c = at(skb, off, 2);
+            if (c) key.dst_port = bpf_ntohs(U16(c, 0));
         }
     }
 

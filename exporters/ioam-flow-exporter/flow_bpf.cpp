@@ -7,6 +7,7 @@
 #pragma GCC diagnostic pop
 
 #include <bpf/bpf.h>
+#include <algorithm>
 #include <grp.h>
 #include <linux/capability.h>
 #include <net/if.h>
@@ -100,7 +101,11 @@ int programs::load_and_attach(const bpf_settings& cfg, spill_fn on_spill, void* 
         return exit_load;
     }
     bpf_map__set_max_entries(skel_->maps.flows, cfg.map_size);
-    bpf_map__set_map_flags(skel_->maps.flows, BPF_F_NO_PREALLOC);
+    // Preallocated (inserts without the per-CPU allocator), unless the
+    // per-CPU values alone would pass 256 MiB: then flow by flow.
+    const auto ncpu = static_cast<std::uint64_t>(std::max(libbpf_num_possible_cpus(), 1));
+    if (std::uint64_t{cfg.map_size} * ncpu * sizeof(fe_flow_value) > (std::uint64_t{256} << 20))
+        bpf_map__set_map_flags(skel_->maps.flows, BPF_F_NO_PREALLOC);
     if (const int err = flow_bpf__load(skel_); err != 0) {
         std::fprintf(stderr, "ioam-flow-exporter: the kernel refused the eBPF programs: %s%s\n", std::strerror(-err),
                      err == -EPERM    ? " (needs CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN)"

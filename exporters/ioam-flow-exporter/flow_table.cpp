@@ -10,6 +10,35 @@
 
 namespace ioam_tools::flow {
 
+// One flow's per-CPU slots (flow.bpf.c writes only its own CPU's) as one
+// value: packets and octets summed, flags or-ed, the earliest first and the
+// latest last packet time, the TTL range, and the TOS and ingress interface
+// of the latest packet. A CPU that saw none of the flow's packets has a zero
+// slot, which takes no part.
+static_assert(sizeof(fe_flow_value) % 8 == 0, "per-CPU values are 8-octet aligned, one after the other");
+fe_flow_value fold_cpus(std::span<const fe_flow_value> slots) {
+    fe_flow_value r{};
+    bool any = false;
+    for (const auto& s : slots) {
+        if (s.packets == 0) continue;
+        r.packets += s.packets;
+        r.octets += s.octets;
+        r.tcp_flags |= s.tcp_flags;
+        const bool latest = !any || s.last_ns >= r.last_ns;
+        if (!any || s.first_ns < r.first_ns) r.first_ns = s.first_ns;
+        if (!any || s.min_ttl < r.min_ttl) r.min_ttl = s.min_ttl;
+        r.max_ttl = std::max(r.max_ttl, s.max_ttl);
+        if (latest) {
+            r.last_ns = s.last_ns;
+            r.tos = s.tos;
+        }
+        if (s.ingress_ifindex != 0 && (latest || r.ingress_ifindex == 0)) r.ingress_ifindex = s.ingress_ifindex;
+        if (s.egress_ifindex != 0) r.egress_ifindex = s.egress_ifindex;
+        any = true;
+    }
+    return r;
+}
+
 namespace {
 std::uint64_t clock_ns(clockid_t id) {
     timespec ts{};
@@ -62,9 +91,9 @@ void table::scan(int fd, ring_buffer* rb, bool final_scan) {
             first = false;
             for (std::uint32_t i = 0; i < n && i < batch_size; ++i) {
                 auto& f = state_of(keys_[i]);
-                f.map = values_[i];
+                f.map = fold_cpus(std::span(values_).subspan(i * ncpu_, ncpu_));
                 f.in_map = true;
-                f.merge(values_[i]);
+                if (f.map.packets != 0) f.merge(f.map);
             }
             in_map += n;
             if (err != 0) {
@@ -119,9 +148,9 @@ void table::scan(int fd, ring_buffer* rb, bool final_scan) {
 
 // Deletes the entry and folds its last counts into the flow's base.
 void table::remove_from_map(int fd, const fe_flow_key& k, flow_state& f) {
-    fe_flow_value v{};
-    if (bpf_map_lookup_and_delete_elem(fd, &k, &v) == 0) {
-        f.merge(v);
+    if (bpf_map_lookup_and_delete_elem(fd, &k, values_.data()) == 0) {
+        const fe_flow_value v = fold_cpus(std::span(values_).first(ncpu_));
+        if (v.packets != 0) f.merge(v);
         f.base_packets += v.packets;
         f.base_octets += v.octets;
     } else {

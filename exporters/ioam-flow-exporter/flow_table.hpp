@@ -10,9 +10,13 @@
 
 #include "ioam/export/flow.hpp"
 
+#include <bpf/libbpf.h>
+
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <span>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -22,6 +26,9 @@ struct ring_buffer;
 namespace ioam_tools::flow {
 
 namespace fl = ioam::exporting::flow;
+
+// The per-CPU slots of one flow folded into one value (flow_table.cpp).
+fe_flow_value fold_cpus(std::span<const fe_flow_value> slots);
 
 struct key_hash {
     std::size_t operator()(const fe_flow_key& k) const noexcept {
@@ -99,7 +106,9 @@ private:
     map table_;
     static constexpr std::uint32_t batch_size = 4096;
     std::vector<fe_flow_key> keys_ = std::vector<fe_flow_key>(batch_size);
-    std::vector<fe_flow_value> values_ = std::vector<fe_flow_value>(batch_size);
+    // The map is per CPU: each key reads one value per possible CPU.
+    std::size_t ncpu_ = static_cast<std::size_t>(std::max(libbpf_num_possible_cpus(), 1));
+    std::vector<fe_flow_value> values_ = std::vector<fe_flow_value>(batch_size * ncpu_);
     std::vector<map::iterator> lru_;
     std::size_t spills_since_scan_ = 0;
     table_counts st_;

@@ -35,8 +35,9 @@ struct fe_flow_key {
     fe_u8 pad;          /* always 0 */
 };
 
-/* Counters are updated with atomic adds from every CPU (exact counts);
- * min/max TTL with compare-and-swap; flags with atomic or. */
+/* One CPU's slot of a flow (the map is per CPU): only that CPU writes it,
+ * with plain stores. A slot is zero until its CPU sees the flow. User space
+ * folds the slots (main.cpp, fold_cpus): sums, or, min/max, latest. */
 struct fe_flow_value {
     fe_u64 packets;     /* wire packets: a GSO packet counts its segments */
     fe_u64 octets;      /* IP header and payload of those packets */
@@ -48,6 +49,13 @@ struct fe_flow_value {
     fe_u32 min_ttl;     /* TTL / hop limit */
     fe_u32 max_ttl;
     fe_u32 tos;         /* IPv4 TOS / IPv6 traffic class of the latest packet */
+};
+
+/* The per-CPU clock cache (map "tick_clock"): the jiffy of this CPU's
+ * latest clock read and what it read. */
+struct fe_clock {
+    fe_u64 jiffies;
+    fe_u64 ns;
 };
 
 /* A packet the program could not put into the map (it was full): sent to

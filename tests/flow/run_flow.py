@@ -35,7 +35,7 @@ from checks import check, finish, skip, sh, ns  # noqa: E402
 EXPORTER = os.path.abspath(sys.argv[1])
 INJECT = os.path.abspath(sys.argv[2])
 UNIT_IN, DEFAULTS = sys.argv[3], sys.argv[4]
-A, B = "fe-flow-a", "fe-flow-b"
+A, B = "fl-flow-a", "fl-flow-b"
 IF_A, IF_B = "fe-fa", "fe-fb"
 V4A, V4B, V6A, V6B = "10.47.3.1", "10.47.3.2", "fd47:3::1", "fd47:3::2"
 NF_PORT, TCP_PORT, UDP_PORT, IOAM_PORT, LONG_PORT, PAR_PORT, IDLE_PORT, FRAG_PORT = (
@@ -132,11 +132,12 @@ c.sendall(b'x' * {TCP_BYTES}); c.shutdown(socket.SHUT_WR); c.recv(1); c.close()
 """
 
 
-def udp_sender(dst, port, count, size, sport, interval=0.0, family="AF_INET", reuse=False):
+def udp_sender(dst, port, count, size, sport, interval=0.0, family="AF_INET", reuse=False, ttl=0):
     return f"""
 import socket, time
 s = socket.socket(socket.{family}, socket.SOCK_DGRAM)
 {"s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)" if reuse else ""}
+{f"s.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, {ttl})" if ttl else ""}
 s.bind(('', {sport}))
 for i in range({count}):
     s.sendto(b'u' * {size}, ('{dst}', {port}))
@@ -319,7 +320,11 @@ def traffic_test(work):
     py_ns(A, udp_sender(V4B, IDLE_PORT, 3, 100, IDLE_PORT))
     # TCP, known size.
     server = py_ns(B, TCP_SERVER, background=True)
-    time.sleep(0.3)
+    # Connect once it listens (a refused attempt would be a flow of its own;
+    # a fixed pause was too short on a loaded machine).
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 15 and f":{TCP_PORT}" not in ns(B, f"ss -Hltn sport = :{TCP_PORT}").stdout:
+        time.sleep(0.05)
     cl = py_ns(A, TCP_CLIENT)
     check(cl.returncode == 0, f"TCP client sent {TCP_BYTES} octets ({cl.stderr.strip()[-200:]})")
     server.wait(timeout=30)
@@ -335,10 +340,13 @@ def traffic_test(work):
     # IPv6 with a hop-by-hop IOAM option.
     inj = ns(A, f"{INJECT} --dst {V6B} --port {IOAM_PORT} --count 20", check_rc=False)
     check(inj.returncode == 0, f"ioam-inject sent 20 datagrams ({inj.stderr.strip()[-200:]})")
-    # Two senders pinned to CPU 0 and CPU 1 on one flow (same socket address, SO_REUSEPORT).
+    # Two senders pinned to CPU 0 and CPU 1 on one flow (same socket address,
+    # SO_REUSEPORT), with TTLs 64 and 50: each CPU has its own slot of the
+    # flow (per-CPU map), and the record must fold both.
     ncpu = os.cpu_count() or 1
     senders = [subprocess.Popen(["ip", "netns", "exec", A, "taskset", "-c", str(c % ncpu), "python3", "-c",
-                                 udp_sender(V4B, PAR_PORT, 20000, 64, PAR_PORT, reuse=True)]) for c in (0, 1)]
+                                 udp_sender(V4B, PAR_PORT, 20000, 64, PAR_PORT, reuse=True, ttl=64 if c == 0 else 50)])
+               for c in (0, 1)]
     # A long flow: a datagram every 0.1 s for 5 s crosses two 2 s active timeouts.
     long_flow = py_ns(A, udp_sender(V4B, LONG_PORT, 50, 300, LONG_PORT, interval=0.1), background=True)
     for s in senders:
@@ -420,6 +428,13 @@ def traffic_test(work):
           "egress records: egressInterface is the interface (the seed wrote 0)")
     check(all(r["minimumTTL"] == "64" and r["maximumTTL"] == "64" for r in recs
               if r.get("destinationTransportPort") == str(UDP_PORT)), "UDP: TTL 64")
+    par_recs = [r for r in recs if r.get("destinationTransportPort") == str(PAR_PORT)]
+    check(par_recs and min(int(r["minimumTTL"]) for r in par_recs) == 50
+          and max(int(r["maximumTTL"]) for r in par_recs) == 64,
+          f"two CPUs on one flow, TTLs 64 and 50: minimumTTL 50, maximumTTL 64 "
+          f"({[(r['minimumTTL'], r['maximumTTL']) for r in par_recs]})")
+    check(all(r["flowEndMilliseconds"] >= r["flowStartMilliseconds"] for r in recs if r["_tid"] in (300, 301)),
+          "every record: flowEndMilliseconds >= flowStartMilliseconds")
 
     # The kernel's interface counters: every packet, IP octets plus 14 per Ethernet header.
     dp = (counters1[0] - counters0[0]) + (counters1[2] - counters0[2])
