@@ -10,7 +10,8 @@ events; ioam-exporter writes IPFIX to /dev/null and prints events and lost
 at exit.
 
 usage: bench/kernel_e2e.py [--build DIR] [--count N] [--type HEX] [--rate PPS]
-                           [--senders K] [--perf] [-- 'OTHER EXPORTER COMMAND' ...]
+                           [--senders K] [--perf] [--netns-prefix P] [--exporter-args ARGS]
+                           [-- 'OTHER EXPORTER COMMAND' ...]
 For ioam-exporter it also reports the CPU time it used while the events came
 (user + system, /proc/PID/stat) per exported event, and its peak RSS
 (VmHWM); --perf records it with `perf record -g` meanwhile and prints where
@@ -38,11 +39,13 @@ ap.add_argument("--type", default="0xf00000", help="trace type (default 0xf00000
 ap.add_argument("--rate", type=int, default=0, help="packets per second per sender, 0 = as fast as possible")
 ap.add_argument("--senders", type=int, default=2, help="ioam-inject processes sending in parallel (default 2)")
 ap.add_argument("--perf", action="store_true", help="perf record ioam-exporter while the events come")
+ap.add_argument("--netns-prefix", default="kb", help="prefix of the namespaces' names (default kb)")
+ap.add_argument("--exporter-args", default="", help="more ioam-exporter options (e.g. '--coalesce-us 2000')")
 ap.add_argument("others", nargs="*", help="other exporter commands, after --")
 args = ap.parse_args()
 
 suffix = str(os.getpid())
-S, T, R = "kbS" + suffix, "kbT" + suffix, "kbR" + suffix
+S, T, R = (args.netns_prefix + n + suffix for n in "STR")
 IOAM_NS = 123
 
 
@@ -129,7 +132,7 @@ def main():
     with tempfile.TemporaryDirectory() as d:
         os.chmod(d, 0o755)
         try:
-            commands = [("ioam-exporter", f"exec {exporter} --file /dev/null")] + \
+            commands = [("ioam-exporter", f"exec {exporter} --file /dev/null {args.exporter_args}".rstrip())] + \
                        [(f"other {i + 1}", c) for i, c in enumerate(args.others)]
             for name, cmd in commands:
                 log = os.path.join(d, f"{len(procs)}.log")

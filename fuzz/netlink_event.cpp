@@ -1,9 +1,11 @@
 // The kernel's IOAM6 generic netlink events: message_reader over a datagram,
-// decode_event (TRACE and DEX), the trace's nodes and every value, the DEX
+// decode_event (TRACE and DEX, checked against the reference decoder of
+// netlink_reference.hpp), the trace's nodes and every value, the DEX
 // fields. Each event is written again with encode_trace_event /
 // encode_dex_event, decoded again and compared.
 #include "ioam/netlink/event.hpp"
 #include "ioam/netlink/message.hpp"
+#include "netlink_reference.hpp"
 #include "trace_common.hpp"
 
 namespace {
@@ -69,6 +71,7 @@ void round_trip(const event& ev, std::uint16_t family, std::size_t payload) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const auto buf = fuzz::copy_exact(data, size);
     message_reader r(buf);
+    event last;
     for (int i = 0; i < 256 && !r.done(); ++i) {
         auto m = r.next();
         if (!m) {
@@ -79,7 +82,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         fuzz::use(m->flags);
         FUZZ_CHECK(m->offset + nlmsg_header_size + m->payload.size() <= size);
         if (auto g = decode_genl_header(m->payload)) fuzz::use(g->cmd);
+        // The one-loop decoder agrees with the reference walk, on a new
+        // event and on one reused from the last message.
+        FUZZ_CHECK(reference::agree(m->payload, m->offset + nlmsg_header_size));
+        FUZZ_CHECK(reference::agree(m->payload, m->offset + nlmsg_header_size, last));
         auto ev = decode_event(*m);
+        if (ev) last = *ev;
         if (!ev) {
             fuzz::check_error(ev.error(), size);
             continue;

@@ -10,7 +10,7 @@
 #include "connection.hpp"
 #include "tls.hpp"
 #ifdef IOAM_TLS
-#include "tls_connection.hpp"
+#include "tls_module.hpp"
 #endif
 
 #include <getopt.h>
@@ -126,7 +126,7 @@ private:
 #ifdef IOAM_TLS
         if (!tls_) {
             std::string err;
-            tls_ = tls::context::make(tls::side::client, s.tls, err);
+            tls_ = load_tls_client(s.tls, err);
             if (!tls_) {
                 std::fprintf(stderr, "%s: TLS: %s\n", program, err.c_str());
                 return 4;
@@ -137,7 +137,7 @@ private:
             std::fprintf(stderr, "%s: TLS collector %s: expected ADDR:PORT\n", program, c.address.c_str());
             return 2;
         }
-        take(std::make_unique<tls_connector>(*tls_, host, port));
+        take(tls_->connect_to(host, port));
         return 0;
 #else
         (void)c;
@@ -146,7 +146,7 @@ private:
 #endif
     }
 #ifdef IOAM_TLS
-    std::unique_ptr<tls::context> tls_;
+    std::unique_ptr<tls_client> tls_;
 #endif
 };
 

@@ -29,6 +29,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <map>
 #include <new>
 #include <vector>
 
@@ -476,4 +477,50 @@ TEST(Session, Pen10383FastPathEqualsTheFieldWalk) {
             }
         }
     EXPECT_EQ(checked, 4095U * 3 * 2);
+}
+
+// count_fixed_nodes (the PEN 10383 layout's check of a trace without a
+// snapshot) against check_event's node list: the same count or the same
+// error (code and offset), for every node length and data size up to
+// 1,100 octets (past 255 nodes of 4 octets).
+TEST(Session, FixedNodeCountEqualsTheNodeList) {
+    std::vector<std::byte> data(1100);
+    std::size_t counts = 0;
+    std::map<ioam::errc, std::size_t> errors;
+    for (const std::uint32_t type : {0x800000U, 0xc00000U, 0xf00000U, 0xfff000U, 0x000000U, 0x001000U}) {
+        for (unsigned node_len = 0; node_len < 20; ++node_len) {
+            for (std::size_t size = 0; size <= data.size(); ++size) {
+                ioam::netlink::event ev;
+                ev.type = ioam::netlink::ioam6::event_type::trace;
+                ev.trace.node_len = static_cast<std::uint8_t>(node_len);
+                ev.trace.type_word = type << 8;
+                ev.trace.data = ioam::bytes_view(data).first(size);
+                ev.trace.data_offset = 40;
+                x::shape_cache cache;
+                const auto listed = x::check_event(ev, t::type_policy::lenient, cache);
+                const auto shape = x::check_trace_shape(ev.trace, t::type_policy::lenient, cache);
+                if (!shape) {
+                    ASSERT_FALSE(listed);
+                    ASSERT_EQ(shape.error(), listed.error());
+                    ++errors[shape.code()];
+                    continue;
+                }
+                ASSERT_FALSE((*shape)->opaque);
+                const auto counted = x::count_fixed_nodes(**shape, ev.trace);
+                ASSERT_EQ(counted.has_value(), listed.has_value()) << type << " " << node_len << " " << size;
+                if (counted) {
+                    ASSERT_EQ(*counted, listed->size());
+                    ++counts;
+                } else {
+                    ASSERT_EQ(counted.error(), listed.error()) << type << " " << node_len << " " << size;
+                    ++errors[counted.code()];
+                }
+            }
+        }
+    }
+    // Both outcomes, and each kind of error, were compared.
+    EXPECT_GT(counts, 500U);
+    EXPECT_GT(errors[ioam::errc::truncated], 1000U);
+    EXPECT_GT(errors[ioam::errc::value_out_of_range], 10U);
+    EXPECT_GT(errors[ioam::errc::bad_node_len], 1000U);  // NodeLen against the type
 }

@@ -43,23 +43,23 @@ struct event_counts {
     std::uint64_t empty_traces = 0;  ///< trace events without node data (overflow)
 };
 
+/// Checks a DEX event's trace type (check_event's part for DEX events).
+[[nodiscard]] constexpr result<void> check_dex(const netlink::dex_event& d, trace::type_policy policy) noexcept {
+    return trace::check_type(d.present & trace::type_mask & ~trace::opaque_mask & ~trace::reserved_mask, policy);
+}
+
 /// Checks what every layout needs: a DEX event's trace type, a TRACE event's
 /// node data (returned; empty for DEX).
 [[nodiscard]] constexpr result<trace::node_list> check_event(const netlink::event& ev,
                                                              trace::type_policy policy) noexcept {
     if (ev.type == netlink::ioam6::event_type::dex) {
-        if (auto r = trace::check_type(ev.dex.present & trace::type_mask & ~trace::opaque_mask & ~trace::reserved_mask,
-                                       policy);
-            !r)
-            return r.error();
+        if (auto r = check_dex(ev.dex, policy); !r) return r.error();
         return trace::node_list{};
     }
     if (ev.type != netlink::ioam6::event_type::trace) return error{errc::bad_message, 0};
     auto nodes = ev.trace.nodes(policy);
     if (!nodes) return nodes.error();
-    // A real trace fits an IPv6 option (255 octets): a node count above 255
-    // cannot come from a packet.
-    if (nodes->size() > 255) return error{errc::value_out_of_range, ev.trace.data_offset};
+    if (nodes->size() > 255) return error{errc::value_out_of_range, ev.trace.data_offset};  // max_nodes below
     return nodes;
 }
 
@@ -68,16 +68,18 @@ struct event_counts {
 /// has few types. Only successes are kept (an error's offset is the event's).
 class shape_cache {
 public:
-    [[nodiscard]] constexpr result<trace::trace_shape> get(std::uint32_t type, trace::type_policy policy,
-                                                           std::size_t offset) noexcept {
+    /// The shape, kept here (valid until the next get()), or make_shape's error.
+    [[nodiscard]] constexpr result<const trace::trace_shape*> get(std::uint32_t type, trace::type_policy policy,
+                                                                  std::size_t offset) noexcept {
         for (std::size_t i = 0; i < used_; ++i)
-            if (e_[i].type == type && e_[i].policy == policy) return e_[i].shape;
+            if (e_[i].type == type && e_[i].policy == policy) return &e_[i].shape;
         auto s = trace::make_shape(type, policy, offset);
-        if (!s) return s;
-        e_[next_] = {type, policy, *s};
+        if (!s) return s.error();
+        entry& e = e_[next_];
+        e = {type, policy, *s};
         next_ = (next_ + 1) % e_.size();
         if (used_ < e_.size()) ++used_;
-        return s;
+        return &e.shape;
     }
 
 private:
@@ -90,6 +92,20 @@ private:
     std::size_t used_ = 0, next_ = 0;
 };
 
+/// A TRACE event's node layout from a cache, checked: the type under the
+/// policy, NodeLen against it (check_event's first checks).
+[[nodiscard]] constexpr result<const trace::trace_shape*> check_trace_shape(const netlink::trace_event& t,
+                                                                           trace::type_policy policy,
+                                                                           shape_cache& cache) noexcept {
+    auto s = cache.get(t.trace_type(), policy, t.data_offset);
+    if (s && (*s)->node_len != t.node_len) return error{errc::bad_node_len, t.data_offset};
+    return s;
+}
+
+/// A real trace fits an IPv6 option (255 octets): a node count above 255
+/// cannot come from a packet.
+inline constexpr std::size_t max_nodes = 255;
+
 /// check_event with the node layout from a cache: the same checks as
 /// netlink::trace_event::nodes() (type under the policy, NodeLen against it,
 /// nodes tiling the data), the same errors.
@@ -97,23 +113,39 @@ private:
                                                              shape_cache& cache) noexcept {
     if (ev.type != netlink::ioam6::event_type::trace) return check_event(ev, policy);
     const auto& t = ev.trace;
-    auto s = cache.get(t.trace_type(), policy, t.data_offset);
+    auto s = check_trace_shape(t, policy, cache);
     if (!s) return s.error();
-    if (s->node_len != t.node_len) return error{errc::bad_node_len, t.data_offset};
-    auto nodes = trace::node_list::decode(*s, t.data, t.data_offset);
-    if (!nodes) return nodes.error();
-    if (nodes->size() > 255) return error{errc::value_out_of_range, t.data_offset};
+    // One result, returned as it is (no copy of the node list and its shape).
+    auto nodes = trace::node_list::decode(**s, t.data, t.data_offset);
+    if (nodes && nodes->size() > max_nodes) nodes = error{errc::value_out_of_range, t.data_offset};
     return nodes;
 }
 
-/// Counts an accepted event.
-constexpr void count_event(event_counts& c, const netlink::event& ev, const trace::node_list& nodes) noexcept {
+/// The rest of check_event for a shape without a snapshot (fixed-size
+/// nodes), counting the nodes rather than listing them: node_list::decode's
+/// tiling check and errors (tests/export/session.cpp compares the two), at
+/// most max_nodes. For a layout's common path: no node list to return.
+[[nodiscard]] constexpr result<std::size_t> count_fixed_nodes(const trace::trace_shape& s,
+                                                              const netlink::trace_event& t) noexcept {
+    const std::size_t fixed = s.fixed_size();
+    const std::size_t size = t.data.size();
+    if (fixed == 0) return error{errc::bad_node_len, t.data_offset};
+    if (size % fixed != 0) return error{errc::truncated, t.data_offset + size - size % fixed};
+    if (size / fixed > max_nodes) return error{errc::value_out_of_range, t.data_offset};
+    return size / fixed;
+}
+
+/// Counts an accepted event (of `nodes` nodes when a trace).
+constexpr void count_event(event_counts& c, const netlink::event& ev, std::size_t nodes) noexcept {
     if (ev.type == netlink::ioam6::event_type::dex) {
         ++c.dex_events;
         return;
     }
     ++c.trace_events;
-    if (nodes.empty()) ++c.empty_traces;
+    if (nodes == 0) ++c.empty_traces;
+}
+constexpr void count_event(event_counts& c, const netlink::event& ev, const trace::node_list& nodes) noexcept {
+    count_event(c, ev, nodes.size());
 }
 
 }  // namespace ioam::exporting

@@ -5,7 +5,8 @@
 // share one template id. The session owns everything else (template ids,
 // refresh, withdrawal, messages, counters); a layout does no I/O.
 //
-//   input --layout.encode(in, ctx, out)--> out(shape, writer-fn) per record
+//   input --layout.encode(in, ctx, out)--> out(shape, writer-fn) per record,
+//         or out.each(shape, n, writer-fn(i)) for n records of one shape
 //   shape --L::encode_template(id, shape, w)--> template record
 //   shape --L::min_record_size(shape)--> smallest record (set padding, 3.3.1)
 //   shape --L::template_id(shape)--> the shape's own template id (optional,
@@ -39,11 +40,17 @@ struct input_context {
 
 namespace detail {
 /// The record sink a layout's encode() is checked against: out(shape, fn)
-/// where fn(byte_writer&) -> result<void> writes one data record.
+/// where fn(byte_writer&) -> result<void> writes one data record, and
+/// out.each(shape, n, fn) where fn(i, byte_writer&) writes record i.
 template <class Shape>
 struct record_out_archetype {
     template <class Write>
     result<void> operator()(const Shape&, Write&&) {
+        return {};
+    }
+    /// n records of one shape: fn(i, byte_writer&) writes record i.
+    template <class Write>
+    result<void> each(const Shape&, std::size_t, Write&&) {
         return {};
     }
 };

@@ -23,10 +23,12 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <type_traits>
 
 #include "ioam/core/buffer.hpp"
 #include "ioam/core/bytes.hpp"
@@ -55,8 +57,14 @@ struct record_shape {
     bool sequence = false;              ///< DEX: the event carries a sequence number
     bool empty = false;                 ///< trace without node data: context fields only
     [[nodiscard]] constexpr bool is_dex() const noexcept { return option_type == option_dex; }
-    friend constexpr bool operator==(const record_shape&, const record_shape&) = default;
+    /// Member by member, as one 8-octet compare (the session compares a
+    /// shape per record).
+    friend constexpr bool operator==(const record_shape& a, const record_shape& b) noexcept {
+        return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b);
+    }
 };
+static_assert(sizeof(record_shape) == 8 && std::has_unique_object_representations_v<record_shape>,
+              "ioam: record_shape compares as its 8 octets, so it must have no padding");
 
 /// The shape of a TRACE event's records (empty when it carries no node).
 [[nodiscard]] constexpr record_shape shape_of(const netlink::trace_event& e, std::size_t nodes) noexcept {

@@ -221,7 +221,7 @@ public:
         }
         ++next_input_id_;
         ++c_.inputs;
-        if (!writer_.empty() && !pending_) {
+        if (!pending_ && !writer_.empty()) {
             pending_ = true;
             pending_since_ = now_.monotonic_ms;
         }
@@ -299,13 +299,18 @@ public:
     }
 
 private:
-    /// What the layout hands records to.
+    /// What the layout hands records to: one record, or n records of one
+    /// shape (the template looked up once).
     struct out {
         session& s;
         result<void> first_error{};
         template <class Write>
         constexpr result<void> operator()(const shape& sh, Write&& write) noexcept {
-            auto r = s.put(sh, write);
+            return each(sh, 1, [&](std::size_t, byte_writer& w) { return write(w); });
+        }
+        template <class Write>
+        constexpr result<void> each(const shape& sh, std::size_t n, Write&& write) noexcept {
+            auto r = s.put(sh, n, write);
             if (!r && first_error) first_error = r;
             return r;
         }
@@ -344,9 +349,10 @@ private:
         return {};
     }
 
-    /// One record of shape `sh`, written in place into the message by write(byte_writer&).
+    /// n records of shape `sh`, each written in place into the message by
+    /// write(i, byte_writer&). Returns the first record's error.
     template <class Write>
-    constexpr result<void> put(const shape& sh, Write& write) noexcept {
+    constexpr result<void> put(const shape& sh, std::size_t n, Write& write) noexcept {
         typename decltype(table_)::found how{};
         bool withdraw = false;
         auto& e = table_.lookup(sh, how, withdraw);
@@ -372,10 +378,17 @@ private:
             if (how != decltype(table_)::found::known) e.id = static_cast<std::uint16_t>(L::template_id(sh));
         if (!table_.sent(e))
             if (auto r = send_template(e); !r) return r;
-        if (auto r = with_room([&] { return writer_.add_record_with(e.id, e.min_record_size, write); }); !r)
-            return fail_too_big(r.error());
-        ++c_.records;
-        return {};
+        result<void> first{};
+        for (std::size_t i = 0; i < n; ++i) {
+            const auto put_one = [&](byte_writer& w) { return write(i, w); };
+            if (auto r = with_room([&] { return writer_.add_record_with(e.id, e.min_record_size, put_one); }); !r) {
+                if (first) first = fail_too_big(r.error());
+                else (void)fail_too_big(r.error());
+                continue;
+            }
+            ++c_.records;
+        }
+        return first;
     }
 
     /// A sink_ref by value (it is a reference), any other sink by reference.

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -105,7 +106,7 @@ struct event {
 };
 
 namespace detail {
-constexpr bool want_len(const attribute& a, std::size_t n) noexcept { return a.payload.size() == n; }
+constexpr bool want_len(const attr_ref& a, std::size_t n) noexcept { return a.size == n; }
 
 /// Splits one node's data (the series' DEX_NODE_DATA) by trace type:
 /// fields of bits 0-21 in bit order, then the opaque state snapshot (bit
@@ -136,62 +137,235 @@ constexpr result<void> split_node_data(dex_event& d, std::uint32_t type, bytes_v
     return {};
 }
 
-/// The series' DEX shape carries attribute 1; the reference's never does.
-constexpr result<bool> has_attr(bytes_view attrs, std::size_t base, std::uint16_t type) noexcept {
-    attr_reader r(attrs, base);
-    while (!r.done()) {
-        auto a = r.next();
-        if (!a) return a.error();
-        if (a->type == type) return true;
-    }
-    return false;
+/// A reused event's DEX member, as a new one starts (field[] is read only
+/// where `present` says so).
+constexpr void reset_dex(event& ev) noexcept {
+    auto& d = ev.dex;
+    d.shape = dex_shape::per_field;
+    d.option_type = 4;
+    d.namespace_id = 0;
+    d.flow_id.reset();
+    d.seq_num.reset();
+    d.present = 0;
+    d.oss_schema = trace::no_schema;
+    d.oss_data = {};
+    ev.skipped = 0;
+    ev.pads = 0;
+}
+
+/// The kernel writes a TRACE event's four attributes in one order
+/// (ioam6_event()): NAMESPACE, NODELEN, TYPE, then DATA to the end. Reads
+/// an event laid out exactly so (every header, length and flag as the walk
+/// below would accept them) with one comparison per attribute; false for
+/// any other layout, which the walk then reads.
+constexpr bool decode_kernel_trace(trace_event& t, bytes_view attrs, std::size_t base) noexcept {
+    constexpr std::size_t data_at = 24;  // 3 attributes of 8 octets (payloads 2, 1 and 4, padded)
+    if (attrs.size() < data_at + attr_header_size) return false;
+    const std::byte* p = attrs.data();
+    // An attribute header (nla_len, nla_type: two host-order u16) as one
+    // host-order u32.
+    const auto header = [&](std::size_t at) { return load_host<std::uint32_t>(p + at); };
+    constexpr auto expect = [](std::size_t len, std::uint16_t type) {
+        return static_cast<std::uint32_t>(std::endian::native == std::endian::little ? len | std::uint32_t{type} << 16
+                                                                                     : len << 16 | type);
+    };
+    const std::size_t data_len = attrs.size() - data_at;
+    if (header(0) != expect(attr_header_size + 2, ioam6::attr::trace_namespace) ||
+        header(8) != expect(attr_header_size + 1, ioam6::attr::trace_nodelen) ||
+        header(16) != expect(attr_header_size + 4, ioam6::attr::trace_type) ||
+        header(data_at) != expect(data_len, ioam6::attr::trace_data) || data_len % 4 != 0 || data_len > 0xffff)
+        return false;
+    t.namespace_id = load_host<std::uint16_t>(p + attr_header_size);
+    t.node_len = load_u8(p + 8 + attr_header_size);
+    t.type_word = load_host<std::uint32_t>(p + 16 + attr_header_size);
+    t.data = attrs.subspan(data_at + attr_header_size);
+    t.data_offset = base + data_at + attr_header_size;
+    return true;
+}
+
+/// What an event decoder made of one attribute.
+enum class attr_use : std::uint8_t { taken, skipped, pad, bad };
+
+/// Walks an event's attributes, handing each to use(attr_ref) -> attr_use:
+/// counts the skipped ones and the pads in ev, stops at the first one use()
+/// finds bad (errc::bad_attribute there), and requires the attributes whose
+/// bits (1 << type) are in `required` to have been taken.
+template <class Use>
+constexpr result<void> walk_event(event& ev, bytes_view attrs, std::size_t base, std::size_t msg_base,
+                                  unsigned required, Use&& use) noexcept {
+    unsigned seen = 0;
+    error bad{};
+    const error walk = walk_attributes(attrs, base, [&](const attr_ref& a) {
+        switch (use(a)) {
+        case attr_use::taken: seen |= 1U << (a.type & 31U); return true;
+        case attr_use::skipped: ++ev.skipped; return true;
+        case attr_use::pad: ++ev.pads; return true;
+        case attr_use::bad: break;
+        }
+        bad = error{errc::bad_attribute, a.offset};
+        return false;
+    });
+    if (walk.code != errc::ok) return walk;
+    if (bad.code != errc::ok) return bad;
+    if ((seen & required) != required) return error{errc::missing_attribute, msg_base};
+    return {};
+}
+
+/// TRACE: NAMESPACE, NODELEN, TYPE and DATA, each required.
+constexpr result<void> decode_trace(event& ev, bytes_view attrs, std::size_t base, std::size_t msg_base) noexcept {
+    if (decode_kernel_trace(ev.trace, attrs, base)) return {};  // every member set
+    ev.trace = trace_event{};
+    constexpr unsigned required = 0x1eU;  // attributes 1-4
+    auto& t = ev.trace;
+    return walk_event(ev, attrs, base, msg_base, required, [&](const attr_ref& a) {
+        switch (a.type) {
+        case ioam6::attr::trace_namespace:
+            if (!want_len(a, 2)) return attr_use::bad;
+            t.namespace_id = a.host16();
+            return attr_use::taken;
+        case ioam6::attr::trace_nodelen:
+            if (!want_len(a, 1)) return attr_use::bad;
+            t.node_len = load_u8(a.data);
+            return attr_use::taken;
+        case ioam6::attr::trace_type:
+            if (!want_len(a, 4)) return attr_use::bad;
+            t.type_word = a.host32();
+            return attr_use::taken;
+        case ioam6::attr::trace_data:
+            if (a.size % 4 != 0) return attr_use::bad;
+            t.data = a.payload();
+            t.data_offset = a.offset + attr_header_size;
+            return attr_use::taken;
+        case ioam6::attr::pad:
+            return a.size == 0 ? attr_use::pad : attr_use::skipped;
+        default:
+            return attr_use::skipped;
+        }
+    });
 }
 
 /// The series' DEX shape: NAMESPACE, TYPE, [FLOW_ID], [SEQ_NUM], NODE_DATA.
-constexpr result<void> decode_dex_node_shape(event& ev, bytes_view in, std::size_t base) noexcept {
+constexpr result<void> decode_dex_node_shape(event& ev, bytes_view attrs, std::size_t base,
+                                             std::size_t msg_base) noexcept {
     auto& d = ev.dex;
     d.shape = dex_shape::node_data;
-    unsigned seen = 0;
     std::uint32_t type_word = 0;
     bytes_view data{};
     std::size_t data_offset = 0;
-    attr_reader r(in.subspan(genl_header_size), base + genl_header_size);
-    while (!r.done()) {
-        auto a = r.next();
-        if (!a) return a.error();
-        const auto bad = error{errc::bad_attribute, a->offset};
-        switch (a->type) {
-        case ioam6::attr::trace_namespace:
-            if (!want_len(*a, 2)) return bad;
-            d.namespace_id = static_cast<std::uint16_t>(a->host(2));
-            break;
-        case ioam6::attr::trace_type:
-            if (!want_len(*a, 4)) return bad;
-            type_word = static_cast<std::uint32_t>(a->host(4));
-            break;
-        case ioam6::attr::dex2_flow_id:
-            if (!want_len(*a, 4)) return bad;
-            d.flow_id = static_cast<std::uint32_t>(a->host(4));
-            break;
-        case ioam6::attr::dex2_seq_num:
-            if (!want_len(*a, 4)) return bad;
-            d.seq_num = static_cast<std::uint32_t>(a->host(4));
-            break;
-        case ioam6::attr::dex2_node_data:
-            data = a->payload;
-            data_offset = a->offset + attr_header_size;
-            break;
-        default:
-            ++ev.skipped;
-            continue;
-        }
-        seen |= 1U << a->type;
-    }
     constexpr unsigned required = (1U << ioam6::attr::trace_namespace) | (1U << ioam6::attr::trace_type) |
                                   (1U << ioam6::attr::dex2_node_data);
-    if ((seen & required) != required) return error{errc::missing_attribute, base};
-    auto split = split_node_data(d, type_word >> 8, data, data_offset);
-    if (!split) return split.error();
+    auto r = walk_event(ev, attrs, base, msg_base, required, [&](const attr_ref& a) {
+        switch (a.type) {
+        case ioam6::attr::trace_namespace:
+            if (!want_len(a, 2)) return attr_use::bad;
+            d.namespace_id = a.host16();
+            return attr_use::taken;
+        case ioam6::attr::trace_type:
+            if (!want_len(a, 4)) return attr_use::bad;
+            type_word = a.host32();
+            return attr_use::taken;
+        case ioam6::attr::dex2_flow_id:
+            if (!want_len(a, 4)) return attr_use::bad;
+            d.flow_id = a.host32();
+            return attr_use::taken;
+        case ioam6::attr::dex2_seq_num:
+            if (!want_len(a, 4)) return attr_use::bad;
+            d.seq_num = a.host32();
+            return attr_use::taken;
+        case ioam6::attr::dex2_node_data:
+            data = a.payload();
+            data_offset = a.offset + attr_header_size;
+            return attr_use::taken;
+        default:
+            return attr_use::skipped;
+        }
+    });
+    if (!r) return r;
+    return split_node_data(d, type_word >> 8, data, data_offset);
+}
+
+/// DEX. The series' shape carries attribute 1, the reference patch's never
+/// does: one walk reads the reference shape and hands over to the series'
+/// decoder when it meets attribute 1. The errors are those of deciding the
+/// shape first: a malformed attribute before any attribute 1 is the error;
+/// a reference attribute of the wrong length is one only when no attribute
+/// 1 and no malformed attribute follow it.
+constexpr result<void> decode_dex(event& ev, bytes_view attrs, std::size_t base, std::size_t msg_base) noexcept {
+    reset_dex(ev);
+    auto& d = ev.dex;
+    unsigned seen = 0;  // bit 6 for the namespace
+    bool node_shape = false;
+    error bad{};
+    std::size_t rest = attrs.size();  // after a bad attribute: where the look for attribute 1 goes on
+    const auto fail = [&](const attr_ref& a) {
+        bad = error{errc::bad_attribute, a.offset};
+        rest = a.offset - base + align4(attr_header_size + a.size);
+        return false;
+    };
+    error walk = walk_attributes(attrs, base, [&](const attr_ref& a) {
+        const std::uint16_t t = a.type;
+        // The data fields first (most of a DEX event's attributes).
+        if (t >= ioam6::attr::dex_data_first && t <= ioam6::attr::dex_data_last) {
+            const unsigned bit = t - ioam6::attr::dex_data_first;
+            if (!want_len(a, trace::bits[bit].size)) return fail(a);
+            d.field[bit] = a.payload();
+            d.present |= trace::bit_mask(bit);
+            return true;
+        }
+        if (t == ioam6::attr::trace_namespace) {
+            node_shape = true;
+            return false;
+        }
+        if (t == ioam6::attr::pad && a.size == 0) {
+            ++ev.pads;
+            return true;
+        }
+        switch (t) {
+        case ioam6::attr::option_type:
+            if (!want_len(a, 1)) break;
+            d.option_type = load_u8(a.data);
+            return true;
+        case ioam6::attr::dex_namespace:
+            if (!want_len(a, 2)) break;
+            d.namespace_id = a.host16();
+            seen |= 1U << t;
+            return true;
+        case ioam6::attr::dex_flow_id:
+            if (!want_len(a, 4)) break;
+            d.flow_id = a.host32();
+            return true;
+        case ioam6::attr::dex_seq_num:
+            if (!want_len(a, 4)) break;
+            d.seq_num = a.host32();
+            return true;
+        case ioam6::attr::dex_oss_scid:
+            if (!want_len(a, 4)) break;
+            d.oss_schema = load_be32(a.data) & 0xffffffU;
+            d.present |= trace::opaque_mask;
+            return true;
+        case ioam6::attr::dex_oss_data:
+            if (a.size % 4 != 0 || a.size > 255 * 4) break;
+            d.oss_data = a.payload();
+            d.present |= trace::opaque_mask;
+            return true;
+        default:
+            ++ev.skipped;
+            return true;
+        }
+        return fail(a);
+    });
+    if (bad.code != errc::ok && rest < attrs.size())
+        walk = walk_attributes(attrs.subspan(rest), base + rest, [&](const attr_ref& a) {
+            node_shape = a.type == ioam6::attr::trace_namespace;
+            return !node_shape;
+        });
+    if (node_shape) {
+        reset_dex(ev);
+        return decode_dex_node_shape(ev, attrs, base, msg_base);
+    }
+    if (walk.code != errc::ok) return walk;
+    if (bad.code != errc::ok) return bad;
+    if (!(seen & (1U << ioam6::attr::dex_namespace))) return error{errc::missing_attribute, msg_base};
     return {};
 }
 }  // namespace detail
@@ -207,117 +381,21 @@ constexpr result<void> decode_dex_node_shape(event& ev, bytes_view in, std::size
 /// (of a DEX event's `field`, the entries of the bits in `present`), the other
 /// member is left as it was.
 [[nodiscard]] constexpr result<void> decode_event(bytes_view in, event& ev, std::size_t base = 0) noexcept {
-    auto g = decode_genl_header(in, base);
-    if (!g) return g.error();
-    if (g->cmd != static_cast<std::uint8_t>(ioam6::event_type::trace) &&
-        g->cmd != static_cast<std::uint8_t>(ioam6::event_type::dex))
-        return error{errc::bad_message, base};
-    ev.type = static_cast<ioam6::event_type>(g->cmd);
-    ev.skipped = 0;
-    ev.pads = 0;
-    const bool is_trace = ev.type == ioam6::event_type::trace;
-    if (is_trace) {
-        ev.trace = trace_event{};
-    } else {
-        auto& d = ev.dex;  // field[] is read only where `present` says so
-        d.shape = dex_shape::per_field;
-        d.option_type = 4;
-        d.namespace_id = 0;
-        d.flow_id.reset();
-        d.seq_num.reset();
-        d.present = 0;
-        d.oss_schema = trace::no_schema;
-        d.oss_data = {};
+    if (in.size() < genl_header_size) return error{errc::truncated, base + in.size()};
+    const std::uint8_t cmd = load_u8(in.data());
+    const bytes_view attrs = in.subspan(genl_header_size);
+    const std::size_t attrs_base = base + genl_header_size;
+    if (cmd == static_cast<std::uint8_t>(ioam6::event_type::trace)) {
+        ev.type = ioam6::event_type::trace;
+        ev.skipped = 0;
+        ev.pads = 0;
+        return detail::decode_trace(ev, attrs, attrs_base, base);
     }
-    unsigned seen = 0;  // trace: bits 1-4 for attributes 1-4; dex: bit 6 for the namespace
-    bool node_shape = false;
-    if (!is_trace) {
-        auto h = detail::has_attr(in.subspan(genl_header_size), base + genl_header_size,
-                                  ioam6::attr::trace_namespace);
-        if (!h) return h.error();
-        node_shape = *h;
+    if (cmd == static_cast<std::uint8_t>(ioam6::event_type::dex)) {
+        ev.type = ioam6::event_type::dex;
+        return detail::decode_dex(ev, attrs, attrs_base, base);
     }
-    if (node_shape) return detail::decode_dex_node_shape(ev, in, base);
-    attr_reader r(in.subspan(genl_header_size), base + genl_header_size);
-    while (!r.done()) {
-        auto a = r.next();
-        if (!a) return a.error();
-        const std::uint16_t t = a->type;
-        const auto bad = error{errc::bad_attribute, a->offset};
-        if (t == ioam6::attr::pad && a->payload.empty()) {
-            ++ev.pads;
-            continue;
-        }
-        if (is_trace) {
-            switch (t) {
-            case ioam6::attr::trace_namespace:
-                if (!detail::want_len(*a, 2)) return bad;
-                ev.trace.namespace_id = static_cast<std::uint16_t>(a->host(2));
-                break;
-            case ioam6::attr::trace_nodelen:
-                if (!detail::want_len(*a, 1)) return bad;
-                ev.trace.node_len = load_u8(a->payload.data());
-                break;
-            case ioam6::attr::trace_type:
-                if (!detail::want_len(*a, 4)) return bad;
-                ev.trace.type_word = static_cast<std::uint32_t>(a->host(4));
-                break;
-            case ioam6::attr::trace_data:
-                if (a->payload.size() % 4 != 0) return bad;
-                ev.trace.data = a->payload;
-                ev.trace.data_offset = a->offset + attr_header_size;
-                break;
-            default:
-                ++ev.skipped;
-                continue;
-            }
-            seen |= 1U << t;
-            continue;
-        }
-        auto& d = ev.dex;
-        if (t >= ioam6::attr::dex_data_first && t <= ioam6::attr::dex_data_last) {
-            const unsigned bit = t - ioam6::attr::dex_data_first;
-            if (!detail::want_len(*a, trace::bits[bit].size)) return bad;
-            d.field[bit] = a->payload;
-            d.present |= trace::bit_mask(bit);
-            continue;
-        }
-        switch (t) {
-        case ioam6::attr::option_type:
-            if (!detail::want_len(*a, 1)) return bad;
-            d.option_type = load_u8(a->payload.data());
-            break;
-        case ioam6::attr::dex_namespace:
-            if (!detail::want_len(*a, 2)) return bad;
-            d.namespace_id = static_cast<std::uint16_t>(a->host(2));
-            seen |= 1U << t;
-            break;
-        case ioam6::attr::dex_flow_id:
-            if (!detail::want_len(*a, 4)) return bad;
-            d.flow_id = static_cast<std::uint32_t>(a->host(4));
-            break;
-        case ioam6::attr::dex_seq_num:
-            if (!detail::want_len(*a, 4)) return bad;
-            d.seq_num = static_cast<std::uint32_t>(a->host(4));
-            break;
-        case ioam6::attr::dex_oss_scid:
-            if (!detail::want_len(*a, 4)) return bad;
-            d.oss_schema = load_be32(a->payload.data()) & 0xffffffU;
-            d.present |= trace::opaque_mask;
-            break;
-        case ioam6::attr::dex_oss_data:
-            if (a->payload.size() % 4 != 0 || a->payload.size() > 255 * 4) return bad;
-            d.oss_data = a->payload;
-            d.present |= trace::opaque_mask;
-            break;
-        default:
-            ++ev.skipped;
-            break;
-        }
-    }
-    if (is_trace && seen != 0x1eU) return error{errc::missing_attribute, base};
-    if (!is_trace && !(seen & (1U << ioam6::attr::dex_namespace))) return error{errc::missing_attribute, base};
-    return {};
+    return error{errc::bad_message, base};
 }
 [[nodiscard]] constexpr result<event> decode_event(bytes_view in, std::size_t base = 0) noexcept {
     event ev;
@@ -360,7 +438,7 @@ constexpr message_writer& encode_event_stats_request(message_writer& w, std::uin
         auto a = r.next();
         if (!a) return a.error();
         if (a->type != ioam6::stats_attr::events_sent && a->type != ioam6::stats_attr::events_suppressed) continue;
-        if (!detail::want_len(*a, 8)) return error{errc::bad_attribute, a->offset};
+        if (a->payload.size() != 8) return error{errc::bad_attribute, a->offset};
         (a->type == ioam6::stats_attr::events_sent ? st.sent : st.suppressed) = a->host(8);
         seen |= 1U << (a->type - ioam6::stats_attr::events_sent);
     }
