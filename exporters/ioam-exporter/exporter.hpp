@@ -7,6 +7,11 @@
 //     --> session --> console_output    --console (PEN 10383, decoded back, printed)
 //     --> tcp::output backlog           each TCP collector: its own session
 //
+// With --spread-by-flow each collector (UDP or TCP) has its own session and
+// gets only the events the consistent-hash ring (ioam/analysis/ring.hpp)
+// gives it: a DEX event by its (namespace, flow id), so that the exports of
+// one packet from every node meet in one collector (docs/analysis.md).
+//
 // Every session has the record layout picked by --format
 // (ioam/export/layouts.hpp), behind event_session.hpp's interface. Timers
 // (flush, template refresh) are the sessions'; this class ticks them.
@@ -15,16 +20,14 @@
 #include "clock.hpp"
 #include "event_session.hpp"
 #include "netlink_source.hpp"
-#include "address.hpp"
+#include "options.hpp"
 #include "outputs.hpp"
 #include "pcap.hpp"
 #include "privileges.hpp"
 #include "replay.hpp"
 #include "tcp_output.hpp"
-#ifdef IOAM_TLS
-#include "tls_module.hpp"
-#endif
 
+#include "ioam/analysis/ring.hpp"
 #include "ioam/export/event_input.hpp"
 #include "ioam/export/pen10383_layout.hpp"
 #include "ioam/export/session.hpp"
@@ -59,25 +62,13 @@ inline constexpr int exit_usage = 2;      // bad command line
 inline constexpr int exit_subscribe = 3;  // no IOAM6 family / group, or no permission to join it
 inline constexpr int exit_open = 4;       // an input or output could not be opened
 
-enum class console_mode { none, text, json };
-
 struct exporter_config {
-    std::vector<std::string> collectors, tcp_collectors, tls_collectors;
-    struct {
-        std::string cert, key, ca, server_name;
-    } tls;
-    std::size_t tcp_backlog = 8u << 20;
-    unsigned drain_ms = 5000;
-    console_mode console = console_mode::none;
-    std::string file, record, replay, user = "nobody", format = "pen10383";
-    bool drop_privileges = true;
-    unsigned mtu = 1500;
+    output_settings out;  // the options both exporters share (options.hpp)
+    std::string record, replay, format = "pen10383";
     unsigned flush_ms = 50;
     unsigned coalesce_us = 1000;
-    unsigned refresh = 600;
-    std::uint32_t odid = 1;
-    unsigned stats_interval = 0;
     int rcvbuf = 32 << 20;
+    bool spread_by_flow = false;
     ioam::exporting::event_options events{};
 };
 
@@ -115,9 +106,9 @@ public:
         tick_all();
         int rc = cfg_.replay.empty() ? run_live() : run_replay();
         flush_all();
-        drain_tcp(cfg_.drain_ms, false);
+        drain_tcp(cfg_.out.drain_ms, false);
         send_stats_record();
-        drain_tcp(cfg_.drain_ms, true);  // the statistics, to the collectors still connected
+        drain_tcp(cfg_.out.drain_ms, true);  // the statistics, to the collectors still connected
         for (auto& t : tcp_) t->abandon();
         print_stats(stderr, "exit");
         close_outputs();
@@ -127,59 +118,51 @@ public:
 private:
     // ---- outputs -----------------------------------------------------------
     int open_outputs() {
-        for (const auto& c : cfg_.collectors)
-            if (!udp_.add(c, program)) return exit_open;
-        const std::size_t overhead = udp_.overhead();
-        if (cfg_.mtu < overhead + 256 || cfg_.mtu - overhead > ioam::ipfix::max_message_size) {
-            std::fprintf(stderr, "%s: --mtu %u: must leave 256 to 65535 octets for a message\n", program, cfg_.mtu);
-            return exit_usage;
-        }
+        const auto& o = cfg_.out;
+        const bool spread = cfg_.spread_by_flow;
+        if (spread) spread_ = std::vector<spread_target>(o.collectors.size());
+        std::size_t overhead = 28;
         ioam::exporting::session_options so;
-        so.capacity = cfg_.mtu - overhead;
-        so.observation_domain = cfg_.odid;
-        so.flush_ms = cfg_.flush_ms;
-        so.refresh_ms = std::uint64_t{cfg_.refresh} * 1000;
-        if (!udp_.empty()) udp_s_ = make_event_session(cfg_.format, ioam::exporting::sink_ref(udp_), so, cfg_.events);
-        tcp_settings_.backlog = cfg_.tcp_backlog;
-        tcp_settings_.layout = cfg_.format;
-        tcp_settings_.session = so;
-        tcp_settings_.events = cfg_.events;
-        tcp_settings_.program = program;
-        for (const auto& c : cfg_.tcp_collectors) {
-            sockaddr_storage ss{};
-            socklen_t len = 0;
-            if (!resolve(c, program, "TCP collector", ss, len)) return exit_usage;
-            tcp_.push_back(std::make_unique<tcp::output>(c, std::make_unique<tcp_connector>(ss, len), tcp_settings_));
-        }
-#ifdef IOAM_TLS
-        if (!cfg_.tls_collectors.empty()) {
-            std::string err;
-            tls_ = load_tls_client({cfg_.tls.cert, cfg_.tls.key, cfg_.tls.ca, cfg_.tls.server_name}, err);
-            if (!tls_) {
-                std::fprintf(stderr, "%s: TLS: %s\n", program, err.c_str());
-                return exit_open;
-            }
-        }
-        for (const auto& c : cfg_.tls_collectors) {
-            std::string host, port;
-            if (!split_host_port(c, host, port)) {
-                std::fprintf(stderr, "%s: TLS collector %s: expected ADDR:PORT\n", program, c.c_str());
+        const auto udp = [&](std::size_t id, const std::string& a) {
+            auto& u = spread ? *(spread_[id].udp = std::make_unique<udp_output>()) : udp_;
+            if (!u.add(a, program)) return false;
+            overhead = std::max(overhead, u.overhead());
+            return true;
+        };
+        const auto ready = [&] {
+            if (o.mtu < overhead + 256 || o.mtu - overhead > ioam::ipfix::max_message_size) {
+                std::fprintf(stderr, "%s: --mtu %u: must leave 256 to 65535 octets for a message\n", program, o.mtu);
                 return exit_usage;
             }
-            tcp_.push_back(std::make_unique<tcp::output>("tls://" + c, tls_->connect_to(host, port), tcp_settings_));
-        }
-#else
-        if (!cfg_.tls_collectors.empty()) {
-            std::fprintf(stderr, "%s: built without TLS (OpenSSL 3 was not found)\n", program);
-            return exit_usage;
-        }
-#endif
-        if (!cfg_.file.empty()) {
-            if (!file_.open(cfg_.file, program)) return exit_open;
+            so.capacity = o.mtu - overhead;
+            so.observation_domain = o.odid;
+            so.flush_ms = cfg_.flush_ms;
+            so.refresh_ms = std::uint64_t{o.refresh} * 1000;
+            if (!udp_.empty()) udp_s_ = make_event_session(cfg_.format, ioam::exporting::sink_ref(udp_), so, cfg_.events);
+            for (std::uint32_t id = 0; id < spread_.size(); ++id) {
+                ring_.add(id);
+                if (auto& t = spread_[id]; t.udp)
+                    t.s = make_event_session(cfg_.format, ioam::exporting::sink_ref(*t.udp), so, cfg_.events);
+            }
+            tcp_settings_.backlog = o.tcp_backlog;
+            tcp_settings_.layout = cfg_.format;
+            tcp_settings_.session = so;
+            tcp_settings_.events = cfg_.events;
+            tcp_settings_.program = program;
+            return exit_ok;
+        };
+        const auto stream = [&](std::size_t id, const collector_spec& c, std::unique_ptr<connector> k) {
+            if (spread) spread_[id].tcp = tcp_.size();
+            tcp_.push_back(std::make_unique<tcp::output>(c.kind == transport::tls ? "tls://" + c.address : c.address,
+                                                         std::move(k), tcp_settings_));
+        };
+        if (const int rc = opener_.open(o, program, udp, ready, stream); rc != exit_ok) return rc;
+        if (!o.file.empty()) {
+            if (!file_.open(o.file, program)) return exit_open;
             file_s_ = make_event_session(cfg_.format, ioam::exporting::sink_ref(file_), so, cfg_.events);
         }
-        if (cfg_.console != console_mode::none) {
-            console_.emplace(cfg_.console == console_mode::json);
+        if (o.console != console_mode::none) {
+            console_.emplace(o.console == console_mode::json);
             auto co = so;
             co.capacity = ioam::ipfix::max_message_size;
             console_s_ = make_event_session(ioam::exporting::pen10383_layout::name, ioam::exporting::sink_ref(*console_),
@@ -211,6 +194,8 @@ private:
     void each_session(F&& f) {
         for (auto* s : {udp_s_.get(), file_s_.get(), console_s_.get()})
             if (s) f(*s);
+        for (auto& t : spread_)
+            if (t.s) f(*t.s);
     }
     void tick_all() {
         const auto now = session_now();
@@ -220,23 +205,29 @@ private:
         each_session([](auto& s) { s.flush(); });
     }
 
-    /// The session whose counts the statistics report: the first IPFIX output's.
-    [[nodiscard]] const ioam::exporting::session_counters* primary() const {
-        if (udp_s_) return &udp_s_->counters();
-        if (file_s_) return &file_s_->counters();
-        if (console_s_) return &console_s_->counters();
-        return nullptr;
-    }
-    /// The counts of the statistics when only TCP collectors are configured:
-    /// what their sessions encoded.
-    [[nodiscard]] ioam::exporting::session_counters tcp_totals() const {
+    /// The counts the statistics report: the first IPFIX output's, or with
+    /// --spread-by-flow what all the collectors' sessions encoded, or, with
+    /// TCP collectors only, what their sessions encoded.
+    [[nodiscard]] ioam::exporting::session_counters totals() const {
+        if (udp_s_) return udp_s_->counters();
+        if (spread_.empty()) {
+            if (file_s_) return file_s_->counters();
+            if (console_s_) return console_s_->counters();
+        }
         ioam::exporting::session_counters c{};
-        for (const auto& t : tcp_) {
-            const auto& x = t->session().counters();
+        const auto add = [&c](const ioam::exporting::session_counters& x, bool sent) {
             c.records += x.records;
             c.templates += x.templates;
             c.too_big += x.too_big;
-        }
+            if (!sent) return;  // a TCP output's own counters say what it sent
+            c.messages += x.messages;
+            c.octets += x.octets;
+            c.octets_not_sent += x.octets_not_sent;
+            c.records_not_sent += x.records_not_sent;
+        };
+        for (const auto& t : spread_)
+            if (t.s) add(t.s->counters(), true);
+        for (const auto& t : tcp_) add(t->session().counters(), false);
         return c;
     }
 
@@ -270,14 +261,12 @@ private:
         v.malformed = n_.malformed;
         v.events = n_.events + n_.malformed;
         v.lost_events = src_.stats().lost;
-        const auto totals = tcp_totals();
-        if (const auto* p = primary() ? primary() : &totals) {
-            v.records = p->records;
-            v.records_not_sent = p->too_big + p->records_not_sent;
-            v.messages = p->messages;
-            v.octets = p->octets;
-            v.octets_not_sent = p->octets_not_sent;
-        }
+        const auto p = totals();
+        v.records = p.records;
+        v.records_not_sent = p.too_big + p.records_not_sent;
+        v.messages = p.messages;
+        v.octets = p.octets;
+        v.octets_not_sent = p.octets_not_sent;
         for (const auto& t : tcp_) {
             v.lost_events += t->stats().events_dropped;
             v.records_not_sent += t->stats().records_lost;
@@ -292,6 +281,8 @@ private:
         const auto v = collect_stats();
         if (udp_s_) (void)udp_s_->add_stats(v);
         if (file_s_) (void)file_s_->add_stats(v);
+        for (auto& t : spread_)
+            if (t.s) (void)t.s->add_stats(v);
         for (auto& t : tcp_) t->add_stats(v, now_ms());
     }
 
@@ -301,8 +292,7 @@ private:
     }
 
     void print_stats(std::FILE* f, const char* when) {
-        const auto totals = tcp_totals();
-        const auto& c = primary() ? *primary() : totals;
+        const auto c = totals();
         const auto& k = udp_s_ ? udp_s_->counts() : file_s_ ? file_s_->counts() : kinds_;
         const auto& s = src_.stats();
         const std::uint64_t send_errors = udp_.send_errors();
@@ -348,8 +338,13 @@ private:
                 malformed("event", r.error());
                 continue;
             }
-            if (!export_event(ev_, observed_ns)) continue;
-            for (auto& t : tcp_) t->enqueue(d.subspan(m->offset, m->length), observed_ns);
+            spread_target* to = spread_.empty() ? nullptr : &spread_[owner(ev_)];
+            if (!export_event(ev_, observed_ns, to ? to->s.get() : nullptr)) continue;
+            const auto msg = d.subspan(m->offset, m->length);
+            if (!to)
+                for (auto& t : tcp_) t->enqueue(msg, observed_ns);
+            else if (to->tcp != no_tcp)
+                tcp_[to->tcp]->enqueue(msg, observed_ns);
         }
     }
 
@@ -359,21 +354,34 @@ private:
                          datagrams_, e.offset, ioam::make_error_code(e.code).message().c_str());
     }
 
+    /// --spread-by-flow: the collector of an event. A DEX event goes by its
+    /// (namespace, flow id), which every node puts in the packet. A TRACE
+    /// event has no flow id: it goes by (namespace, its first hop's node
+    /// id), the key under which the correlator groups trace packets, so the
+    /// events of one packet from every node meet too. Without either (a DEX
+    /// event without a flow id, a trace without a node id): (namespace, 0).
+    [[nodiscard]] std::size_t owner(const ioam::netlink::event& ev) const {
+        if (ev.type == ioam::netlink::ioam6::event_type::dex)
+            return ring_.owner(ev.dex.namespace_id, ev.dex.flow_id.value_or(0));
+        // The first hop is the last node of the data. With fixed-size nodes
+        // (no opaque snapshot) its node id is at a fixed place: bit 0's field
+        // leads every node (RFC 9197 4.4).
+        namespace t = ioam::trace;
+        const auto& tr = ev.trace;
+        const std::size_t size = std::size_t{tr.node_len} * 4;
+        const auto& id = t::info(t::value_id::node_id);
+        std::uint32_t first = 0;
+        if ((tr.trace_type() & t::bit_mask(id.bit)) && !(tr.trace_type() & t::opaque_mask) && size > 0 &&
+            tr.data.size() >= size && tr.data.size() % size == 0)
+            first = static_cast<std::uint32_t>(ioam::load_be_n(tr.data.data() + tr.data.size() - size + id.offset, id.width));
+        return ring_.owner(tr.namespace_id, first);
+    }
+
     // False when the event does not check (node data) or a layout rejects
     // it: counted once as malformed. The first session's layout checks it;
-    // without one (TCP collectors only), check_event does.
-    bool export_event(const ioam::netlink::event& ev, std::uint64_t observed_ns) {
-        bool rejected = false;
-        const auto add = [&](auto& s) {
-            const auto before = s.counters().malformed;
-            auto r = s.add(ev, observed_ns);
-            if (s.counters().malformed != before) {
-                rejected = true;
-                malformed("node data", r ? ioam::error{} : r.error());
-            }
-        };
-        if (udp_s_) add(*udp_s_);
-        if (file_s_ && !rejected) add(*file_s_);
+    // without one (TCP collectors only, or --spread-by-flow), check_event
+    // does. `spread` is the session of the event's collector, if UDP.
+    bool export_event(const ioam::netlink::event& ev, std::uint64_t observed_ns, event_session* spread) {
         if (!udp_s_ && !file_s_) {
             const auto nodes = ioam::exporting::check_event(ev, cfg_.events.policy, shapes_);
             if (!nodes) {
@@ -382,7 +390,15 @@ private:
             }
             ioam::exporting::count_event(kinds_, ev, *nodes);
         }
-        if (rejected) return false;
+        for (auto* s : {udp_s_.get(), file_s_.get(), spread}) {
+            if (!s) continue;
+            const auto before = s->counters().malformed;
+            auto r = s->add(ev, observed_ns);
+            if (s->counters().malformed != before) {
+                malformed("node data", r ? ioam::error{} : r.error());
+                return false;
+            }
+        }
         ++n_.events;
         if (console_s_) {
             (void)console_s_->add(ev, observed_ns);
@@ -394,8 +410,8 @@ private:
     // ---- timers ------------------------------------------------------------
     void on_timers(std::uint64_t now) {
         tick_all();
-        if (cfg_.stats_interval > 0 && now >= next_stats_) {
-            next_stats_ = now + std::uint64_t{cfg_.stats_interval} * 1000;
+        if (cfg_.out.stats_interval > 0 && now >= next_stats_) {
+            next_stats_ = now + std::uint64_t{cfg_.out.stats_interval} * 1000;
             report("periodic");
         }
         if (g_signals.stats) {
@@ -409,7 +425,7 @@ private:
         std::uint64_t t = 1000;  // wake up now and then for signals and timers
         const auto until = [&](std::uint64_t at) { return at > now ? at - now : 0; };
         each_session([&](const auto& s) { t = std::min(t, until(s.next_deadline())); });
-        if (cfg_.stats_interval > 0) t = std::min(t, until(next_stats_));
+        if (cfg_.out.stats_interval > 0) t = std::min(t, until(next_stats_));
         for (const auto& o : tcp_) t = o->timeout(now, t);
         return static_cast<int>(t);
     }
@@ -420,14 +436,14 @@ private:
                             std::string(ioam::netlink::ioam6::events_group).c_str(), cfg_.rcvbuf, program))
             return exit_subscribe;
         family_ = src_.family();
-        if (cfg_.drop_privileges) {
-            const auto r = drop_privileges(program, cfg_.user.c_str());
+        if (cfg_.out.drop_privileges) {
+            const auto r = drop_privileges(program, cfg_.out.user.c_str());
             if (r != drop_result::ok) {
                 src_.close();
                 return r == drop_result::no_such_user ? exit_usage : exit_runtime;
             }
         }
-        next_stats_ = now_ms() + std::uint64_t{cfg_.stats_interval} * 1000;
+        next_stats_ = now_ms() + std::uint64_t{cfg_.out.stats_interval} * 1000;
         int rc = exit_ok;
         std::vector<pollfd> fds;
         std::uint64_t observed_ns = 0;
@@ -483,7 +499,7 @@ private:
         if (!in.open(cfg_.replay, program)) return exit_open;
         // TCP collectors: connect first, and let the replay wait for them
         // rather than overrun their backlogs.
-        wait_tcp(now_ms() + cfg_.drain_ms, [this] {
+        wait_tcp(now_ms() + cfg_.out.drain_ms, [this] {
             return std::all_of(tcp_.begin(), tcp_.end(), [](const auto& t) { return t->up(); });
         }, false);
         const auto backlogged = [this] {
@@ -497,7 +513,7 @@ private:
             process_datagram(rec.datagram, (std::uint64_t{rec.sec} * 1000000 + rec.usec) * 1000);
             if (!tcp_.empty()) {
                 for (std::size_t k = 0; k < tcp_.size(); ++k) service_tcp(k, 0);
-                if (backlogged()) wait_tcp(now_ms() + cfg_.drain_ms, [&] { return !backlogged(); }, false);
+                if (backlogged()) wait_tcp(now_ms() + cfg_.out.drain_ms, [&] { return !backlogged(); }, false);
             }
             if (i % 4096 == 0) tick_all();  // export times; flush timers
             if (g_signals.stats) {
@@ -519,10 +535,18 @@ private:
     std::optional<console_output> console_;
     std::unique_ptr<event_session> udp_s_, file_s_, console_s_;
     tcp::settings tcp_settings_;
-#ifdef IOAM_TLS
-    std::unique_ptr<tls_client> tls_;
-#endif
+    collector_opener opener_;  // holds the TLS context
     std::vector<std::unique_ptr<tcp::output>> tcp_;
+    // --spread-by-flow: per collector (by its position), its UDP output and
+    // session, or its index in tcp_.
+    static constexpr std::size_t no_tcp = ~std::size_t{0};
+    struct spread_target {
+        std::unique_ptr<udp_output> udp;
+        std::unique_ptr<event_session> s;
+        std::size_t tcp = no_tcp;
+    };
+    std::vector<spread_target> spread_;
+    ioam::analysis::hash_ring ring_;
     netlink_source src_;
     std::FILE* rec_file_ = nullptr;
     pcap::writer rec_;

@@ -320,7 +320,11 @@ def traffic_test(work):
     py_ns(A, udp_sender(V4B, IDLE_PORT, 3, 100, IDLE_PORT))
     # TCP, known size.
     server = py_ns(B, TCP_SERVER, background=True)
-    time.sleep(0.3)
+    # Connect once it listens (a refused attempt would be a flow of its own;
+    # a fixed pause was too short on a loaded machine).
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 15 and f":{TCP_PORT}" not in ns(B, f"ss -Hltn sport = :{TCP_PORT}").stdout:
+        time.sleep(0.05)
     cl = py_ns(A, TCP_CLIENT)
     check(cl.returncode == 0, f"TCP client sent {TCP_BYTES} octets ({cl.stderr.strip()[-200:]})")
     server.wait(timeout=30)

@@ -304,19 +304,20 @@ constexpr result<void> decode_dex(event& ev, bytes_view attrs, std::size_t base,
     };
     error walk = walk_attributes(attrs, base, [&](const attr_ref& a) {
         const std::uint16_t t = a.type;
+        // The data fields first (most of a DEX event's attributes).
+        if (t >= ioam6::attr::dex_data_first && t <= ioam6::attr::dex_data_last) {
+            const unsigned bit = t - ioam6::attr::dex_data_first;
+            if (!want_len(a, trace::bits[bit].size)) return fail(a);
+            d.field[bit] = a.payload();
+            d.present |= trace::bit_mask(bit);
+            return true;
+        }
         if (t == ioam6::attr::trace_namespace) {
             node_shape = true;
             return false;
         }
         if (t == ioam6::attr::pad && a.size == 0) {
             ++ev.pads;
-            return true;
-        }
-        if (t >= ioam6::attr::dex_data_first && t <= ioam6::attr::dex_data_last) {
-            const unsigned bit = t - ioam6::attr::dex_data_first;
-            if (!want_len(a, trace::bits[bit].size)) return fail(a);
-            d.field[bit] = a.payload();
-            d.present |= trace::bit_mask(bit);
             return true;
         }
         switch (t) {

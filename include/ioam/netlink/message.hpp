@@ -182,8 +182,9 @@ template <class F>
         const std::size_t rem = size - pos;
         if (rem < attr_header_size) return {errc::truncated, base + pos};
         const std::size_t len = detail::load_host<std::uint16_t>(p + pos);
-        if (len < attr_header_size) return {errc::bad_attribute, base + pos};
-        if (len > rem) return {errc::truncated, base + pos};
+        // len < 4 (wraps) or len > rem, in one comparison; rem >= 4 here.
+        if (len - attr_header_size > rem - attr_header_size) [[unlikely]]
+            return {len < attr_header_size ? errc::bad_attribute : errc::truncated, base + pos};
         const attr_ref a{static_cast<std::uint16_t>(detail::load_host<std::uint16_t>(p + pos + 2) & nla_type_mask),
                          p + pos + attr_header_size, len - attr_header_size, base + pos};
         pos += align4(len);  // past the end when the last attribute's padding is missing: the walk ends
