@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <type_traits>
 
 #include "ioam/core/bytes.hpp"
 #include "ioam/export/pen10383.hpp"
@@ -39,35 +40,35 @@ struct decoded_record {
     }
 };
 
-/// Reads the PEN 10383 fields of a record. An integer field of a length its
-/// element does not allow (longer than 8 octets) is counted in other_fields.
+namespace detail {
+/// The trace value each PEN 10383 element carries (value_count: none, or
+/// handled apart: ioamHopLimit, whose value depends on the trace type).
+inline constexpr auto value_of_element = [] {
+    std::array<std::uint8_t, pen10383::elements.size()> t{};
+    for (auto& x : t) x = static_cast<std::uint8_t>(trace::value_count);
+    for (const auto& v : trace::value_table) {
+        const std::uint16_t e = pen10383::element_of(v.id);
+        if (e < t.size() && e != pen10383::id::hop_limit) t[e] = static_cast<std::uint8_t>(v.id);
+    }
+    return t;
+}();
+}  // namespace detail
+
+/// Reads the PEN 10383 fields of a record, through the template's decode
+/// plan (decode_plan::for_each_u64: the fast path). A field of an integer
+/// element with no octets or more than 8 is counted in other_fields.
 [[nodiscard]] inline decoded_record decode_record(const ipfix::dynamic_record& r) {
     namespace id = pen10383::id;
     using trace::value_id;
     decoded_record d;
     std::optional<std::uint64_t> hop_limit_1;  // ioamHopLimit: bit 0's, or bit 8's when only that is set
-    r.for_each_field([&](const ipfix::field_view& f) {
-        if (f.spec->enterprise != pen10383::pen || f.spec->id >= pen10383::elements.size()) {
-            ++d.other_fields;
-            return;
-        }
-        const std::uint16_t e = f.spec->id;
-        if (e == id::snapshot) {
-            d.snapshot = f.bytes;
-            ++d.pen_fields;
-            return;
-        }
-        if (f.bytes.empty() || f.bytes.size() > 8) {
-            ++d.other_fields;
-            return;
-        }
+    const auto fields = r.templ().fields();
+    const auto value = [&](std::uint16_t e, std::uint64_t x) {
         ++d.pen_fields;
-        const std::uint64_t x = load_be_n(f.bytes.data(), f.bytes.size());
-        const auto set = [&](value_id v) { d.values[static_cast<std::size_t>(v)] = x; };
         switch (e) {
         case id::namespace_id: d.namespace_id = static_cast<std::uint16_t>(x); break;
         case id::hop_limit: hop_limit_1 = x; break;
-        case id::hop_limit_wide: set(value_id::hop_limit_wide); break;
+        case id::hop_limit_wide: d.values[static_cast<std::size_t>(value_id::hop_limit_wide)] = x; break;
         case id::schema_id: d.schema_id = static_cast<std::uint32_t>(x); break;
         case id::dex_flow_id: d.flow_id = static_cast<std::uint32_t>(x); break;
         case id::dex_sequence: d.sequence = static_cast<std::uint32_t>(x); break;
@@ -77,9 +78,41 @@ struct decoded_record {
         case id::event_id: d.event_id = static_cast<std::uint32_t>(x); break;
         case id::option_type: d.option_type = static_cast<std::uint8_t>(x); break;
         default:
-            for (const auto& v : trace::value_table)
-                if (pen10383::element_of(v.id) == e && v.id != value_id::hop_limit_wide) set(v.id);
+            if (const auto v = detail::value_of_element[e]; v < trace::value_count) d.values[v] = x;
             break;
+        }
+    };
+    // (the element of field i when it is one of PEN 10383's, else none)
+    const auto element = [&](std::size_t i) -> std::uint16_t {
+        const auto& f = fields[i];
+        if (f.enterprise != pen10383::pen || f.id >= pen10383::elements.size()) {
+            ++d.other_fields;
+            return pen10383::none;
+        }
+        return f.id;
+    };
+    r.for_each_u64([&]<class V>(std::size_t i, const V& x) {
+        const std::uint16_t e = element(i);
+        if (e == pen10383::none) return;
+        if constexpr (std::is_same_v<V, std::uint64_t>) {
+            if (e == id::snapshot) {
+                d.snapshot = r.field(i).bytes;
+                ++d.pen_fields;
+            } else if (fields[i].length == 0) {
+                ++d.other_fields;
+            } else {
+                value(e, x);
+            }
+        } else {
+            const bytes_view b = x;  // longer than 8 octets, or variable-length
+            if (e == id::snapshot) {
+                d.snapshot = b;
+                ++d.pen_fields;
+            } else if (b.empty() || b.size() > 8) {
+                ++d.other_fields;
+            } else {
+                value(e, load_be_n(b.data(), b.size()));
+            }
         }
     });
     if (hop_limit_1) {
