@@ -14,6 +14,7 @@
 
 #include "clock.hpp"
 #include "event_session.hpp"
+#include "kernel_stats.hpp"
 #include "netlink_source.hpp"
 #include "address.hpp"
 #include "outputs.hpp"
@@ -317,6 +318,9 @@ private:
                      when, n_.events, k.trace_events, k.dex_events, k.empty_traces, c.records, c.templates, c.messages,
                      c.octets, s.lost_exact ? "" : ">=", s.lost, s.enobufs, s.receive_errors, n_.malformed, s.truncated,
                      c.too_big, send_errors, write_errors, n_.other_messages, datagrams_);
+        if (ioam::netlink::event_stats ks; kstats_.read(ks))
+            std::fprintf(f, "ioam-exporter stats (%s): kernel: sent=%" PRIu64 " suppressed=%" PRIu64 "\n", when, ks.sent,
+                         ks.suppressed);
         for (const auto& t : tcp_) {
             const auto& tc = t->stats();
             std::fprintf(f,
@@ -421,6 +425,8 @@ private:
                             std::string(ioam::netlink::ioam6::events_group).c_str(), cfg_.rcvbuf, program))
             return exit_subscribe;
         family_ = src_.family();
+        // the kernel's suppressed-event counter, where it has one (kernel/patches 0005)
+        (void)kstats_.open(family_, cfg_.drop_privileges ? cfg_.user.c_str() : nullptr, program);
         if (cfg_.drop_privileges) {
             const auto r = drop_privileges(program, cfg_.user.c_str());
             if (r != drop_result::ok) {
@@ -525,6 +531,7 @@ private:
 #endif
     std::vector<std::unique_ptr<tcp::output>> tcp_;
     netlink_source src_;
+    kernel_event_stats kstats_;
     std::FILE* rec_file_ = nullptr;
     pcap::writer rec_;
     std::uint16_t family_ = 0;
