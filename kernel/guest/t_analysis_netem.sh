@@ -8,13 +8,14 @@
 #
 #   S veth0 db00::2 --- db00::1 veth1 A veth0 ==netem 5 ms==> B veth1 ==netem 10 ms, 1%==> C
 #
-# Truth: what netem dropped (its qdisc counters) and what C received.
-# Checks: every packet correlated once (delivered + lost = sent); the
-# delivered ones took A, B, C; losses found only between B and C, as many
-# as netem dropped and C missed; per-hop delays never below the configured
-# delay, their median within TOL_MS above it; no duplicates, path changes,
-# late, evicted, unkeyed records or missing middle exports; the metrics
-# endpoint says the same.
+# Truth: what C received, and netem's qdisc counters (A -> B drops
+# nothing, B -> C drops what C missed). Checks: every packet correlated
+# once (delivered + lost = sent); the delivered ones took A, B, C; losses
+# found only between B and C, as many as were dropped there; per-hop
+# delays never below netem's, the smallest close to it, the hops' medians
+# as far apart as netem's delays; no duplicates, path changes, late,
+# evicted, unkeyed records or missing middle exports; the metrics endpoint
+# says the same.
 . /tests/ioamtest.sh
 if [ -e /tests/exporter-build-failed ]; then
 	echo "ioam-exporter/ioam-collector did not build:"; cat /tests/exporter-build-failed
@@ -114,21 +115,28 @@ kill $col 2>/dev/null
 wait 2>/dev/null
 
 total=$((FLOWS * (WARM + COUNT)))
-dropped=$((drop1 - drop0))
+netem_dropped=$((drop1 - drop0))
 rx=$(received)
+# The truth: A -> B loses nothing (its netem has no loss), so what C did
+# not receive was dropped on B -> C. Netem's own count may include a
+# few packets of B's that are not the test's (0 to 2 cross the link
+# during a run: "stray" below), so it must lie between the two.
+dropped=$((total - rx))
+stray=$((sent1 - sent0 + netem_dropped - FLOWS * COUNT))
 echo "--- collector"; cat "$T/collector.log"
 echo "--- exporters"; tail -qn 1 "$T"/exp-?.log
-echo "  sent $total, C received $rx; netem B-C: passed $((sent1 - sent0)), dropped $dropped"
-check "netem B-C saw only the test's packets" eq "$((sent1 - sent0 + dropped))" "$((FLOWS * COUNT))"
-check "netem dropped some (1% of $((FLOWS * COUNT)))" test "$dropped" -gt 0
-check "C received all but what netem dropped" eq "$rx" "$((total - dropped))"
+echo "  sent $total, C received $rx; netem B-C: passed $((sent1 - sent0)), dropped $netem_dropped, other packets $stray"
+check "netem B-C saw the test's packets and at most 5 others" test "$stray" -ge 0 -a "$stray" -le 5
+check "netem A-B dropped nothing" eq "$(qdisc A veth0 dropped)" 0
+check "netem B-C dropped what C did not receive ($dropped, 1% of $((FLOWS * COUNT)))" \
+	test "$dropped" -gt 0 -a "$dropped" -le "$netem_dropped" -a "$netem_dropped" -le $((dropped + stray))
 
 pk() { grep '^{"packet"' "$T/corr.jsonl"; }
 stat() { sed -n "s/.*ioam-collector analysis:.* $1=\([0-9]*\).*/\1/p" "$T/collector.log"; }
 check "every packet correlated once" eq "$(pk | wc -l)/$(pk | sed 's/.*"flow":\([0-9]*\),"sequence":\([0-9]*\).*/\1 \2/' | sort -u | wc -l)" "$total/$total"
 check "delivered packets: path A, B, C" \
 	eq "$(pk | grep -c '"result":"delivered","path":\[{"node":1,[^]]*},{"node":2,[^]]*},{"node":3,[^]]*}\]')" "$((total - dropped))"
-check "losses found between B and C, as many as netem dropped" \
+check "losses found between B and C, as many as were dropped there" \
 	eq "$(pk | grep -c '"result":"lost","lost_from":2,"lost_to":3,"path":\[{"node":1,[^]]*},{"node":2,[^]]*}\]')" "$dropped"
 check "no other outcome" eq "$(pk | grep -vc '"result":"delivered"\|"result":"lost"')" 0
 check "analysis: delivered/lost" eq "$(stat delivered)/$(stat lost)" "$((total - dropped))/$dropped"
