@@ -47,7 +47,7 @@ die() { log "error: $*"; exit 2; }
 # --- 1. packages -----------------------------------------------------------
 pkgs=(linux-source-6.12 qemu-system-x86 busybox-static bc bison flex libelf-dev
       libssl-dev cpio ccache gcc libc6-dev make patch xz-utils iproute2 bash
-      libmnl-dev pkg-config meson ninja-build g++ ethtool socat)
+      libmnl-dev pkg-config meson ninja-build g++ ethtool socat libmicrohttpd-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
@@ -174,6 +174,9 @@ copy_with_libs /bin/bash bin/bash
 copy_with_libs /usr/sbin/ethtool bin/ethtool
 copy_with_libs /usr/bin/socat bin/socat
 copy_with_libs /usr/bin/ss bin/ss
+# tc: netem on the links (analysis_netem)
+rm -f "$root/bin/tc"   # not busybox's applet: cp would write through its link
+copy_with_libs /usr/sbin/tc bin/tc
 [ -x "$out/bin/ioam-route" ] && copy_with_libs "$out/bin/ioam-route" bin/ioam-route
 # ioam-exporter, ioam-collector and ioam-inject from this repository (the
 # end-to-end tests), built with Meson in the work directory.

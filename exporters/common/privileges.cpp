@@ -13,7 +13,7 @@
 
 namespace ioam_tools {
 
-drop_result drop_privileges(const char* program, const char* user) {
+drop_result drop_privileges(const char* program, const char* user, std::uint32_t keep) {
     if (getuid() == 0 || geteuid() == 0) {
         errno = 0;
         const passwd* pw = getpwnam(user);
@@ -21,14 +21,17 @@ drop_result drop_privileges(const char* program, const char* user) {
             std::fprintf(stderr, "%s: --user %s: no such user\n", program, user);
             return drop_result::no_such_user;
         }
-        if (setgroups(0, nullptr) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
+        if ((keep != 0 && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) || setgroups(0, nullptr) != 0 ||
+            setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
             std::fprintf(stderr, "%s: cannot switch to user %s: %s\n", program, user, std::strerror(errno));
             return drop_result::failed;
         }
     }
-    // Whatever capabilities are left (file capabilities, ambient): none are needed any more.
+    // Whatever capabilities are left (file capabilities, ambient): none are needed any more
+    // but `keep`.
     __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
     __user_cap_data_struct data[2] = {};
+    data[0].effective = data[0].permitted = keep;
     if (syscall(SYS_capset, &hdr, data) != 0) {
         std::fprintf(stderr, "%s: cannot drop capabilities: %s\n", program, std::strerror(errno));
         return drop_result::failed;

@@ -19,6 +19,7 @@
 
 #include "clock.hpp"
 #include "event_session.hpp"
+#include "kernel_stats.hpp"
 #include "netlink_source.hpp"
 #include "options.hpp"
 #include "outputs.hpp"
@@ -306,6 +307,9 @@ private:
                      when, n_.events, k.trace_events, k.dex_events, k.empty_traces, c.records, c.templates, c.messages,
                      c.octets, s.lost_exact ? "" : ">=", s.lost, s.enobufs, s.receive_errors, n_.malformed, s.truncated,
                      c.too_big, send_errors, write_errors, n_.other_messages, datagrams_);
+        if (ioam::netlink::event_stats ks; kstats_.read(ks))
+            std::fprintf(f, "ioam-exporter stats (%s): kernel: sent=%" PRIu64 " suppressed=%" PRIu64 "\n", when, ks.sent,
+                         ks.suppressed);
         for (const auto& t : tcp_) {
             const auto& tc = t->stats();
             std::fprintf(f,
@@ -436,6 +440,8 @@ private:
                             std::string(ioam::netlink::ioam6::events_group).c_str(), cfg_.rcvbuf, program))
             return exit_subscribe;
         family_ = src_.family();
+        // the kernel's suppressed-event counter, where it has one (kernel/patches 0005)
+        (void)kstats_.open(family_, cfg_.out.drop_privileges ? cfg_.out.user.c_str() : nullptr, program);
         if (cfg_.out.drop_privileges) {
             const auto r = drop_privileges(program, cfg_.out.user.c_str());
             if (r != drop_result::ok) {
@@ -548,6 +554,7 @@ private:
     std::vector<spread_target> spread_;
     ioam::analysis::hash_ring ring_;
     netlink_source src_;
+    kernel_event_stats kstats_;
     std::FILE* rec_file_ = nullptr;
     pcap::writer rec_;
     std::uint16_t family_ = 0;

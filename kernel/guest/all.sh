@@ -2,7 +2,7 @@
 # Runs each in-guest test, one line per test: "TEST name: PASS|FAIL".
 # Every test is a program or script in /tests that exits 0 on success.
 cd /tests
-tests="t_boot.sh t_dex_inline.sh t_dex_encap.sh t_dex_freq.sh t_dex_flows.sh t_dex_config.sh t_dex_malformed.sh t_pto_compat.sh t_upstream_pto.sh t_exporter_dex.sh t_smp_dex_seq.sh t_tcp_gso.sh t_event_flood.sh t_route_churn.sh t_record_events.sh t_selftest_ioam6_tcp.sh"
+tests="t_boot.sh t_dex_inline.sh t_dex_encap.sh t_dex_freq.sh t_dex_flows.sh t_dex_flow_expiry.sh t_dex_config.sh t_dex_malformed.sh t_pto_compat.sh t_upstream_pto.sh t_exporter_dex.sh t_analysis_netem.sh t_smp_dex_seq.sh t_tcp_gso.sh t_event_flood.sh t_route_churn.sh t_record_events.sh t_selftest_ioam6_tcp.sh"
 # with the patched iproute2 (kernel/run.sh with IOAM_IPROUTE2_IP)
 [ -x /bin/ip-dex ] && tests="$tests t_iproute2_dex.sh"
 # debug kernels (IOAM_KERNEL_DEBUG=1): kmemleak, KASAN and lockdep, last

@@ -4,7 +4,8 @@
 # burst + rate x elapsed events), every packet is either reported or
 # counted as suppressed (IOAM6_CMD_GET_EVENT_STATS, read by dexmon -s), the
 # packets are all delivered, the listeners (dexmon and ioam-exporter) get
-# every event B sent, and C, at the default limit (10000/s, burst 1000),
+# every event B sent (and ioam-exporter reports B's sent and suppressed
+# counts as the kernel does), and C, at the default limit (10000/s, burst 1000),
 # reports every packet.
 . /tests/ioamtest.sh
 N=${FLOOD_PACKETS:-3000}
@@ -59,5 +60,11 @@ if [ $have_exporter = 1 ]; then
 	cat "$T/exp-B.log"
 	check "ioam-exporter on B: got every event B sent, lost none" \
 		grep -q "stats (exit): events=$sent .* lost=0 enobufs=0" "$T/exp-B.log"
+	# the kernel's counters (IOAM6_CMD_GET_EVENT_STATS, through the
+	# exporter's privileged helper), since the exporter started
+	check "ioam-exporter on B: reports the kernel's sent and suppressed counts" \
+		grep -q "stats (exit): kernel: sent=$sent suppressed=$supp\$" "$T/exp-B.log"
+	check "ioam-exporter on B: its helper ended with it" \
+		eq "$(for p in $(ip netns pids B); do cat /proc/$p/comm; done 2>/dev/null | grep -c ioam-exporter)" 0
 fi
 finish
