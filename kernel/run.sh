@@ -31,6 +31,8 @@
 #                      (run them with IOAM_TESTS).
 #   IOAM_GUEST_APPEND  more words for the guest's kernel command line (test
 #                      parameters, e.g. "cost_seconds=4").
+#   IOAM_QEMU_ARGS     more qemu arguments (e.g. "-icount shift=0": guest
+#                      time counted in instructions, for measurements).
 # The whole script is one block: bash reads it before running it, so editing
 # this file while it runs cannot break the run.
 {
@@ -231,7 +233,7 @@ set +e
 timeout --foreground -k 10 "$qemu_timeout" qemu-system-x86_64 -accel tcg -m "$mem" -smp "$smp" \
   -nographic -no-reboot -kernel "$bzimage" -initrd "$out/initramfs.cpio.gz" \
   -append "console=ttyS0 panic=-1 oops=panic loglevel=${IOAM_LOGLEVEL:-4} ioam_cpus=$smp ioam_debug=$debug${only_tests:+ ioam_tests=$only_tests}${IOAM_GUEST_APPEND:+ $IOAM_GUEST_APPEND}" \
-  -device isa-debug-exit,iobase=0xf4,iosize=0x04 </dev/null 2>&1 | tr -d '\r' | tee "$console" \
+  -device isa-debug-exit,iobase=0xf4,iosize=0x04 ${IOAM_QEMU_ARGS:-} </dev/null 2>&1 | tr -d '\r' | tee "$console" \
   | grep --line-buffered -E '^(TEST|SUMMARY|ok|not ok)|Kernel panic|BUG:|WARNING:' >&2
 qrc=${PIPESTATUS[0]}
 set -e
