@@ -58,7 +58,12 @@ exporter_stop() {
 	for p in $(ip netns pids B 2>/dev/null); do
 		[ "$(cat /proc/$p/comm 2>/dev/null)" = ioam-exporter ] && kill -INT "$p" 2>/dev/null
 	done
-	wait $exp_pid 2>/dev/null
+	# called in $(...): not the exporter's parent, so wait for its last line
+	local n=0
+	until grep -q 'stats (exit): ' "$T/exp.log" || [ $n -ge 100 ]; do
+		sleep 0.1; n=$((n + 1))
+	done
+	grep -q 'stats (exit): ' "$T/exp.log" || tail -3 "$T/exp.log" | tr '\n' ' '
 	sed -n 's/.*stats (exit): //p' "$T/exp.log" | tail -1
 	rm -f "$T/b.ipfix"
 }
@@ -66,7 +71,7 @@ dexstats() { nsx B dexmon -s 2>/dev/null | sed -n 's/^STATS //p'; }
 
 # run CASE [kbsend args]: REPS runs, one COST line each, then COSTMED
 run() {
-	local c=$1 r rates= out rx last start rate ex; shift
+	local c=$1 r rates= out rx last start rate ex cs0 cs1; shift
 	for r in $(seq "$REPS"); do
 		say "$c run $r"
 		exporter_start
@@ -75,7 +80,9 @@ run() {
 		nsx C kbsend -L 5000 > "$T/rx" &
 		RX_PID=$!
 		until grep -q READY "$T/rx" 2>/dev/null; do sleep 0.05; done
+		cs0=$(sed -n 's/^ctxt //p' /proc/stat)
 		out=$(nsx A kbsend -c "$COUNT" "$@" db02::2 5000)
+		cs1=$(sed -n 's/^ctxt //p' /proc/stat)
 		# the queued work drains (the exporter reads the events)
 		sleep 2
 		term $RX_PID; wait $RX_PID; RX_PID=
@@ -85,7 +92,7 @@ run() {
 		start=$(echo "$out" | sed -n 's/.* start \([0-9.]*\)/\1/p')
 		rate=$(awk -v r="${rx:-0}" -v a="${start:-0}" -v z="${last:-0}" 'BEGIN { if (z > a) printf "%d", r / (z - a); else print 0 }')
 		rates="$rates $rate"
-		say "COST $c rate=$rate received=$rx $out last $last; kernel on B: ${st0:+before [$st0] after [$(dexstats)]}; exporter on B: $ex"
+		say "COST $c rate=$rate received=$rx context_switches=$((cs1 - cs0)) $out last $last; kernel on B: ${st0:+before [$st0] after [$(dexstats)]}; exporter on B: $ex"
 		check "$c run $r: every datagram delivered (not overloaded)" \
 			test "${rx:-0}" -gt 0 -a "$rx" = "$(echo "$out" | sed -n 's/^SENT \([0-9]*\).*/\1/p')"
 		# B reported DEX events (none without IOAM) and the exporter
