@@ -23,6 +23,16 @@
 #   IOAM_NO_INSTALL=1  do not call apt-get.
 #   IOAM_IPROUTE2_IP   an `ip` built with kernel/iproute2/*.patch: adds the
 #                      iproute2_dex test.
+#   IOAM_PATCH_DIR     apply NNNN-*.patch from this directory instead of
+#                      kernel/patches (kernel/reference: the published
+#                      reference DEX patch, for measurements).
+#   IOAM_GUEST_EXTRA   directories (space separated) whose *.sh and *.c
+#                      are added to the guest's /tests beside kernel/guest's
+#                      (run them with IOAM_TESTS).
+#   IOAM_GUEST_APPEND  more words for the guest's kernel command line (test
+#                      parameters, e.g. "cost_seconds=4").
+#   IOAM_QEMU_ARGS     more qemu arguments (e.g. "-icount shift=0": guest
+#                      time counted in instructions, for measurements).
 # The whole script is one block: bash reads it before running it, so editing
 # this file while it runs cannot break the run.
 {
@@ -66,7 +76,8 @@ log "source: linux-source-6.12 $(dpkg-query -W -f='${Version}' linux-source-6.12
 mkdir -p "$work"
 shopt -s nullglob
 patches=()
-for p in "$here"/patches/[0-9][0-9][0-9][0-9]-*.patch; do
+patch_dir=${IOAM_PATCH_DIR:-$here/patches}
+for p in "$patch_dir"/[0-9][0-9][0-9][0-9]-*.patch; do
   case $(basename "$p") in 0000-*) continue ;; esac   # the cover letter
   patches+=("$p")
 done
@@ -140,7 +151,13 @@ mkdir -p "$out/root" "$out/bin"
 root=$out/root
 uapi=$tree/usr/include
 cflags=(-O2 -Wall -Wextra -Werror -Wno-sign-compare -static -I"$uapi")
-for c in "$here"/guest/*.c; do
+guest_extra=()
+for d in ${IOAM_GUEST_EXTRA:-}; do guest_extra+=("$d"); done
+shopt -s nullglob
+guest_c=("$here"/guest/*.c)
+for d in "${guest_extra[@]}"; do guest_c+=("$d"/*.c); done
+shopt -u nullglob
+for c in "${guest_c[@]}"; do
   gcc "${cflags[@]}" -o "$out/bin/$(basename "$c" .c)" "$c"
 done
 # The upstream Pre-allocated Trace selftest's parser, from the tree itself.
@@ -201,6 +218,7 @@ fi
 cp "$out"/bin/* "$root/tests/" 2>/dev/null || true
 rm -f "$root/tests/ioam-route"
 cp "$here"/guest/*.sh "$root/tests/"
+for d in "${guest_extra[@]}"; do cp "$d"/*.sh "$root/tests/"; done
 mkdir -p "$root/tests/upstream"
 cp "$tree/tools/testing/selftests/net/ioam6.sh" "$tree/tools/testing/selftests/net/lib.sh" \
    "$root/tests/upstream/"
@@ -217,8 +235,8 @@ log "booting under qemu (tcg), log in $console"
 set +e
 timeout --foreground -k 10 "$qemu_timeout" qemu-system-x86_64 -accel tcg -m "$mem" -smp "$smp" \
   -nographic -no-reboot -kernel "$bzimage" -initrd "$out/initramfs.cpio.gz" \
-  -append "console=ttyS0 panic=-1 oops=panic loglevel=${IOAM_LOGLEVEL:-4} ioam_cpus=$smp ioam_debug=$debug${only_tests:+ ioam_tests=$only_tests}" \
-  -device isa-debug-exit,iobase=0xf4,iosize=0x04 </dev/null 2>&1 | tr -d '\r' | tee "$console" \
+  -append "console=ttyS0 panic=-1 oops=panic loglevel=${IOAM_LOGLEVEL:-4} ioam_cpus=$smp ioam_debug=$debug${only_tests:+ ioam_tests=$only_tests}${IOAM_GUEST_APPEND:+ $IOAM_GUEST_APPEND}" \
+  -device isa-debug-exit,iobase=0xf4,iosize=0x04 ${IOAM_QEMU_ARGS:-} </dev/null 2>&1 | tr -d '\r' | tee "$console" \
   | grep --line-buffered -E '^(TEST|SUMMARY|ok|not ok)|Kernel panic|BUG:|WARNING:' >&2
 qrc=${PIPESTATUS[0]}
 set -e
