@@ -198,6 +198,12 @@ copy_with_libs /usr/sbin/tc bin/tc
 # ioam-exporter, ioam-collector and ioam-inject from this repository (the
 # end-to-end tests), built with Meson in the work directory.
 mbuild=$work/meson-build
+# A work directory shared by several checkouts: a build configured for
+# another source tree is made anew, so the guest runs this tree's programs.
+if [ -d "$mbuild" ] && [ "$(cat "$mbuild/.ioam-source" 2>/dev/null)" != "$repo" ]; then
+  rm -rf "$mbuild"
+fi
+mkdir -p "$mbuild" && printf '%s\n' "$repo" > "$mbuild/.ioam-source"
 rm -f "$out/exporter-build.log"
 if { [ -d "$mbuild/meson-private" ] || meson setup "$mbuild" "$repo" -Dtests=disabled \
        -Dbenchmarks=disabled -Dkernel_tests=disabled -Dexporter=enabled; } > "$out/exporter-build.log" 2>&1 &&
