@@ -360,6 +360,10 @@ constexpr result<void> decode_dex(event& ev, bytes_view attrs, std::size_t base,
             return !node_shape;
         });
     if (node_shape) {
+        // Fields the reference walk took before attribute 1 are not the
+        // node shape's: a field stays empty unless its bit is present.
+        for (unsigned b = 0; b < d.field.size(); ++b)
+            if (d.present & trace::bit_mask(b)) d.field[b] = {};
         reset_dex(ev);
         return decode_dex_node_shape(ev, attrs, base, msg_base);
     }
