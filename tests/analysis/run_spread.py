@@ -31,6 +31,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -43,10 +44,29 @@ from checks import check, finish, skip  # noqa: E402
 
 make, exporter, collector = (os.path.abspath(p) for p in sys.argv[1:4])
 FLOWS = 200
-BASE_PORT = 47150  # this test's ports: 47150-47153
-METRICS_PORT = 47160  # --federation: the collectors' --metrics 47160-47162, Prometheus 47170-47171
-PROM_PORT = 47170
 TCP = 1  # the second collector is over TCP, the others over UDP
+
+
+def free_ports(kinds):
+    """Ports the kernel hands out as free, one per socket kind, all distinct
+    (held open until all are chosen). Fixed ports collided: they lie in the
+    ephemeral range, where another test's outgoing connection took one."""
+    socks = []
+    try:
+        for kind in kinds:
+            s = socket.socket(socket.AF_INET, kind)
+            s.bind(("127.0.0.1", 0))
+            socks.append(s)
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
+# the collectors' listening ports (K up to 4), their --metrics, the two Prometheus servers
+_ports = free_ports([socket.SOCK_STREAM if i == TCP else socket.SOCK_DGRAM for i in range(4)] +
+                    [socket.SOCK_STREAM] * 5)
+LISTEN_PORTS, METRICS_PORTS, PROM_PORTS = _ports[:4], _ports[4:7], _ports[7:]
 
 
 def run(d, k, truth, metrics=False, then=None):
@@ -57,10 +77,10 @@ def run(d, k, truth, metrics=False, then=None):
         out, err = os.path.join(d, f"k{k}.c{i}.jsonl"), os.path.join(d, f"k{k}.c{i}.err")
         outs.append(out)
         errs.append(err)
-        extra = ["--wait-ms", "5000", "--metrics", f"127.0.0.1:{METRICS_PORT + i}"] if metrics else ["--wait-ms", "600000"]
+        extra = ["--wait-ms", "5000", "--metrics", f"127.0.0.1:{METRICS_PORTS[i]}"] if metrics else ["--wait-ms", "600000"]
         with open(err, "w") as ef:
             listen = "--listen-tcp" if i == TCP else "--listen"
-            procs.append(subprocess.Popen([collector, listen, f"127.0.0.1:{BASE_PORT + i}", "--correlate", out,
+            procs.append(subprocess.Popen([collector, listen, f"127.0.0.1:{LISTEN_PORTS[i]}", "--correlate", out,
                                            "--window", "65536", "--interval", "3600", *extra],
                                           stdout=subprocess.DEVNULL, stderr=ef))
     try:
@@ -68,7 +88,7 @@ def run(d, k, truth, metrics=False, then=None):
         while time.time() < deadline and not all("listening" in open(e).read() for e in errs):
             time.sleep(0.05)
         check(all("listening" in open(e).read() for e in errs), f"K={k}: the collectors listen")
-        targets = [arg for i in range(k) for arg in ("-c", f"{'tcp://' if i == TCP else ''}127.0.0.1:{BASE_PORT + i}")]
+        targets = [arg for i in range(k) for arg in ("-c", f"{'tcp://' if i == TCP else ''}127.0.0.1:{LISTEN_PORTS[i]}")]
         for n, node in enumerate("ABCT"):
             e = subprocess.run([exporter, "--replay", os.path.join(d, f"{node}.pcap"), *targets, "--spread-by-flow",
                                 "--observation-domain", str(n + 1)],
@@ -157,8 +177,8 @@ def federation(d, truth):
     prom = shutil.which("prometheus")
     if not prom:
         skip("prometheus (Debian package 'prometheus') is not installed")
-    local, glob = PROM_PORT, PROM_PORT + 1
-    targets = ", ".join(f"'127.0.0.1:{METRICS_PORT + i}'" for i in range(3))
+    local, glob = PROM_PORTS
+    targets = ", ".join(f"'127.0.0.1:{METRICS_PORTS[i]}'" for i in range(3))
     confs = {
         local: "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
                f"scrape_configs:\n  - job_name: ioam\n    static_configs: [{{targets: [{targets}]}}]\n",
