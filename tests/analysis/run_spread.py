@@ -40,27 +40,11 @@ import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
-from checks import check, finish, skip  # noqa: E402
+from checks import check, finish, free_ports, skip  # noqa: E402
 
 make, exporter, collector = (os.path.abspath(p) for p in sys.argv[1:4])
 FLOWS = 200
 TCP = 1  # the second collector is over TCP, the others over UDP
-
-
-def free_ports(kinds):
-    """Ports the kernel hands out as free, one per socket kind, all distinct
-    (held open until all are chosen). Fixed ports collided: they lie in the
-    ephemeral range, where another test's outgoing connection took one."""
-    socks = []
-    try:
-        for kind in kinds:
-            s = socket.socket(socket.AF_INET, kind)
-            s.bind(("127.0.0.1", 0))
-            socks.append(s)
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
 
 
 # the collectors' listening ports (K up to 4), their --metrics, the two Prometheus servers

@@ -9,12 +9,13 @@ Needs root and dpkg-buildpackage with the build dependencies (tests/
 install-deps.sh installs them); exits 77 saying why otherwise, or when one of
 the packages is installed already (it would not be the machine's state
 afterwards). The source is copied to a temporary folder first, so the tree
-is left as it was. Ports 47510-47511 on 127.0.0.1.
+is left as it was. Two ports on 127.0.0.1 the kernel gives as free.
 """
 import glob
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -22,9 +23,9 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
-from checks import check, finish, skip  # noqa: E402
+from checks import check, finish, free_ports, skip  # noqa: E402
 
-PORT = 47510
+PORT, METRICS_PORT = free_ports([socket.SOCK_DGRAM, socket.SOCK_STREAM])  # the collector (UDP), --metrics
 
 
 def control_packages(src):
@@ -144,12 +145,12 @@ def try_installed(make_replay, work):
 
     # The installed collector correlates the same replay and serves its Prometheus endpoint (libmicrohttpd).
     col = subprocess.Popen(["/usr/bin/ioam-collector", "--listen", f"127.0.0.1:{PORT}", "--idle-exit", "20",
-                            "--correlate", os.devnull, "--metrics", f"127.0.0.1:{PORT + 1}"],
+                            "--correlate", os.devnull, "--metrics", f"127.0.0.1:{METRICS_PORT}"],
                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
     def scrape():
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{PORT + 1}/metrics", timeout=5) as resp:
+            with urllib.request.urlopen(f"http://127.0.0.1:{METRICS_PORT}/metrics", timeout=5) as resp:
                 return resp.read().decode()
         except OSError:
             return ""

@@ -1,12 +1,13 @@
 """What the end-to-end test scripts share: named checks that collect their
 failures, the skip exit (77), shell commands in and out of network
-namespaces, the preconditions of the real-kernel tests, programs started
+namespaces, free loopback ports, the preconditions of the real-kernel tests, programs started
 with their output in files, and pmacct's nfacctd as an oracle."""
 import atexit
 import contextlib
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -32,6 +33,24 @@ def finish(name):
 def skip(why):
     print("SKIP:", why)
     sys.exit(77)
+
+
+def free_ports(kinds):
+    """Loopback ports the kernel hands out as free, one per socket kind
+    (socket.SOCK_STREAM or SOCK_DGRAM), all distinct (held open until all are
+    chosen). Tests on the host's loopback take these rather than fixed ports:
+    fixed ones lie in the ephemeral range, where an outgoing connection of a
+    parallel test can hold one."""
+    socks = []
+    try:
+        for kind in kinds:
+            s = socket.socket(socket.AF_INET, kind)
+            s.bind(("127.0.0.1", 0))
+            socks.append(s)
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
 
 
 def sh(cmd, check_rc=True):

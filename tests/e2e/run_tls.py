@@ -6,21 +6,22 @@ to what make_replay's inputs say; a server whose certificate is not signed by
 our CA is refused (no connection, every event counted as dropped).
 
 usage: run_tls.py MAKE_REPLAY IOAM_EXPORTER IOAM_COLLECTOR
-Needs the openssl command (exits 77 without it). Ports 47110-47111.
+Needs the openssl command (exits 77 without it). Two loopback ports the kernel gives as free.
 """
 import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 import time
 
-from checks import check, finish, skip
+from checks import check, finish, free_ports, skip
 
 make_replay, exporter, collector = sys.argv[1:4]
-PORT_GOOD, PORT_BAD = 47110, 47111
+PORT_GOOD, PORT_BAD = free_ports([socket.SOCK_STREAM] * 2)
 
 if not shutil.which("openssl"):
     skip("the openssl command is missing")
