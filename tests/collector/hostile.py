@@ -14,8 +14,8 @@ import sys
 import tempfile
 import time
 
-from common import (OURS, Certs, Collector, check, data_set, failures, finish, good_message, message, our_record,
-                    sanitized, send_good_udp, template_set, udp_sender, withdraw_all_set)
+from common import (OURS, Certs, Collector, check, data_set, failures, finish, free_ports, good_message, message,
+                    our_record, sanitized, send_good_udp, template_set, udp_sender, withdraw_all_set)
 
 collector, cases = sys.argv[1], sys.argv[2:]
 work = tempfile.mkdtemp(prefix="co-hostile-")
@@ -24,7 +24,7 @@ work = tempfile.mkdtemp(prefix="co-hostile-")
 ASAN = sanitized(collector)
 RSS_BOUND_KB = (512 if ASAN else 64) * 1024
 CPU_SCALE = 5 if ASAN else 1
-UDP, TCP, TLS = 47220, 47221, 47222
+UDP, TCP, TLS = free_ports([socket.SOCK_DGRAM, socket.SOCK_STREAM, socket.SOCK_STREAM])
 
 
 def start(args, name, prefix=()):
