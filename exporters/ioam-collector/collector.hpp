@@ -44,6 +44,10 @@ struct options {
     unsigned stall_timeout = 30;   ///< TCP/TLS: close when a message or handshake is incomplete this long
     unsigned max_connections = 256;
     unsigned max_sessions = 4096;  ///< transport sessions (UDP exporters, connections, files) in the cache
+    /// Octets of templates cached in all (LRU eviction beyond). With every
+    /// other cap reached too (256 connections holding 64 KiB messages, a full
+    /// 16 MiB UDP queue) 12 MiB keeps the collector under 64 MB.
+    std::size_t template_bytes = 12 << 20;
     int rcvbuf = 32 << 20;
     std::size_t udp_queue = 16 << 20;  ///< octets of received datagrams held while decoding lags
     analysis_settings analysis;  // issue 14
@@ -367,6 +371,8 @@ private:
         c.template_lifetime = o.lifetime;
         c.default_transport = ipfix::transport_kind::datagram;
         c.limits.sessions = o.max_sessions;
+        c.limits.total_bytes = o.template_bytes;
+        c.limits.session_bytes = std::min(c.limits.session_bytes, o.template_bytes);
         return c;
     }
     static ipfix::ie_registry make_registry() {

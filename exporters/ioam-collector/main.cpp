@@ -61,6 +61,8 @@ void usage(std::FILE* f) {
         "      --max-sessions N         transport sessions (UDP exporter address and port, connection,\n"
         "                               file) with template state; the least recently heard is\n"
         "                               forgotten first, and counted (4096)\n"
+        "      --max-template-bytes BYTES  memory of all cached templates; the least recently\n"
+        "                               used are evicted beyond it, and counted (12582912)\n"
         "      --rcvbuf BYTES           UDP receive buffer (33554432; forced when privileged)\n"
         "      --udp-queue BYTES        received UDP datagrams held while decoding lags (16777216;\n"
         "                               when full they wait in the receive buffer)\n"
@@ -102,7 +104,7 @@ int main(int argc, char** argv) {
     static options o;
     enum : int {
         o_meta = 256, o_count, o_idle, o_lifetime, o_tls, o_cert, o_key, o_ca, o_quirks, o_idle_timeout,
-        o_stall_timeout, o_max_conn, o_max_udp, o_rcvbuf, o_udp_queue
+        o_stall_timeout, o_max_conn, o_max_udp, o_rcvbuf, o_udp_queue, o_template_bytes
     };
     static const option longopts[] = {
         {"listen", required_argument, nullptr, 'l'},
@@ -121,6 +123,7 @@ int main(int argc, char** argv) {
         {"stall-timeout", required_argument, nullptr, o_stall_timeout},
         {"max-connections", required_argument, nullptr, o_max_conn},
         {"max-sessions", required_argument, nullptr, o_max_udp},
+        {"max-template-bytes", required_argument, nullptr, o_template_bytes},
         {"rcvbuf", required_argument, nullptr, o_rcvbuf},
         {"udp-queue", required_argument, nullptr, o_udp_queue},
         {"help", no_argument, nullptr, 'h'},
@@ -162,6 +165,7 @@ int main(int argc, char** argv) {
         case o_stall_timeout: ok = number(optarg, 0, 86400, o.stall_timeout); break;
         case o_max_conn: ok = number(optarg, 1, 1000000, o.max_connections); break;
         case o_max_udp: ok = number(optarg, 1, 10000000, o.max_sessions); break;
+        case o_template_bytes: ok = number(optarg, 65536, 1ULL << 34, o.template_bytes); break;
         case o_rcvbuf: ok = number(optarg, 0, 1ULL << 30, o.rcvbuf); break;
         case o_udp_queue: ok = number(optarg, 0, 1ULL << 30, o.udp_queue); break;
         case 'h': usage(stdout); return exit_ok;
