@@ -15,13 +15,13 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "collector"))
-from common import OURS, data_set, message, our_record, run_measured, stats, template_set  # noqa: E402
+from common import OURS, data_set, free_ports, message, our_record, run_measured, stats, template_set  # noqa: E402
 
 collector = sys.argv[1]
 quick = "--quick" in sys.argv
 work = tempfile.mkdtemp(prefix="co-bench-")
 PER = 60  # records per message: 60 x 22 + 20 = 1340 octets, under a 1472-octet MTU payload
-UDP, TCP = 47250, 47251
+UDP, TCP = free_ports([socket.SOCK_DGRAM, socket.SOCK_STREAM])
 
 
 def messages(n, odid=1, tid=300):
