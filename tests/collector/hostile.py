@@ -425,10 +425,13 @@ def worst_case():
           f"{name}: 256 connections held, the next refused ({st.get('connections')}, "
           f"{st.get('refused_connections')})")
     # The UDP queue filled: the collector stopped while a burst arrives.
+    # (records of another enterprise's elements: decoded and counted, not
+    # printed, so the output stays small; 60 records of 22 octets: 1,340-octet messages)
     n, per = 40000, 60
-    recs = [our_record(j, 1000 + j % 7, j % 4, 4) for j in range(per)]
-    burst = [message([template_set(300, OURS)], seq=0, odid=5)] + [
-        message([data_set(300, recs)], seq=i * per, odid=5) for i in range(n)]
+    other = b"".join(struct.pack("!HHI", 0x8000 | i, ln, 99999) for i, ln in enumerate((4, 4, 4, 4, 6), 1))
+    body = data_set(301, [bytes(22)] * per)
+    burst = [message([struct.pack("!HHHH", 2, 8 + len(other), 301, 5) + other], seq=0, odid=5)] + [
+        message([body], seq=i * per, odid=5) for i in range(n)]
     print(f"info: {name}: burst made, {time.time() - t0:.1f} s")
     os.kill(c.p.pid, signal.SIGSTOP)
     s = udp_sender(UDP)
@@ -445,9 +448,13 @@ def worst_case():
         time.sleep(0.3)
     got, drops = st.get("messages", 0) - 64 * 4, st.get("udp_socket_drops")
     print(f"info: {name}: burst decoded, {time.time() - t0:.1f} s")
-    # (full: no room for another datagram of the largest size)
-    check(st.get("udp_queue_peak", 0) > st.get("udp_queue", 0) - 2 * 65536 > 0,
-          f"{name}: the UDP queue filled ({st.get('udp_queue_peak')} of {st.get('udp_queue')} octets)")
+    # (full: no room for another datagram of the largest size). The socket
+    # holds more than the queue only when its 32 MiB buffer could be forced (root).
+    if st.get("udp_rcvbuf", 0) >= 32 << 20:
+        check(st.get("udp_queue_peak", 0) > st.get("udp_queue", 0) - 2 * 65536 > 0,
+              f"{name}: the UDP queue filled ({st.get('udp_queue_peak')} of {st.get('udp_queue')} octets)")
+    else:
+        print(f"info: {name}: receive buffer {st.get('udp_rcvbuf')} octets (not privileged): the queue cannot fill")
     check(drops is not None and drops > 0 and got + drops == len(burst),
           f"{name}: every message of the burst decoded or counted as a socket drop ({got} + {drops} = {len(burst)})")
     check(st.get("connections") == 256 and st.get("stalled_closed", 0) == 0,
