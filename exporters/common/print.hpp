@@ -92,7 +92,7 @@ public:
         out.resize(cap);
         char* p = out.data() + n;
         *p++ = '{';
-        std::memcpy(p, prefix.data(), prefix.size());
+        if (!prefix.empty()) std::memcpy(p, prefix.data(), prefix.size());  // (an empty view's data may be null)
         p += prefix.size();
         for (const slot& s : k.slots) {
             std::memcpy(p, s.key.data(), key_room);
