@@ -11,7 +11,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "e2e"))
-from checks import Proc, check, failures, finish, skip  # noqa: E402,F401
+from checks import Proc, check, failures, finish, free_ports, skip  # noqa: E402,F401
 
 PEN = 10383
 # Our exporter's trace layout (docs/exporter.md): PEN 10383 id, length.
@@ -153,23 +153,6 @@ def stats(err):
             for k, v in re.findall(r"(\w+)=(\d+)", line):
                 out[k] = int(v)
     return out
-
-
-def free_ports(kinds):
-    """Ports the kernel hands out as free on 127.0.0.1, one per socket kind
-    (socket.SOCK_DGRAM or SOCK_STREAM), all distinct: held open until all are
-    chosen. Fixed ports collided: they lie in the ephemeral range, where an
-    outgoing connection of a parallel test took one."""
-    socks = []
-    try:
-        for kind in kinds:
-            s = socket.socket(socket.AF_INET, kind)
-            s.bind(("127.0.0.1", 0))
-            socks.append(s)
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
 
 
 def udp_sender(port, host="127.0.0.1", sport=0):
