@@ -186,10 +186,11 @@ public:
     }
 
     /// Reads a whole message as process() does, but hands the records of a
-    /// template whose fields are all fixed-length and at most 8 octets
-    /// (decode_plan::decodes_rows) decoded at once: on(value_rows) for up to
-    /// row_buffer_slots values at a time (byte shuffles where the CPU has
-    /// them). Records of other templates come as on(dynamic_record).
+    /// template that the byte shuffles read (decode_plan::shuffled: SSSE3,
+    /// fixed-length unsigned fields of at most 8 octets, records of 16 or
+    /// more) decoded at once: on(value_rows) for up to row_buffer_slots
+    /// values at a time. Records of other templates, or on other CPUs, come
+    /// as on(dynamic_record).
     template <class On>
     message_summary process_rows(session_id s, const message_view& m, std::uint32_t now, On&& on) {
         return process_in<true>(s, m, now, on);
@@ -251,7 +252,7 @@ private:
             }
             if constexpr (Rows) {
                 const decode_plan& plan = en.t.plan();
-                if (plan.decodes_rows() && plan.row_slots() <= row_buffer_slots) {
+                if (plan.shuffled() && plan.row_slots() <= row_buffer_slots) {
                     alignas(16) std::uint64_t buf[row_buffer_slots];
                     const std::size_t size = en.t.min_record_size();
                     const std::size_t per = row_buffer_slots / plan.row_slots();
