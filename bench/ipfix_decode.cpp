@@ -3,6 +3,9 @@
 // integer and summing them, in one run:
 //   BM_decode_<t>/ours           template_cache::process (run-time template), every field
 //                                through the template's decode plan (dynamic_record::for_each_u64)
+//   BM_decode_<t>/ours_rows      template_cache::process_rows: each data set decoded at once
+//                                into rows of values (decode_plan::decode_rows: byte shuffles
+//                                with SSSE3), every value summed
 //   BM_decode_<t>/ours_fields    the same, every field through field_view::to_u64
 //   BM_decode_<t>/ours_dispatch  template_cache::process<T> (run-time template matched to the
 //                                compile-time T, dispatch.hpp): parse_data_set_as<T> + get<>
@@ -83,9 +86,29 @@ struct dynamic_decoder {
         });
         return total;
     }
+    // Records that did not come the way the contender asks for (counted).
+    std::size_t fallbacks = 0, row_fallbacks = 0;
+    // Whole sets decoded at once into rows of values (process_rows).
+    std::uint64_t run_rows(const stream& s) {
+        std::uint64_t total = 0;
+        each_message(s, [&](const ipfix::message_view& m) {
+            (void)cache.process_rows(1, m, 0, [&](const auto& x) {
+                if constexpr (std::is_same_v<std::decay_t<decltype(x)>, ipfix::value_rows>) {
+                    std::uint64_t sum = 0;
+                    for (const std::uint64_t v : x.slots()) sum += v;  // (the pad slots are 0)
+                    total += sum;
+                } else {  // (none here on a CPU with SSSE3: counted)
+                    ++row_fallbacks;
+                    x.for_each_u64([&](std::size_t, auto v) {
+                        if constexpr (std::is_same_v<decltype(v), std::uint64_t>) total += v;
+                    });
+                }
+            });
+        });
+        return total;
+    }
     // Matched to the compile-time template T when the template was learnt;
     // records of other templates (none here: counted) through the plan.
-    std::size_t fallbacks = 0;
     template <class T>
     std::uint64_t run_dispatch(const stream& s) {
         std::uint64_t total = 0;
@@ -188,9 +211,12 @@ void register_all(const char* name, const std::vector<Rec>& recs, fixbuf::spec (
     {
         dynamic_decoder d(*s);
         fixbuf_decoder f(spec(), *s, fb_sum);
-        const std::uint64_t got[] = {d.run(*s), d.run_fields(*s), d.run_dispatch<T>(*s), run_static<T>(*s), f.run(),
-                                     run_baseline<T>(*s)};
+        const std::uint64_t got[] = {d.run(*s),         d.run_rows(*s),    d.run_fields(*s), d.run_dispatch<T>(*s),
+                                     run_static<T>(*s), f.run(),           run_baseline<T>(*s)};
         if (d.fallbacks != 0) throw std::runtime_error(std::string("bench: dispatch missed the template of ") + name);
+        if (d.row_fallbacks != 0 && (*d.cache.find(1, 1, T::id))->plan().shuffled())
+            throw std::runtime_error(std::string("bench: process_rows missed the template of ") + name);
+        if (d.row_fallbacks != 0) std::fprintf(stderr, "%s: no byte shuffles on this CPU: ours_rows = ours\n", name);
         for (std::uint64_t g : got)
             if (g != expect)
                 throw std::runtime_error(std::string("bench: decoders disagree on ") + name + ": " +
@@ -203,6 +229,7 @@ void register_all(const char* name, const std::vector<Rec>& recs, fixbuf::spec (
     const auto bytes = items * static_cast<std::int64_t>(T::record_size);
     auto* d = new dynamic_decoder(*s);
     add_pass(b + "ours", [d, s] { benchmark::DoNotOptimize(d->run(*s)); }, items, bytes);
+    add_pass(b + "ours_rows", [d, s] { benchmark::DoNotOptimize(d->run_rows(*s)); }, items, bytes);
     add_pass(b + "ours_fields", [d, s] { benchmark::DoNotOptimize(d->run_fields(*s)); }, items, bytes);
     add_pass(b + "ours_dispatch", [d, s] { benchmark::DoNotOptimize(d->template run_dispatch<T>(*s)); }, items, bytes);
     add_pass(b + "ours_static", [s] { benchmark::DoNotOptimize(run_static<T>(*s)); }, items, bytes);

@@ -8,7 +8,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstring>
+#include <iterator>
 #include <span>
 #include <random>
 #include <string>
@@ -248,5 +250,110 @@ TEST(TemplateField, OneDescriptionOfPlaceAndRow) {
                                               "4:13/5."}));
     EXPECT_EQ(r.field(2).bytes.data(), rec.data() + 5);
     EXPECT_EQ(r.field(5).bytes.data(), rec.data() + 13);
+}
+}  // namespace
+
+// The byte-shuffle path (decode_rows with SSSE3) against the scalar loops
+// (plan_path::scalar) and against field_view, on random templates of fields
+// of 1 to 8 octets at any offset, runs of records that end exactly at the end
+// of their heap buffer (a read past it shows under ASan) and start at odd
+// addresses.
+namespace {
+bool cpu_has_ssse3() {
+#if IOAM_IPFIX_SHUFFLE
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("ssse3");
+#else
+    return false;
+#endif
+}
+
+TEST(DecodePlanRows, ShufflesAgreeWithScalarLoopsAndFieldView) {
+    constexpr data_type signed_types[] = {data_type::signed8, data_type::signed16, data_type::signed32,
+                                          data_type::signed64};
+    std::size_t shuffled = 0, rows_checked = 0, wide = 0;
+    for (std::uint32_t seed = 1; seed <= 1500; ++seed) {
+        std::mt19937 rng(seed);
+        auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+        std::vector<field_spec> specs;
+        const int n = pick(1, seed % 5 == 0 ? 40 : 12);  // over 32 fields: more than one run of 16 pairs
+        const bool signed_allowed = seed % 8 == 0;
+        bool with_signed = false;
+        for (int k = 0; k < n; ++k) {
+            const bool s = signed_allowed && pick(0, 3) == 0;
+            with_signed = with_signed || s;
+            const data_type t = s ? signed_types[pick(0, 3)]
+                                  : unsigned_types[static_cast<std::size_t>(pick(0, std::size(unsigned_types) - 1))];
+            const std::uint16_t nat = natural_length(t);
+            const auto len = is_unsigned(t) || is_signed(t) ? static_cast<std::uint16_t>(pick(1, nat)) : nat;
+            specs.push_back(field_spec{static_cast<std::uint16_t>(k + 1), 4242, len, t, true});
+        }
+        const auto t = dynamic_template::from_fields(300, specs, 0, false).value();
+        const decode_plan& plan = t.plan();
+        if (!plan.decodes_rows()) {
+            EXPECT_LT(t.min_record_size(), 8U) << "seed " << seed << ": only records under 8 octets lack windows";
+            continue;
+        }
+        const decode_plan scalar(std::vector<template_field>(t.fields().begin(), t.fields().end()), plan_path::scalar);
+        EXPECT_FALSE(scalar.shuffled());
+        const std::size_t size = t.min_record_size();
+        EXPECT_EQ(plan.shuffled(), cpu_has_ssse3() && !with_signed && size >= 16) << "seed " << seed;
+        shuffled += plan.shuffled();
+        wide += plan.shuffled() && n > 32;
+        const std::size_t count = static_cast<std::size_t>(pick(1, 5));
+        const std::size_t lead = static_cast<std::size_t>(pick(0, 15));  // odd starts
+        std::vector<std::byte> buf(lead + count * size);                 // exact size: records end at its end
+        for (auto& b : buf) b = static_cast<std::byte>(rng());
+        const std::byte* first = buf.data() + lead;
+        const std::size_t stride = plan.row_slots();
+        ASSERT_EQ(stride, (specs.size() + 1) / 2 * 2);
+        std::vector<std::uint64_t> expected(count * stride, 0);
+        for (std::size_t r = 0; r < count; ++r) {
+            std::size_t i = 0;
+            dynamic_record{&t, bytes_view{first + r * size, size}}.for_each_field([&](const field_view& f) {
+                std::uint64_t u = 0;
+                if (!f.to_u64(u)) u = load_be_n(f.bytes.data(), f.bytes.size());
+                expected[r * stride + i++] = u;
+            });
+        }
+        std::vector<std::uint64_t> got(count * stride, 0xdeadbeef), got_scalar(count * stride, 0xdeadbeef);
+        plan.decode_rows(first, size, count, got.data());
+        scalar.decode_rows(first, size, count, got_scalar.data());
+        EXPECT_EQ(got, expected) << "seed " << seed;
+        EXPECT_EQ(got_scalar, expected) << "seed " << seed;
+        rows_checked += count;
+    }
+    EXPECT_GT(rows_checked, 2000U);
+    if (cpu_has_ssse3()) {
+        EXPECT_GT(shuffled, 500U) << "the shuffle path must have run";
+        EXPECT_GT(wide, 20U) << "and on templates of more than 16 pairs";
+    } else {
+        std::printf("note: this CPU has no SSSE3; only the scalar rows were compared\n");
+    }
+}
+
+// A template with a field of more than 8 octets, a variable-length field or
+// a record under 8 octets has no rows; one of 16 octets or more with only
+// unsigned fields is shuffled.
+TEST(DecodePlanRows, WhichTemplatesDecodeAsRows) {
+    const field_spec wide[] = {{1, 0, 8, data_type::unsigned64, true}, {27, 0, 16, data_type::ipv6Address, true}};
+    const field_spec varlen[] = {{1, 0, 8, data_type::unsigned64, true}, {82, 0, variable_length, data_type::string, true}};
+    const field_spec small[] = {{1, 0, 4, data_type::unsigned32, true}, {2, 0, 2, data_type::unsigned16, true}};
+    const field_spec ok[] = {{1, 0, 8, data_type::unsigned64, true}, {2, 0, 8, data_type::unsigned64, true},
+                             {4, 0, 1, data_type::unsigned8, true}};
+    EXPECT_FALSE(decode_plan(std::span<const field_spec>(wide)).decodes_rows());
+    EXPECT_FALSE(decode_plan(std::span<const field_spec>(varlen)).decodes_rows());
+    EXPECT_FALSE(decode_plan(std::span<const field_spec>(small)).decodes_rows());
+    const decode_plan p{std::span<const field_spec>(ok)};
+    EXPECT_TRUE(p.decodes_rows());
+    EXPECT_EQ(p.row_slots(), 4U);
+    EXPECT_EQ(p.shuffled(), cpu_has_ssse3());
+    const auto rec = make_bytes(0, 0, 0, 0, 0, 0, 1, 2, 0xff, 0, 0, 0, 0, 0, 0, 3, 0x80);
+    std::uint64_t v[4] = {9, 9, 9, 9};
+    p.decode_rows(rec.data(), rec.size(), 1, v);
+    EXPECT_EQ(v[0], 0x102U);
+    EXPECT_EQ(v[1], 0xff00000000000003U);
+    EXPECT_EQ(v[2], 0x80U);
+    EXPECT_EQ(v[3], 0U) << "the slot after an odd count of fields";
 }
 }  // namespace

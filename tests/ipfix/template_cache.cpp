@@ -539,3 +539,79 @@ TEST(TemplateCacheBounds, SequencePerSessionAndDomain) {
 }
 }  // namespace
 
+
+// process_rows: sets of a template the byte shuffles read come as
+// value_rows (up to row_buffer_slots values at a time), the same values
+// process() and for_each_u64 give; other sets (and all on a CPU without
+// SSSE3) as dynamic_record.
+namespace {
+using t_rows = data_template<257, ie::octetDeltaCount, ie::packetDeltaCount, ie::protocolIdentifier,
+                             ie::sourceIPv4Address, reduced<ie::flowId, 3>>;  // 24 octets, 5 fields
+using t_short = data_template<258, ie::sourceTransportPort, ie::octetDeltaCount>;  // 10 octets
+
+TEST(TemplateCache, ProcessRowsDecodesWholeSets) {
+    std::vector<std::byte> buf(65535);
+    message_writer w(buf, 1, 0, writer_options{65535, transport::tcp, 0, {}});
+    ASSERT_TRUE(w.add_template<t_rows>());
+    ASSERT_TRUE(w.add_template<t_a2>());
+    ASSERT_TRUE(w.add_template<t_short>());
+    constexpr std::size_t n = 300;  // stride 6: 85 records a run, so four runs
+    for (std::size_t i = 0; i < n; ++i)
+        ASSERT_TRUE(w.add_record<t_rows>(std::tuple{1000 * i + 1, i, static_cast<std::uint8_t>(i),
+                                                    ipv4_address{{std::byte{10}, std::byte{0}, std::byte{1},
+                                                                  static_cast<std::byte>(i)}},
+                                                    0xabcd00 + i}));
+    ASSERT_TRUE(w.add_record<t_a2>(std::tuple{7, 8, std::string_view("eth0")}));
+    ASSERT_TRUE(w.add_record<t_short>(std::tuple{9, 10}));  // too short for the shuffles
+    const auto bytes = w.finish(0);
+    const auto m = parse_message(bytes).value();
+
+    template_cache by_record(iana()), by_rows(iana());
+    std::vector<std::uint64_t> expected, got;
+    const auto row_of = [](const dynamic_record& r, std::vector<std::uint64_t>& out) {
+        r.for_each_u64([&](std::size_t, auto v) {
+            if constexpr (std::is_same_v<decltype(v), std::uint64_t>) out.push_back(v);
+        });
+        out.push_back(0);  // the pad slot of a row of 5
+    };
+    const auto s1 = by_record.process(1, m, 0, [&](const dynamic_record& r) {
+        if (r.templ().id() == 257) row_of(r, expected);
+    });
+    std::size_t runs = 0, rows = 0, one_by_one = 0, others = 0;
+    const auto s2 = by_rows.process_rows(1, m, 0, [&](const auto& x) {
+        if constexpr (std::is_same_v<std::decay_t<decltype(x)>, value_rows>) {
+            ++runs;
+            rows += x.size();
+            EXPECT_EQ(x.templ().id(), 257);
+            EXPECT_EQ(x.stride(), 6U);
+            EXPECT_LE(x.slots().size(), template_cache::row_buffer_slots);
+            for (std::size_t r = 0; r < x.size(); ++r) EXPECT_EQ(x[r].size(), 5U);
+            got.insert(got.end(), x.slots().begin(), x.slots().end());
+        } else if (x.templ().id() == 257) {
+            ++one_by_one;
+            row_of(x, got);
+        } else {
+            ++others;
+            EXPECT_FALSE(x.templ().plan().shuffled());
+        }
+    });
+    const bool shuffles = (*by_rows.find(1, 1, 257))->plan().shuffled();
+    EXPECT_EQ(shuffles, decode_plan(std::span<const field_spec>(t_rows::fields)).shuffled());
+#if IOAM_IPFIX_SHUFFLE
+    __builtin_cpu_init();
+    EXPECT_EQ(shuffles, __builtin_cpu_supports("ssse3") != 0);
+#endif
+    EXPECT_EQ(rows, shuffles ? n : 0);
+    EXPECT_EQ(runs, shuffles ? 4U : 0U);
+    EXPECT_EQ(one_by_one, shuffles ? 0 : n);
+    EXPECT_EQ(others, 2U) << "the variable-length template's record and the 10-octet one";
+    ASSERT_EQ(got.size(), 6 * n);
+    EXPECT_EQ(got, expected);
+    EXPECT_EQ(got[6 * 299], 1000 * 299 + 1);
+    EXPECT_EQ(got[6 * 299 + 3], 0x0a00012bU);
+    EXPECT_EQ(got[6 * 299 + 4], 0xabcd00U + 299);
+    EXPECT_EQ(s1.records, s2.records);
+    EXPECT_EQ(s2.records, n + 2);
+    EXPECT_EQ(s2.skipped_sets, 0U);
+}
+}  // namespace

@@ -8,6 +8,14 @@
 // per field, and for a template of such fields alone no switch at all.
 // Fields after a variable-length field are addressed from the end of that
 // field's value (a "segment" start).
+//
+// Records of fixed-length fields of at most 8 octets can also be decoded a
+// run at a time into rows of values (decode_rows). On x86 with SSSE3
+// (checked at run time), for a record of at least 16 octets with no signed
+// field, that reads two fields at a time: a 16-octet window of the record,
+// one byte shuffle (pshufb) that puts both fields' octets byte-reversed and
+// zero-extended into two 64-bit slots, one store. Each pair's shuffle
+// control is compiled when the template is learnt.
 #pragma once
 
 #include <algorithm>
@@ -16,6 +24,7 @@
 #include <cstdint>
 #include <cstring>
 #include <span>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -25,7 +34,19 @@
 #include "ioam/ipfix/template.hpp"
 #include "ioam/ipfix/types.hpp"
 
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+#define IOAM_IPFIX_SHUFFLE 1
+#else
+#define IOAM_IPFIX_SHUFFLE 0
+#endif
+
 namespace ioam::ipfix {
+
+/// Which path a decode plan may take for decode_rows.
+enum class plan_path : std::uint8_t {
+    automatic,  ///< the byte shuffles where the template and the CPU allow them
+    scalar,     ///< never the shuffles (the portable path; tests compare both)
+};
 
 /// How a plan step reads its field.
 enum class plan_kind : std::uint8_t {
@@ -95,7 +116,8 @@ public:
 
     /// Compiles `fields` (already validated: validate_template): fills in
     /// where each lies and how it is read.
-    explicit decode_plan(std::vector<template_field> fields) : steps_(std::move(fields)) {
+    explicit decode_plan(std::vector<template_field> fields, plan_path path = plan_path::automatic)
+        : steps_(std::move(fields)), fields_(steps_.size()) {
         // Octets every record holds before and after each field (a
         // variable-length field holds at least its 1-octet prefix).
         std::size_t min_size = 0;
@@ -154,10 +176,11 @@ public:
                      std::all_of(steps_.begin() + static_cast<std::ptrdiff_t>(shifted_), steps_.end(),
                                  [](const plan_step& s) { return s.shift == 0; });
         }
+        if (path == plan_path::automatic && unsigned_only_ && min_size >= 16 && cpu_shuffles()) compile_shuffles(min_size);
     }
     /// Compiles bare field specifiers (no registry rows).
-    explicit decode_plan(std::span<const field_spec> fields)
-        : decode_plan(std::vector<template_field>(fields.begin(), fields.end())) {}
+    explicit decode_plan(std::span<const field_spec> fields, plan_path path = plan_path::automatic)
+        : decode_plan(std::vector<template_field>(fields.begin(), fields.end()), path) {}
 
     /// The fields, each with its place and how it is read.
     [[nodiscard]] std::span<const template_field> fields() const noexcept { return steps_; }
@@ -171,7 +194,11 @@ public:
         return {p + 1, len};
     }
     [[nodiscard]] std::size_t size() const noexcept { return steps_.size(); }
-    [[nodiscard]] std::size_t heap_bytes() const noexcept { return steps_.capacity() * sizeof(template_field); }
+    [[nodiscard]] std::size_t heap_bytes() const noexcept {
+        return steps_.capacity() * sizeof(template_field) + pairs_.capacity() * sizeof(shuffle_pair);
+    }
+    /// Whether decode_rows reads this template's records with byte shuffles.
+    [[nodiscard]] bool shuffled() const noexcept { return !pairs_.empty(); }
     /// Whether every field is read through a window (fixed-length fields of
     /// at most 8 octets in a record of at least 8): for_each_u64 then runs
     /// without a switch.
@@ -281,7 +308,128 @@ public:
         }
     }
 
+    /// Slots per record in decode_rows: one per field, rounded up to even.
+    [[nodiscard]] std::size_t row_slots() const noexcept { return (fields_ + 1) & ~std::size_t{1}; }
+    /// Whether decode_rows takes this template: windows_only().
+    [[nodiscard]] bool decodes_rows() const noexcept { return windows_only_; }
+    /// Decodes `count` records of `size` octets each, back to back from
+    /// `first`, into rows of row_slots() values: row r, slot i is field i of
+    /// record r as for_each_u64 gives it; the slot after an odd count of
+    /// fields is 0. For decodes_rows() templates only, records checked
+    /// against the template (dynamic_data_set::parse). Byte shuffles where
+    /// shuffled(), else a scalar loop.
+    void decode_rows(const std::byte* first, std::size_t size, std::size_t count, std::uint64_t* out) const {
+#if IOAM_IPFIX_SHUFFLE
+        if (!pairs_.empty()) {
+            shuffle_rows(first, size, count, out);
+            return;
+        }
+#endif
+        scalar_rows(first, size, count, out);
+    }
+
 private:
+    // About 11 instructions a field (g++ 12): slower than for_each_u64 and a
+    // sum, so template_cache::process_rows hands rows only when shuffled().
+    void scalar_rows(const std::byte* first, std::size_t size, std::size_t count, std::uint64_t* out) const noexcept {
+        const plan_step* const steps = steps_.data();
+        const std::size_t n = fields_;
+        const std::size_t stride = row_slots();
+        for (; count != 0; --count, first += size, out += stride) {
+            out[stride - 1] = 0;
+            if (unsigned_only_) {
+                for (std::size_t i = 0; i < n; ++i) out[i] = (load_window(first, steps[i]) >> steps[i].shift) & steps[i].mask;
+            } else {
+                for (std::size_t i = 0; i < n; ++i) out[i] = bits_at(first, steps[i]);
+            }
+        }
+    }
+    // Two fields' pshufb control: octet j of the result is octet mask[j] of
+    // the window (0x80: zero). Slots 0-7 take the first field, 8-15 the
+    // second (none for the last of an odd count), least significant first.
+    struct alignas(16) shuffle_pair {
+        std::uint8_t mask[16];
+        std::ptrdiff_t window;  // start of the 16-octet window in the record
+    };
+
+    static bool cpu_shuffles() noexcept {
+#if IOAM_IPFIX_SHUFFLE
+        __builtin_cpu_init();  // plans may be built by static constructors
+        return __builtin_cpu_supports("ssse3");
+#else
+        return false;
+#endif
+    }
+    // Each window starts at the pair's first field, or 16 octets before the
+    // record's end when that is earlier: never outside the record. Both
+    // fields (at most 8 octets each, adjacent) lie inside it.
+    void compile_shuffles(std::size_t record_size) {
+        pairs_.resize((steps_.size() + 1) / 2);
+        for (std::size_t k = 0; k < pairs_.size(); ++k) {
+            shuffle_pair& p = pairs_[k];
+            const std::size_t start = std::min<std::size_t>(steps_[2 * k].offset, record_size - 16);
+            p.window = static_cast<std::ptrdiff_t>(start);
+            for (std::size_t half = 0; half < 2; ++half) {
+                for (std::size_t j = 0; j < 8; ++j) p.mask[8 * half + j] = 0x80;
+                if (2 * k + half >= steps_.size()) continue;
+                const template_field& f = steps_[2 * k + half];
+                for (std::size_t j = 0; j < f.length; ++j)
+                    p.mask[8 * half + j] = static_cast<std::uint8_t>(f.offset - start + f.length - 1 - j);
+            }
+        }
+    }
+#if IOAM_IPFIX_SHUFFLE
+    using shuffle_vector = char __attribute__((vector_size(16), may_alias));
+    [[gnu::target("ssse3"), gnu::always_inline]] static inline void shuffle_one(const std::byte* rec, std::uint64_t* out,
+                                                                             const shuffle_pair* p, std::size_t k) noexcept {
+        shuffle_vector w;
+        std::memcpy(&w, rec + p[k].window, sizeof w);
+        w = __builtin_ia32_pshufb128(w, *reinterpret_cast<const shuffle_vector*>(p[k].mask));
+        std::memcpy(out + 2 * k, &w, sizeof w);
+    }
+    // Up to 16 pairs without a loop test each: a jump into a run of them.
+    [[gnu::target("ssse3"), gnu::always_inline]] static inline void shuffle_pairs(const std::byte* rec, std::uint64_t* out,
+                                                                               const shuffle_pair* p,
+                                                                               std::size_t pairs) noexcept {
+        switch (pairs) {
+        case 16: shuffle_one(rec, out, p, 15); [[fallthrough]];
+        case 15: shuffle_one(rec, out, p, 14); [[fallthrough]];
+        case 14: shuffle_one(rec, out, p, 13); [[fallthrough]];
+        case 13: shuffle_one(rec, out, p, 12); [[fallthrough]];
+        case 12: shuffle_one(rec, out, p, 11); [[fallthrough]];
+        case 11: shuffle_one(rec, out, p, 10); [[fallthrough]];
+        case 10: shuffle_one(rec, out, p, 9); [[fallthrough]];
+        case 9: shuffle_one(rec, out, p, 8); [[fallthrough]];
+        case 8: shuffle_one(rec, out, p, 7); [[fallthrough]];
+        case 7: shuffle_one(rec, out, p, 6); [[fallthrough]];
+        case 6: shuffle_one(rec, out, p, 5); [[fallthrough]];
+        case 5: shuffle_one(rec, out, p, 4); [[fallthrough]];
+        case 4: shuffle_one(rec, out, p, 3); [[fallthrough]];
+        case 3: shuffle_one(rec, out, p, 2); [[fallthrough]];
+        case 2: shuffle_one(rec, out, p, 1); [[fallthrough]];
+        case 1: shuffle_one(rec, out, p, 0); [[fallthrough]];
+        default: break;
+        }
+    }
+    // Out of line (a function built for SSSE3 is not inlined into others),
+    // once per run of records.
+    [[gnu::target("ssse3")]] void shuffle_rows(const std::byte* rec, std::size_t size, std::size_t count,
+                                              std::uint64_t* out) const noexcept {
+        const shuffle_pair* const p = pairs_.data();
+        const std::size_t n = pairs_.size();
+        const std::size_t stride = 2 * n;
+        if (n <= 16) {
+            for (; count != 0; --count, rec += size, out += stride) shuffle_pairs(rec, out, p, n);
+            return;
+        }
+        for (; count != 0; --count, rec += size, out += stride) {
+            std::size_t k = 0;
+            for (; n - k > 16; k += 16) shuffle_pairs(rec, out + 2 * k, p + k, 16);
+            shuffle_pairs(rec, out + 2 * k, p + k, n - k);
+        }
+    }
+#endif
+
     // One unaligned 8-octet load and a byte swap (load_be<8> at a run-time
     // offset is left as eight loads by g++ 12).
     static std::uint64_t load_window(const std::byte* seg, const plan_step& s) noexcept {
@@ -311,6 +459,8 @@ private:
     }
 
     std::vector<template_field> steps_;  // the template's fields
+    std::size_t fields_ = 0;             // steps_.size(), without a division
+    std::vector<shuffle_pair> pairs_;    // the shuffle path's controls; empty: the scalar loops
     std::size_t shifted_ = 0;  // leading steps whose window does not end with the field
     bool windows_only_ = true;
     bool unsigned_only_ = true;

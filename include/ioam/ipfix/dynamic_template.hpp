@@ -261,6 +261,32 @@ private:
     bytes_view bytes_{};
 };
 
+/// Records of one run-time template decoded at once (decode_plan::
+/// decode_rows): row r holds record r's fields in template order, each as
+/// dynamic_record::for_each_u64 gives it. Borrows a buffer that lives until
+/// the callback it is handed to returns, and the template.
+class value_rows {
+public:
+    value_rows(const dynamic_template* t, const std::uint64_t* v, std::size_t rows) noexcept
+        : t_(t), v_(v), rows_(rows), stride_(t->plan().row_slots()), fields_(t->fields().size()) {}
+    [[nodiscard]] const dynamic_template& templ() const noexcept { return *t_; }
+    /// Records.
+    [[nodiscard]] std::size_t size() const noexcept { return rows_; }
+    /// Record r's values, one per field.
+    [[nodiscard]] std::span<const std::uint64_t> operator[](std::size_t r) const noexcept {
+        return {v_ + r * stride_, fields_};
+    }
+    /// Every row back to back, stride() slots each: after an odd count of
+    /// fields, each row ends with a 0 slot.
+    [[nodiscard]] std::span<const std::uint64_t> slots() const noexcept { return {v_, rows_ * stride_}; }
+    [[nodiscard]] std::size_t stride() const noexcept { return stride_; }
+
+private:
+    const dynamic_template* t_;
+    const std::uint64_t* v_;
+    std::size_t rows_, stride_, fields_;
+};
+
 namespace detail {
 /// Records of a run-time template back to back (a data set, a sub-template
 /// list): the template's size when fixed, else measured (checked when the

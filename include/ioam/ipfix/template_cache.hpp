@@ -182,6 +182,25 @@ public:
     /// dynamic_record. Which T, if any, is worked out once per learnt template.
     template <compile_time_template... Ts, class OnRecord>
     message_summary process(session_id s, const message_view& m, std::uint32_t now, OnRecord&& on_record) {
+        return process_in<false, Ts...>(s, m, now, on_record);
+    }
+
+    /// Reads a whole message as process() does, but hands the records of a
+    /// template that the byte shuffles read (decode_plan::shuffled: SSSE3,
+    /// fixed-length unsigned fields of at most 8 octets, records of 16 or
+    /// more) decoded at once: on(value_rows) for up to row_buffer_slots
+    /// values at a time. Records of other templates, or on other CPUs, come
+    /// as on(dynamic_record).
+    template <class On>
+    message_summary process_rows(session_id s, const message_view& m, std::uint32_t now, On&& on) {
+        return process_in<true>(s, m, now, on);
+    }
+    /// Values value_rows holds at most (on the stack of process_rows).
+    static constexpr std::size_t row_buffer_slots = 512;
+
+private:
+    template <bool Rows, compile_time_template... Ts, class OnRecord>
+    message_summary process_in(session_id s, const message_view& m, std::uint32_t now, OnRecord& on_record) {
         message_summary sum;
         advance(now);
         ++stats_.messages;
@@ -231,6 +250,24 @@ public:
                 note(sum, d.error());
                 continue;
             }
+            if constexpr (Rows) {
+                const decode_plan& plan = en.t.plan();
+                if (plan.shuffled() && plan.row_slots() <= row_buffer_slots) {
+                    alignas(16) std::uint64_t buf[row_buffer_slots];
+                    const std::size_t size = en.t.min_record_size();
+                    const std::size_t per = row_buffer_slots / plan.row_slots();
+                    const std::byte* p = set.body().data();
+                    for (std::size_t left = d->size(); left != 0;) {
+                        const std::size_t k = std::min(per, left);
+                        plan.decode_rows(p, size, k, buf);
+                        on_record(value_rows{&en.t, buf, k});
+                        p += k * size;
+                        left -= k;
+                    }
+                    records += static_cast<std::uint32_t>(d->size());
+                    continue;
+                }
+            }
             for (const dynamic_record rec : *d) on_record(rec);
             records += static_cast<std::uint32_t>(d->size());
         }
@@ -242,6 +279,7 @@ public:
         return sum;
     }
 
+public:
     /// Withdraws one template, or all (id 2 / 3) data or options templates of
     /// a session and domain (RFC 7011 8.1). Ignored, and counted, on a
     /// datagram session. Costs what it withdraws.
