@@ -51,6 +51,27 @@ struct fe_flow_value {
     fe_u32 tos;         /* IPv4 TOS / IPv6 traffic class of the latest packet */
 };
 
+/* One slot of the flow table (array map "slots", BPF_F_MMAPABLE), which
+ * the programs try before the hash map: each CPU owns its own region of
+ * fe_slots_per_cpu slots (open addressing, at most FE_PROBE slots probed),
+ * writes only there, with plain stores; user space reads the regions through
+ * mmap and reclaims slots by a handshake on `state` (docs/flow-exporter.md,
+ * "The flow table"). `value` is cumulative for the slot's life. */
+enum {
+    fe_slot_empty = 0,    /* free: the program may take it (user space set it) */
+    fe_slot_used = 1,     /* the program's: it counts into it (the program set it) */
+    fe_slot_release = 2,  /* user space reclaims it: the program neither counts
+                           * into it nor takes it; user space reads it once more
+                           * a scan later and then makes it empty */
+};
+#define FE_PROBE 4
+struct fe_slot {
+    struct fe_flow_key key;
+    fe_u32 state;
+    struct fe_flow_value value;
+    fe_u8 pad[24];        /* 128 octets: a slot is two whole cache lines */
+};
+
 /* The per-CPU clock cache (map "tick_clock"): the jiffy of this CPU's
  * latest clock read and what it read. */
 struct fe_clock {
