@@ -148,11 +148,22 @@ def rss_kb(pid):
     return int(m.group(1)) if m else 0
 
 
-def map_memlock():
+def map_memlock(pid):
     """The flow maps' own accounting (the slot table and the overflow hash
-    map together) and the hash map's entries (--map-size)."""
+    map together) and the hash map's entries (--map-size), of the exporter
+    `pid` only (other runs on the machine may have maps of the same names)."""
+    ids = set()
+    for fd in os.listdir(f"/proc/{pid}/fdinfo"):
+        try:
+            m = re.search(r"^map_id:\s+(\d+)", open(f"/proc/{pid}/fdinfo/{fd}").read(), re.M)
+        except OSError:
+            continue
+        if m:
+            ids.add(int(m.group(1)))
     total, entries = 0, 0
     for m in json.loads(sh("bpftool -j map show").stdout):
+        if m.get("id") not in ids:
+            continue
         if m.get("name") in ("flows", "slots"):
             total += m.get("bytes_memlock", 0)
         if m.get("name") == "flows":
@@ -317,7 +328,7 @@ def many_flows(results):
         p, errf = start_exporter(S, ["-i", "fe-bs", "--direction", "egress", "--map-size", str(2 * args.flows),
                                      "--active-timeout", "3", "--scan-ms", "1000", "--file", out])
         time.sleep(1.2)
-        rss0, (mem0, entries) = rss_kb(p.pid), map_memlock()
+        rss0, (mem0, entries) = rss_kb(p.pid), map_memlock(p.pid)
         n = args.flows
         sender = f"""
 import socket
@@ -329,7 +340,7 @@ for i in range({n}):
         ns(S, f"python3 -c \"{sender}\"")
         results["send_s"] = time.monotonic() - t0
         time.sleep(1.5)
-        mem1 = map_memlock()[0]
+        mem1 = map_memlock(p.pid)[0]
         time.sleep(3)  # an active-timeout scan exports them all
         rss1 = rss_kb(p.pid)
         stop(p)
