@@ -1,11 +1,13 @@
-/* ioam-flow-exporter's tc programs (clsact ingress and egress): one flow
- * map entry per (IP version, addresses, protocol, ports or ICMP type/code,
- * direction, interface) in a per-CPU hash map: each CPU writes only its own
- * slot of a flow, so two CPUs never lose a count and no locked instruction is
- * needed (user space folds the slots). The clock is read once per tick and
- * CPU (now_ns). Built with clang -target bpf; uses only uapi types
- * (no CO-RE relocations), so it needs no kernel BTF. Headers are read with
- * direct packet access, pulled into the linear area when they are paged. */
+/* ioam-flow-exporter's tc programs (clsact ingress and egress): flows keyed
+ * by (IP version, addresses, protocol, ports or ICMP type/code, direction,
+ * interface), counted in this CPU's region of the slot table (an array user
+ * space maps; searched here without a helper call) or, when that has no room,
+ * in a per-CPU hash map: each CPU writes only its own slots, so two CPUs never
+ * lose a count and no locked instruction is needed (user space adds them up).
+ * The clock is read once per tick and CPU (now_ns). Built with clang
+ * -target bpf; uses only uapi types (no CO-RE relocations), so it needs no
+ * kernel BTF. Headers are read with direct packet access, pulled into the
+ * linear area when they are paged. */
 #include <stdbool.h>
 #include <linux/bpf.h>
 #include <linux/if_ether.h>

@@ -190,8 +190,14 @@ void table::read_slots() {
             continue;
         }
         if (!f) {
+            // No new packet, but the previous scan may have read the counts
+            // of a packet before its flags, TTL or time: merged again (the
+            // merge keeps the or, min, max and latest, so this is idempotent).
             auto it = table_.find(s.key);
-            if (it != table_.end()) f = &it->second;  // else its flow ended: released below
+            if (it != table_.end()) {  // else its flow ended: released below
+                f = &it->second;
+                f->merge(v);
+            }
         }
         if (f) f->in_slots = true;
         used_.push_back(static_cast<std::uint32_t>(i));

@@ -1,5 +1,5 @@
 /* The flow map's key and value, shared by the tc programs (flow.bpf.c, C,
- * clang -target bpf) and user space (main.cpp, C++). Fixed-width types only,
+ * clang -target bpf) and user space (flow_table.cpp, C++). Fixed-width types only,
  * no implicit padding: the key is hashed byte by byte, so every octet of it is
  * written by the program (docs/flow-exporter.md, "Flow key"). */
 #ifndef IOAM_FLOW_TYPES_H
@@ -37,7 +37,7 @@ struct fe_flow_key {
 
 /* One CPU's slot of a flow (the map is per CPU): only that CPU writes it,
  * with plain stores. A slot is zero until its CPU sees the flow. User space
- * folds the slots (main.cpp, fold_cpus): sums, or, min/max, latest. */
+ * folds the slots (flow_table.cpp, fold_cpus): sums, or, min/max, latest. */
 struct fe_flow_value {
     fe_u64 packets;     /* wire packets: a GSO packet counts its segments */
     fe_u64 octets;      /* IP header and payload of those packets */
