@@ -14,7 +14,7 @@ Three network namespaces, S -> R -> D, joined by veth pairs; R forwards.
      100,000 (address, port) pairs; the exporter on S's egress must export
      100,000 records whose packets add up to 100,000 (no loss), and says how
      long its longest scan took.
-  4. Memory per flow: the kernel map's memory (bpftool's memlock, the map's
+  4. Memory per flow: the kernel maps' memory (bpftool's memlock, the maps'
      own accounting) and the exporter's resident set, before and after.
   5. (part "hot", not in the default) the programs alone, hot in the cache:
      BPF_PROG_TEST_RUN (`bpftool prog run ... repeat N`) of the built
@@ -148,12 +148,27 @@ def rss_kb(pid):
     return int(m.group(1)) if m else 0
 
 
-def map_memlock():
-    """The flow map's own accounting and its entries (--map-size)."""
+def map_memlock(pid):
+    """The flow maps' own accounting (the slot table and the overflow hash
+    map together) and the hash map's entries (--map-size), of the exporter
+    `pid` only (other runs on the machine may have maps of the same names)."""
+    ids = set()
+    for fd in os.listdir(f"/proc/{pid}/fdinfo"):
+        try:
+            m = re.search(r"^map_id:\s+(\d+)", open(f"/proc/{pid}/fdinfo/{fd}").read(), re.M)
+        except OSError:
+            continue
+        if m:
+            ids.add(int(m.group(1)))
+    total, entries = 0, 0
     for m in json.loads(sh("bpftool -j map show").stdout):
+        if m.get("id") not in ids:
+            continue
+        if m.get("name") in ("flows", "slots"):
+            total += m.get("bytes_memlock", 0)
         if m.get("name") == "flows":
-            return m.get("bytes_memlock", 0), m.get("max_entries", 0)
-    return 0, 0
+            entries = m.get("max_entries", 0)
+    return total, entries
 
 
 def count_records(path):
@@ -313,7 +328,7 @@ def many_flows(results):
         p, errf = start_exporter(S, ["-i", "fe-bs", "--direction", "egress", "--map-size", str(2 * args.flows),
                                      "--active-timeout", "3", "--scan-ms", "1000", "--file", out])
         time.sleep(1.2)
-        rss0, (mem0, entries) = rss_kb(p.pid), map_memlock()
+        rss0, (mem0, entries) = rss_kb(p.pid), map_memlock(p.pid)
         n = args.flows
         sender = f"""
 import socket
@@ -325,7 +340,7 @@ for i in range({n}):
         ns(S, f"python3 -c \"{sender}\"")
         results["send_s"] = time.monotonic() - t0
         time.sleep(1.5)
-        mem1 = map_memlock()[0]
+        mem1 = map_memlock(p.pid)[0]
         time.sleep(3)  # an active-timeout scan exports them all
         rss1 = rss_kb(p.pid)
         stop(p)
@@ -372,7 +387,7 @@ def report(results):
     if "records" in results:
         print(f"{results['flows_sent']} flows sent in {results['send_s']:.2f} s: {results['records']} records, "
               f"{results['record_packets']} packets; longest scan {results['scan_ms_max']:.1f} ms")
-        print(f"memory: kernel map {results['map_bytes']} octets for {results['map_entries']} entries "
+        print(f"memory: kernel maps (slot table and hash map) {results['map_bytes']} octets for {results['map_entries']} entries "
               f"({results['map_bytes'] / max(results['map_entries'], 1):.0f} per entry, {os.cpu_count()} CPUs; "
               f"grew by {results['map_bytes_per_flow']:.0f} per flow), exporter resident "
               f"{results['rss_bytes_per_flow']:.0f} octets per flow")

@@ -1,11 +1,13 @@
-/* ioam-flow-exporter's tc programs (clsact ingress and egress): one flow
- * map entry per (IP version, addresses, protocol, ports or ICMP type/code,
- * direction, interface) in a per-CPU hash map: each CPU writes only its own
- * slot of a flow, so two CPUs never lose a count and no locked instruction is
- * needed (user space folds the slots). The clock is read once per tick and
- * CPU (now_ns). Built with clang -target bpf; uses only uapi types
- * (no CO-RE relocations), so it needs no kernel BTF. Headers are read with
- * direct packet access, pulled into the linear area when they are paged. */
+/* ioam-flow-exporter's tc programs (clsact ingress and egress): flows keyed
+ * by (IP version, addresses, protocol, ports or ICMP type/code, direction,
+ * interface), counted in this CPU's region of the slot table (an array user
+ * space maps; searched here without a helper call) or, when that has no room,
+ * in a per-CPU hash map: each CPU writes only its own slots, so two CPUs never
+ * lose a count and no locked instruction is needed (user space adds them up).
+ * The clock is read once per tick and CPU (now_ns). Built with clang
+ * -target bpf; uses only uapi types (no CO-RE relocations), so it needs no
+ * kernel BTF. Headers are read with direct packet access, pulled into the
+ * linear area when they are paged. */
 #include <stdbool.h>
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -28,6 +30,18 @@ struct {
     __type(key, struct fe_flow_key);
     __type(value, struct fe_flow_value);
 } flows SEC(".maps");
+
+/* The flow table tried first (flow_types.h, struct fe_slot): slot_mask + 1
+ * slots per CPU, CPU c's at [c * (slot_mask + 1), (c + 1) * (slot_mask + 1)).
+ * The loader sets both sizes; these defaults serve `bpftool prog loadall`. */
+const volatile __u32 slot_mask = 63;
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(map_flags, BPF_F_MMAPABLE);
+    __uint(max_entries, 64 * 64);
+    __type(key, __u32);
+    __type(value, struct fe_slot);
+} slots SEC(".maps");
 
 struct {
     __uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -124,25 +138,95 @@ struct pkt {
     __u32 tos;
 };
 
+/* The slot of a flow's first packet on this CPU. */
+static __always_inline void first_packet(struct fe_flow_value* v, struct __sk_buff* skb, const struct pkt* p,
+                                         __u8 direction, __u64 now) {
+    v->packets = p->packets;
+    v->octets = p->octets;
+    v->first_ns = now;
+    v->last_ns = now;
+    v->ingress_ifindex = direction == fe_dir_egress ? skb->ingress_ifindex : skb->ifindex;
+    v->egress_ifindex = direction == fe_dir_egress ? skb->ifindex : 0;
+    v->tcp_flags = p->tcp_flags;
+    v->min_ttl = p->ttl;
+    v->max_ttl = p->ttl;
+    v->tos = p->tos;
+}
+
+/* A later packet into this CPU's slot: only this CPU writes it (no atomics). */
+static __always_inline void add_packet(struct fe_flow_value* v, struct __sk_buff* skb, const struct pkt* p,
+                                       __u8 direction, __u64 now) {
+    v->packets += p->packets;
+    v->octets += p->octets;
+    v->tcp_flags |= p->tcp_flags;
+    if (p->ttl < v->min_ttl) v->min_ttl = p->ttl;
+    if (p->ttl > v->max_ttl) v->max_ttl = p->ttl;
+    v->last_ns = now;
+    v->tos = p->tos;
+    if (direction == fe_dir_egress) v->ingress_ifindex = skb->ingress_ifindex;
+}
+
+/* The flow table: this CPU's region of the slots array, open addressing
+ * with at most FE_PROBE probes, the hash and the key compare inline (no
+ * helper call: array lookups and bpf_get_smp_processor_id are inlined by the
+ * verifier). 1: counted; 0: no slot (the hash map takes the packet). A slot
+ * freed in the middle of a probe sequence may let a flow take a second slot
+ * on the same CPU: user space adds up every slot of a key. */
+static __always_inline int account_slot(struct __sk_buff* skb, const struct fe_flow_key* key, const struct pkt* p,
+                                        __u8 direction, __u64 now) {
+    const __u64 w0 = U64(key->src, 0), w1 = U64(key->src, 8), w2 = U64(key->dst, 0), w3 = U64(key->dst, 8);
+    const __u64 w4 = *(const __u64*)&key->ifindex;  /* ifindex and both ports */
+    const __u32 w5 = *(const __u32*)&key->ip_version;  /* version, protocol, direction, pad */
+    __u64 h = w0 * 0x9e3779b97f4a7c15ULL + w1 * 0xc2b2ae3d27d4eb4fULL + w2 * 0x165667b19e3779f9ULL +
+              w3 * 0xd6e8feb86659fd93ULL + w4 * 0xff51afd7ed558ccdULL + w5;
+    h ^= h >> 29;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 32;
+    const __u32 mask = slot_mask;
+    const __u32 base = bpf_get_smp_processor_id() * (mask + 1);
+#pragma unroll
+    for (__u32 i = 0; i < FE_PROBE; ++i) {
+        const __u32 idx = base + (((__u32)h + i) & mask);
+        struct fe_slot* e = bpf_map_lookup_elem(&slots, &idx);
+        if (!e) return 0;
+        const __u32 state = e->state;
+        if (state == fe_slot_used) {
+            if (U64(e->key.src, 0) != w0 || U64(e->key.src, 8) != w1 || U64(e->key.dst, 0) != w2 ||
+                U64(e->key.dst, 8) != w3 || *(const __u64*)&e->key.ifindex != w4 ||
+                *(const __u32*)&e->key.ip_version != w5)
+                continue;
+            add_packet(&e->value, skb, p, direction, now);
+            return 1;
+        }
+        if (state == fe_slot_empty) {
+            SET64(e->key.src, 0) = w0;
+            SET64(e->key.src, 8) = w1;
+            SET64(e->key.dst, 0) = w2;
+            SET64(e->key.dst, 8) = w3;
+            *(__u64*)&e->key.ifindex = w4;
+            *(__u32*)&e->key.ip_version = w5;
+            first_packet(&e->value, skb, p, direction, now);
+            /* The key and value before the state: user space reads the
+             * state first (x86-64 and arm64 keep this order with the
+             * barrier; the JIT does not reorder stores). */
+            asm volatile("" ::: "memory");
+            e->state = fe_slot_used;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static __always_inline int account(struct __sk_buff* skb, const struct fe_flow_key* key, const struct pkt* p,
                                    __u8 direction) {
-    /* This CPU's slot of the flow: only this CPU writes it (no atomics);
-     * user space folds the slots (main.cpp, fold_cpus). */
     const __u64 now = now_ns();
+    if (account_slot(skb, key, p, direction, now)) return TC_ACT_OK;
+    /* The overflow: this CPU's slot of the flow in the per-CPU hash map;
+     * user space folds the slots (flow_table.cpp, fold_cpus). */
     struct fe_flow_value* v = bpf_map_lookup_elem(&flows, key);
     if (!v) {
-        struct fe_flow_value init = {
-            .packets = p->packets,
-            .octets = p->octets,
-            .first_ns = now,
-            .last_ns = now,
-            .ingress_ifindex = direction == fe_dir_egress ? skb->ingress_ifindex : skb->ifindex,
-            .egress_ifindex = direction == fe_dir_egress ? skb->ifindex : 0,
-            .tcp_flags = p->tcp_flags,
-            .min_ttl = p->ttl,
-            .max_ttl = p->ttl,
-            .tos = p->tos,
-        };
+        struct fe_flow_value init;
+        first_packet(&init, skb, p, direction, now);
         /* Sets this CPU's slot, zeroes the others. */
         const long rc = bpf_map_update_elem(&flows, key, &init, BPF_NOEXIST);
         if (rc == 0) return TC_ACT_OK;
@@ -171,14 +255,7 @@ static __always_inline int account(struct __sk_buff* skb, const struct fe_flow_k
         v->egress_ifindex = direction == fe_dir_egress ? skb->ifindex : 0;
         if (direction == fe_dir_ingress) v->ingress_ifindex = skb->ifindex;
     }
-    v->packets += p->packets;
-    v->octets += p->octets;
-    v->tcp_flags |= p->tcp_flags;
-    if (p->ttl < v->min_ttl) v->min_ttl = p->ttl;
-    if (p->ttl > v->max_ttl) v->max_ttl = p->ttl;
-    v->last_ns = now;
-    v->tos = p->tos;
-    if (direction == fe_dir_egress) v->ingress_ifindex = skb->ingress_ifindex;
+    add_packet(v, skb, p, direction, now);
     return TC_ACT_OK;
 }
 

@@ -12,6 +12,7 @@
 #include <linux/capability.h>
 #include <net/if.h>
 #include <pwd.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -104,8 +105,17 @@ int programs::load_and_attach(const bpf_settings& cfg, spill_fn on_spill, void* 
     // Preallocated (inserts without the per-CPU allocator), unless the
     // per-CPU values alone would pass 256 MiB: then flow by flow.
     const auto ncpu = static_cast<std::uint64_t>(std::max(libbpf_num_possible_cpus(), 1));
-    if (std::uint64_t{cfg.map_size} * ncpu * sizeof(fe_flow_value) > (std::uint64_t{256} << 20))
+    constexpr std::uint64_t bound = std::uint64_t{256} << 20;
+    if (std::uint64_t{cfg.map_size} * ncpu * sizeof(fe_flow_value) > bound)
         bpf_map__set_map_flags(skel_->maps.flows, BPF_F_NO_PREALLOC);
+    // The slot table: per CPU, the power of two at or above --map-size,
+    // halved while all of them would pass 256 MiB (the hash map takes what
+    // does not fit).
+    std::uint64_t per_cpu = 16;
+    while (per_cpu < cfg.map_size) per_cpu *= 2;
+    while (per_cpu > 16 && per_cpu * ncpu * sizeof(fe_slot) > bound) per_cpu /= 2;
+    skel_->rodata->slot_mask = static_cast<std::uint32_t>(per_cpu - 1);
+    bpf_map__set_max_entries(skel_->maps.slots, static_cast<std::uint32_t>(per_cpu * ncpu));
     if (const int err = flow_bpf__load(skel_); err != 0) {
         std::fprintf(stderr, "ioam-flow-exporter: the kernel refused the eBPF programs: %s%s\n", std::strerror(-err),
                      err == -EPERM    ? " (needs CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN)"
@@ -113,6 +123,16 @@ int programs::load_and_attach(const bpf_settings& cfg, spill_fn on_spill, void* 
                                           : " (see the verifier's messages above)");
         return kind_of_failure(err);
     }
+    const std::size_t nslots = bpf_map__max_entries(skel_->maps.slots);
+    const std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+    const std::size_t len = (nslots * sizeof(fe_slot) + page - 1) / page * page;
+    void* mem = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(skel_->maps.slots), 0);
+    if (mem == MAP_FAILED) {
+        std::fprintf(stderr, "ioam-flow-exporter: cannot map the slot table: %s\n", std::strerror(errno));
+        return exit_load;
+    }
+    slots_ = std::span(static_cast<fe_slot*>(mem), nslots);
+    slots_len_ = len;
     for (std::size_t i = 0; i < ifindexes.size(); ++i) {
         for (int dir = 0; dir < 2; ++dir) {
             if ((dir == 0 && !cfg.ingress) || (dir == 1 && !cfg.egress)) continue;
@@ -178,6 +198,8 @@ void programs::detach() {
     hooks_.clear();
     if (rb_) ring_buffer__free(rb_);
     rb_ = nullptr;
+    if (!slots_.empty()) munmap(slots_.data(), slots_len_);
+    slots_ = {};
     if (skel_) flow_bpf__destroy(skel_);
     skel_ = nullptr;
 }

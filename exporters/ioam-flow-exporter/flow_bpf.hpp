@@ -10,6 +10,7 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,8 @@ public:
     static int drop_privileges(const std::string& user);
 
     [[nodiscard]] int flows_fd() const;
+    /// The slot table, mapped into memory (flow_types.h, struct fe_slot).
+    [[nodiscard]] std::span<fe_slot> slots() const noexcept { return slots_; }
     [[nodiscard]] ring_buffer* ring() const noexcept { return rb_; }
     /// The programs' per-CPU counters (flow_types.h fe_ctr_*), summed.
     [[nodiscard]] std::array<std::uint64_t, fe_ctr_count> counters() const;
@@ -64,6 +67,8 @@ private:
     };
     bool hooks_share_ok(std::size_t ingress_hook);
     flow_bpf* skel_ = nullptr;
+    std::span<fe_slot> slots_;
+    std::size_t slots_len_ = 0;  // octets mapped
     ring_buffer* rb_ = nullptr;
     std::vector<hook> hooks_;
 };

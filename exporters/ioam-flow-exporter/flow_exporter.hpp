@@ -131,6 +131,7 @@ public:
             bpf_.detach();
             return rc;
         }
+        table_.use_slots(bpf_.slots());
         int rc = cfg_.out.drop_privileges ? programs::drop_privileges(cfg_.out.user) : exit_ok;
         if (rc == exit_ok) rc = loop();
         table_.scan(bpf_.flows_fd(), bpf_.ring(), true);  // every flow, forced end
@@ -309,12 +310,12 @@ private:
                      " idle_ended=%" PRIu64 " evicted=%" PRIu64 " forced=%" PRIu64 " spilled_packets=%" PRIu64
                      " lost_packets=%" PRIu64 " lost_octets=%" PRIu64 " layout_skipped=%" PRIu64 " messages=%" PRIu64
                      " bytes=%" PRIu64 " send_errors=%" PRIu64 " write_errors=%" PRIu64 " map_errors=%" PRIu64
-                     " scans=%" PRIu64 " scan_us_max=%" PRIu64 "\n",
+                     " scans=%" PRIu64 " scan_us_max=%" PRIu64 " slots_used=%" PRIu64 " slots_released=%" PRIu64 "\n",
                      when, c[fe_ctr_packets], c[fe_ctr_not_ip], c[fe_ctr_truncated], st_.flows, table_.size(),
                      st_.records, st_.active_records, st_.idle_ended, st_.evicted, st_.forced, st_.spilled_packets,
                      c[fe_ctr_spill_lost], c[fe_ctr_spill_lost_octets], skipped(), sent().messages, sent().octets,
                      udp_.send_errors(), st_.write_errors + file_.write_errors(), st_.map_errors, st_.scans,
-                     st_.scan_us_max);
+                     st_.scan_us_max, st_.slots_used, st_.slots_released);
         for (const auto& t : tcp_) {
             const auto& tc = t->stats();
             std::fprintf(stderr,

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstddef>
 #include <cstdio>
 #include <ctime>
 
@@ -16,6 +17,8 @@ namespace ioam_tools::flow {
 // of the latest packet. A CPU that saw none of the flow's packets has a zero
 // slot, which takes no part.
 static_assert(sizeof(fe_flow_value) % 8 == 0, "per-CPU values are 8-octet aligned, one after the other");
+static_assert(sizeof(fe_slot) == 128 && offsetof(fe_slot, state) == 44 && offsetof(fe_slot, value) == 48,
+              "the slot layout flow.bpf.c reads with word loads");
 fe_flow_value fold_cpus(std::span<const fe_flow_value> slots) {
     fe_flow_value r{};
     bool any = false;
@@ -76,7 +79,8 @@ void table::scan(int fd, ring_buffer* rb, bool final_scan) {
         ~timer() { max = std::max(max, (clock_ns(CLOCK_MONOTONIC) - start) / 1000); }
     } t{now, st_.scan_us_max};
     if (rb) ring_buffer__consume(rb);
-    for (auto& [k, f] : table_) f.in_map = false;
+    for (auto& [k, f] : table_) f.in_map = f.in_slots = false;
+    read_slots();
     std::size_t in_map = 0;
     if (fd >= 0) {
         // In chunks: memory stays bounded whatever --map-size is.
@@ -144,6 +148,72 @@ void table::scan(int fd, ring_buffer* rb, bool final_scan) {
         }
         ++it;
     }
+    if (!final_scan) release_slots();
+}
+
+// The slot handshake (docs/flow-exporter.md, "The flow table"). Only the
+// program moves a slot from empty to used, only user space from used to
+// release and from release to empty. A slot released at one scan is read
+// once more and emptied at the next one, --scan-ms later: a program run
+// that found it in use before it was released has ended long before (a run
+// takes well under a microsecond and is not preempted), so what it added is
+// in that last read, and nothing writes the slot until the program takes it
+// again, empty. Counts are cumulative for a slot's life: each scan takes the
+// difference to what it had seen of the slot before.
+namespace {
+std::uint64_t load(const std::uint64_t& v) { return __atomic_load_n(&v, __ATOMIC_RELAXED); }
+}  // namespace
+
+void table::read_slots() {
+    used_.clear();
+    for (std::size_t i = 0; i < slots_.size(); ++i) {
+        fe_slot& s = slots_[i];
+        const std::uint32_t state = __atomic_load_n(&s.state, __ATOMIC_ACQUIRE);  // then the key and value
+        if (state == fe_slot_empty) continue;
+        fe_flow_value v;
+        std::memcpy(&v, &s.value, sizeof v);
+        v.packets = load(s.value.packets);  // whole words: the program adds to them meanwhile
+        v.octets = load(s.value.octets);
+        v.last_ns = load(s.value.last_ns);
+        const std::uint64_t dp = v.packets - seen_[i].packets, dq = v.octets - seen_[i].octets;
+        flow_state* f = nullptr;
+        if (dp != 0) {
+            f = &state_of(s.key);
+            f->base_packets += dp;
+            f->base_octets += dq;
+            f->merge(v);
+            seen_[i] = {v.packets, v.octets};
+        }
+        if (state == fe_slot_release) {
+            seen_[i] = {};
+            __atomic_store_n(&s.state, std::uint32_t{fe_slot_empty}, __ATOMIC_RELEASE);
+            continue;
+        }
+        if (!f) {
+            // No new packet, but the previous scan may have read the counts
+            // of a packet before its flags, TTL or time: merged again (the
+            // merge keeps the or, min, max and latest, so this is idempotent).
+            auto it = table_.find(s.key);
+            if (it != table_.end()) {  // else its flow ended: released below
+                f = &it->second;
+                f->merge(v);
+            }
+        }
+        if (f) f->in_slots = true;
+        used_.push_back(static_cast<std::uint32_t>(i));
+    }
+    st_.slots_used = used_.size();
+}
+
+// The slots whose flows this scan ended (idle, evicted) go back to the
+// program, through `release`.
+void table::release_slots() {
+    for (const auto i : used_) {
+        fe_slot& s = slots_[i];
+        if (table_.find(s.key) != table_.end()) continue;
+        __atomic_store_n(&s.state, std::uint32_t{fe_slot_release}, __ATOMIC_RELEASE);
+        ++st_.slots_released;
+    }
 }
 
 // Deletes the entry and folds its last counts into the flow's base.
@@ -164,7 +234,7 @@ void table::evict_lru(std::size_t n, int fd, bool map_only) {
     if (n == 0) return;
     lru_.clear();
     for (auto it = table_.begin(); it != table_.end(); ++it)
-        if (it->second.in_map || !map_only) lru_.push_back(it);
+        if (it->second.in_map || it->second.in_slots || !map_only) lru_.push_back(it);
     if (lru_.empty()) return;
     n = std::min(n, lru_.size());
     std::nth_element(lru_.begin(), lru_.begin() + static_cast<std::ptrdiff_t>(n) - 1, lru_.end(),

@@ -1,9 +1,11 @@
 // ioam-flow-exporter's user-space flow table: what it knows of each flow
-// the kernel map (flow.bpf.c) counts. Each scan reads the whole map with
-// batched lookups and exports delta records on the active timeout, final
-// records on the idle timeout (the entry is deleted) and at exit; when the
-// map is full, packets come through the spill ring buffer and the least
-// recently used flows are evicted with flowEndReason lackOfResources.
+// the kernel (flow.bpf.c) counts. Each scan reads the slot table (per-CPU
+// regions of an array mapped into memory) and the overflow hash map (batched
+// lookups) and exports delta records on the active timeout, final records on
+// the idle timeout (the flow's slots are released, its hash map entry is
+// deleted) and at exit; when the hash map is full, packets come through the
+// spill ring buffer and the least recently used flows are evicted with
+// flowEndReason lackOfResources.
 #pragma once
 
 #include "flow_types.h"
@@ -41,12 +43,14 @@ struct key_eq {
     }
 };
 
-// What user space knows of one flow. Totals are `base` (packets that came
-// through the ring buffer, and map entries already deleted) plus the map's
-// current entry; records carry total minus what was exported before.
+// What user space knows of one flow. Totals are `base` (what its slots
+// counted, packets that came through the ring buffer, and hash map entries
+// already deleted) plus the hash map's current entry; records carry total
+// minus what was exported before.
 struct flow_state {
-    fe_flow_value map{};     // the map entry at the latest scan
-    bool in_map = false;
+    fe_flow_value map{};     // the hash map entry at the latest scan
+    bool in_map = false;     // in the hash map at the latest scan
+    bool in_slots = false;   // has a slot in use at the latest scan
     std::uint64_t base_packets = 0, base_octets = 0;
     std::uint64_t exported_packets = 0, exported_octets = 0;
     std::uint64_t first_ns = 0, last_ns = 0, last_export_ns = 0;
@@ -72,6 +76,7 @@ struct table_counts {
     std::uint64_t flows = 0, records = 0, idle_ended = 0, active_records = 0, evicted = 0, forced = 0;
     std::uint64_t spilled_packets = 0, write_errors = 0;
     std::uint64_t scans = 0, map_errors = 0, scan_us_max = 0;
+    std::uint64_t slots_used = 0, slots_released = 0;  // at the latest scan; released in all
 };
 
 struct table_settings {
@@ -86,8 +91,13 @@ public:
 
     /// The spill ring buffer's callback (ctx: this table).
     static int on_spill(void* ctx, void* data, std::size_t size);
-    /// Reads the map `fd` (-1: none) and what `rb` holds, then exports what
-    /// is due; `final_scan`: every flow, ended (forced end).
+    /// The slot table (flow.bpf.c "slots", mapped into memory; empty: none).
+    void use_slots(std::span<fe_slot> slots) {
+        slots_ = slots;
+        seen_.assign(slots.size(), seen{});
+    }
+    /// Reads the slots, the hash map `fd` (-1: none) and what `rb` holds,
+    /// then exports what is due; `final_scan`: every flow, ended (forced end).
     void scan(int fd, ring_buffer* rb, bool final_scan);
 
     [[nodiscard]] std::size_t size() const noexcept { return table_.size(); }
@@ -97,6 +107,8 @@ public:
 private:
     using map = std::unordered_map<fe_flow_key, flow_state, key_hash, key_eq>;
     flow_state& state_of(const fe_flow_key& k);
+    void read_slots();
+    void release_slots();
     void remove_from_map(int fd, const fe_flow_key& k, flow_state& f);
     void evict_lru(std::size_t n, int fd, bool map_only);
     void export_flow(const fe_flow_key& k, flow_state& f, fl::end_reason reason);
@@ -111,6 +123,14 @@ private:
     std::vector<fe_flow_value> values_ = std::vector<fe_flow_value>(batch_size * ncpu_);
     std::vector<map::iterator> lru_;
     std::size_t spills_since_scan_ = 0;
+    // The slots: what each one had counted at the latest scan (its counts
+    // are cumulative), and those in use then.
+    struct seen {
+        std::uint64_t packets = 0, octets = 0;
+    };
+    std::span<fe_slot> slots_;
+    std::vector<seen> seen_;
+    std::vector<std::uint32_t> used_;
     table_counts st_;
 };
 

@@ -1,5 +1,5 @@
 /* The flow map's key and value, shared by the tc programs (flow.bpf.c, C,
- * clang -target bpf) and user space (main.cpp, C++). Fixed-width types only,
+ * clang -target bpf) and user space (flow_table.cpp, C++). Fixed-width types only,
  * no implicit padding: the key is hashed byte by byte, so every octet of it is
  * written by the program (docs/flow-exporter.md, "Flow key"). */
 #ifndef IOAM_FLOW_TYPES_H
@@ -37,7 +37,7 @@ struct fe_flow_key {
 
 /* One CPU's slot of a flow (the map is per CPU): only that CPU writes it,
  * with plain stores. A slot is zero until its CPU sees the flow. User space
- * folds the slots (main.cpp, fold_cpus): sums, or, min/max, latest. */
+ * folds the slots (flow_table.cpp, fold_cpus): sums, or, min/max, latest. */
 struct fe_flow_value {
     fe_u64 packets;     /* wire packets: a GSO packet counts its segments */
     fe_u64 octets;      /* IP header and payload of those packets */
@@ -49,6 +49,27 @@ struct fe_flow_value {
     fe_u32 min_ttl;     /* TTL / hop limit */
     fe_u32 max_ttl;
     fe_u32 tos;         /* IPv4 TOS / IPv6 traffic class of the latest packet */
+};
+
+/* One slot of the flow table (array map "slots", BPF_F_MMAPABLE), which
+ * the programs try before the hash map: each CPU owns its own region of
+ * fe_slots_per_cpu slots (open addressing, at most FE_PROBE slots probed),
+ * writes only there, with plain stores; user space reads the regions through
+ * mmap and reclaims slots by a handshake on `state` (docs/flow-exporter.md,
+ * "The flow table"). `value` is cumulative for the slot's life. */
+enum {
+    fe_slot_empty = 0,    /* free: the program may take it (user space set it) */
+    fe_slot_used = 1,     /* the program's: it counts into it (the program set it) */
+    fe_slot_release = 2,  /* user space reclaims it: the program neither counts
+                           * into it nor takes it; user space reads it once more
+                           * a scan later and then makes it empty */
+};
+#define FE_PROBE 4
+struct fe_slot {
+    struct fe_flow_key key;
+    fe_u32 state;
+    struct fe_flow_value value;
+    fe_u8 pad[24];        /* 128 octets: a slot is two whole cache lines */
 };
 
 /* The per-CPU clock cache (map "tick_clock"): the jiffy of this CPU's

@@ -3,8 +3,8 @@
 (VLAN and QinQ tags, IPv4 options and later fragments, IPv6 destination,
 routing, AH and fragment headers, ICMP type/code, a non-IP frame): each frame
 runs through fe_ingress and fe_egress with BPF_PROG_TEST_RUN (`bpftool prog
-run`), then the flow map (one value per CPU, folded here as the exporter
-does) must hold exactly the expected flow key, packets, octets, TCP flags,
+run`), then the slot table and the overflow hash map (one value per CPU),
+added up here as the exporter does, must hold exactly the expected flow key, packets, octets, TCP flags,
 TTL and TOS for every frame, and the counters the non-IP frame.
 
 usage: parse_frames.py FLOW_BPF_OBJECT
@@ -93,12 +93,38 @@ def main():
     if not os.path.ismount("/sys/fs/bpf"):
         skip("no BPF file system at /sys/fs/bpf (mount -t bpf bpf /sys/fs/bpf)")
     work = tempfile.mkdtemp(prefix="fl-parse-")
+    try:
+        # Pass 1: the slot table empty, as at start. Pass 2: every slot in
+        # state release (user space reclaiming it): the program must neither
+        # count into a slot nor take one, so every packet goes to the
+        # overflow hash map, with the same exact counts.
+        for released in (False, True):
+            if not one_pass(work, released):
+                break
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return finish("flow/parse")
+
+
+def one_pass(work, released):
+    tag = "overflow: " if released else ""
     progs, maps = f"/sys/fs/bpf/fl-parse-{os.getpid()}", f"/sys/fs/bpf/fl-parse-maps-{os.getpid()}"
     try:
         r = sh(f"bpftool prog loadall {OBJ} {progs} type classifier pinmaps {maps}", check_rc=False)
-        check(r.returncode == 0, f"the kernel loads the programs ({r.stderr.strip()[-600:]})")
+        check(r.returncode == 0, f"{tag}the kernel loads the programs ({r.stderr.strip()[-600:]})")
         if r.returncode != 0:
-            return finish("flow/parse")
+            return False
+        nslots = json.loads(sh(f"bpftool -j map show pinned {maps}/slots").stdout)["max_entries"]
+        if released:
+            # struct fe_slot: 128 octets, the state (2: release) at octet 44.
+            value = " ".join(f"{b:02x}" for b in bytes(44) + struct.pack("<I", 2) + bytes(80))
+            cmds = os.path.join(work, "release")
+            with open(cmds, "w") as f:
+                for i in range(nslots):
+                    key = " ".join(f"{b:02x}" for b in struct.pack("<I", i))
+                    f.write(f"map update pinned {maps}/slots key hex {key} value hex {value}\n")
+            out = sh(f"bpftool batch file {cmds}", check_rc=False)
+            check(out.returncode == 0, f"{tag}all {nslots} slots set to release ({out.stderr.strip()[-300:]})")
         fr = frames()
         for name, (frame, *_rest) in fr.items():
             fn = os.path.join(work, "frame")
@@ -106,45 +132,67 @@ def main():
             for prog in ("fe_ingress", "fe_egress"):
                 out = sh(f"bpftool prog run pinned {progs}/{prog} data_in {fn} repeat {REPEAT}", check_rc=False)
                 check(out.returncode == 0 and "Return value: 0" in out.stdout,
-                      f"{name}: {prog} runs and returns TC_ACT_OK ({out.stdout.strip()} {out.stderr.strip()})")
+                      f"{tag}{name}: {prog} runs and returns TC_ACT_OK ({out.stdout.strip()} {out.stderr.strip()})")
+        # A flow's counts: its slots in the slot table (state used) and its
+        # per-CPU values in the overflow hash map, all added up as the exporter does.
         flows = {}
+
+        def add(k, values):
+            fk = (k["ip_version"], k["protocol"], k["src_port"], k["dst_port"], k["direction"])
+            flows.setdefault(fk, (k, []))[1].extend(values)
+        states, touched = {}, []
+        for e in json.loads(sh(f"bpftool -j map dump pinned {maps}/slots").stdout):
+            v = e["formatted"]["value"]
+            states[v["state"]] = states.get(v["state"], 0) + 1
+            if v["state"] == 1:
+                add(v["key"], [v["value"]])
+            elif v["state"] == 2 and (any(v["key"]["src"]) or v["value"]["packets"]):
+                touched.append(v)
+        if released:
+            check(states == {2: nslots} and not touched,
+                  f"{tag}every slot still released, none taken or counted into ({states}, {touched[:2]})")
+        else:
+            check(states.get(1, 0) > 0 and set(states) <= {0, 1}, f"the slot table holds flows ({states})")
+        in_hash = 0
         for e in json.loads(sh(f"bpftool -j map dump pinned {maps}/flows").stdout):
-            k = e["formatted"]["key"]
-            slots = [v["value"] for v in e["formatted"]["values"] if v["value"]["packets"]]
-            flows[(k["ip_version"], k["protocol"], k["src_port"], k["dst_port"], k["direction"])] = (k, slots)
+            add(e["formatted"]["key"], [v["value"] for v in e["formatted"]["values"] if v["value"]["packets"]])
+            in_hash += 1
+        if released:
+            check(in_hash == 2 * (len(fr) - 1), f"{tag}every flow in the hash map ({in_hash})")
         for name, (frame, key, l3, flags, ttl, tos) in fr.items():
             if key is None:
                 continue
             for d in (0, 1):
                 got = flows.pop(key + (d,), None)
                 if not got:
-                    check(False, f"{name}, direction {d}: flow {key} in the map")
+                    check(False, f"{tag}{name}, direction {d}: flow {key} in the map")
                     continue
                 k, slots = got
                 addr = (S4, D4) if key[0] == 4 else (S6, D6)
                 check(bytes(k["src"][:len(addr[0])]) == addr[0] and bytes(k["dst"][:len(addr[1])]) == addr[1]
                       and not any(k["src"][len(addr[0]):]) and not any(k["dst"][len(addr[1]):]) and k["pad"] == 0,
-                      f"{name}, direction {d}: addresses, zero padding")
+                      f"{tag}{name}, direction {d}: addresses, zero padding")
                 packets = sum(s["packets"] for s in slots)
                 octets = sum(s["octets"] for s in slots)
                 check((packets, octets) == (REPEAT, REPEAT * l3),
-                      f"{name}, direction {d}: {REPEAT} packets, {REPEAT * l3} octets ({packets}, {octets})")
+                      f"{tag}{name}, direction {d}: {REPEAT} packets, {REPEAT * l3} octets ({packets}, {octets})")
                 f = 0
                 for s in slots:
                     f |= s["tcp_flags"]
                 check(f == flags and min(s["min_ttl"] for s in slots) == ttl and max(s["max_ttl"] for s in slots) == ttl
                       and all(s["tos"] == tos for s in slots) and all(s["last_ns"] >= s["first_ns"] > 0 for s in slots),
-                      f"{name}, direction {d}: flags 0x{flags:x}, TTL {ttl}, TOS 0x{tos:x}, times ({slots})")
-        check(not flows, f"no other flow in the map ({list(flows)[:4]})")
+                      f"{tag}{name}, direction {d}: flags 0x{flags:x}, TTL {ttl}, TOS 0x{tos:x}, times ({slots})")
+        check(not flows, f"{tag}no other flow in the map ({list(flows)[:4]})")
         ctr = [sum(v["value"] for v in e["formatted"]["values"])
                for e in json.loads(sh(f"bpftool -j map dump pinned {maps}/counters").stdout)]
         check(ctr[0] == 2 * REPEAT * len(fr) and ctr[1] == 2 * REPEAT and ctr[2] == 0,
-              f"counters: {2 * REPEAT * len(fr)} packets seen, {2 * REPEAT} not IP, none truncated ({ctr[:3]})")
+              f"{tag}counters: {2 * REPEAT * len(fr)} packets seen, {2 * REPEAT} not IP, none truncated ({ctr[:3]})")
+        return True
     finally:
         shutil.rmtree(progs, ignore_errors=True)
         shutil.rmtree(maps, ignore_errors=True)
-        shutil.rmtree(work, ignore_errors=True)
-    return finish("flow/parse")
+
+
 
 
 if __name__ == "__main__":

@@ -367,6 +367,9 @@ def traffic_test(work):
     check(m is not None, "the exit statistics line")
     check(m and int(m.group(2)) == len(capture_non_ip(pcap, (t_start, t_stop))), "not_ip counts the captured non-IP frames")
     check("lost_packets=0 " in err and "spilled_packets=0 " in err, "no packet lost or spilled")
+    rel = re.search(r"slots_released=(\d+)", err)
+    check(rel and int(rel.group(1)) > 0,
+          f"the flows counted in the slot table, the idle ones' slots released ({rel and rel.group(0)})")
 
     want = capture_flows(pcap, mac_a, (t_start, t_stop))
     _, recs = ipfixdump_records(ipfix_file)
@@ -538,6 +541,8 @@ for i in range(100):
     check(len(evicted) > 0 and m and int(m.group(1)) == len(evicted),
           f"map full: {len(evicted)} records with flowEndReason lackOfResources (5), as counted ({m.group(0) if m else '?'})")
     check("lost_packets=0 " in err, "map full: nothing lost (" + err.strip().splitlines()[-1][-200:] + ")")
+    m = re.search(r"slots_released=(\d+)", err)
+    check(m and int(m.group(1)) > 0, f"map full: the evicted flows' slots released ({m and m.group(0)})")
 
 
 def seed_layout_test(work):

@@ -1,0 +1,138 @@
+// ioam-flow-exporter's reading of the slot table (flow_table.cpp) without a
+// kernel: an array of slots in memory plays the programs' part, with the
+// writes flow.bpf.c makes, at the moments a scan can meet them. Checked:
+// cumulative slot counts taken as differences (never twice), a flow's slots
+// on two CPUs added up, the release handshake (packets that came to a slot
+// after its flow ended are counted once more, then the slot is empty and a
+// new flow in it counts from zero).
+#include "flow_table.hpp"
+
+#include <gtest/gtest.h>
+
+#include <ctime>
+#include <vector>
+
+namespace {
+using namespace ioam_tools::flow;
+
+std::uint64_t mono_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000 + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+fe_flow_key key(std::uint16_t port) {
+    fe_flow_key k{};
+    k.src[0] = 10, k.src[3] = 1;
+    k.dst[0] = 10, k.dst[3] = 2;
+    k.ifindex = 7;
+    k.src_port = port;
+    k.dst_port = 4739;
+    k.ip_version = 4;
+    k.protocol = 17;
+    k.direction = fe_dir_egress;
+    return k;
+}
+
+// What the program does: takes an empty slot, or adds to a used one.
+void take(fe_slot& s, const fe_flow_key& k, std::uint64_t packets, std::uint64_t octets) {
+    ASSERT_EQ(s.state, std::uint32_t{fe_slot_empty});
+    s.key = k;
+    const std::uint64_t now = mono_ns();
+    s.value = fe_flow_value{packets, octets, now, now, 0, 7, 0, 64, 64, 0};
+    s.state = fe_slot_used;
+}
+void add(fe_slot& s, std::uint64_t packets, std::uint64_t octets) {
+    s.value.packets += packets;
+    s.value.octets += octets;
+    s.value.last_ns = mono_ns();
+}
+
+struct sink {
+    std::vector<fl::flow_record> records;
+    std::uint64_t packets(std::uint16_t port) const {
+        std::uint64_t n = 0;
+        for (const auto& r : records)
+            if (r.src_port == port) n += r.packets;
+        return n;
+    }
+    std::uint64_t octets(std::uint16_t port) const {
+        std::uint64_t n = 0;
+        for (const auto& r : records)
+            if (r.src_port == port) n += r.octets;
+        return n;
+    }
+};
+
+// A table reading `n` slots, its records collected.
+struct setup {
+    sink out;
+    std::vector<fe_slot> slots;
+    table t;
+    setup(table_settings s, std::size_t n)
+        : slots(n), t(s, [this](const fl::flow_record& r) { out.records.push_back(r); }) {
+        t.use_slots(slots);
+    }
+    // The program takes slot i for a flow; a scan exports one record of it.
+    void first_flow(std::size_t i, std::uint16_t port, std::uint64_t packets, std::uint64_t octets) {
+        take(slots[i], key(port), packets, octets);
+        t.scan(-1, nullptr, false);
+        ASSERT_EQ(out.records.size(), 1u);
+        EXPECT_EQ(out.records[0].packets, packets);
+        EXPECT_EQ(out.records[0].octets, octets);
+    }
+};
+
+TEST(Slots, DifferencesOfCumulativeCountsAndTwoCpus) {
+    // Active timeout 0: every scan exports what came since the previous one.
+    setup x({0, 1000, 64}, 32);
+    auto& [out, slots, t] = x;
+    ASSERT_NO_FATAL_FAILURE(x.first_flow(3, 1000, 3, 300));
+    t.scan(-1, nullptr, false);  // nothing new: no record, nothing counted twice
+    EXPECT_EQ(out.records.size(), 1u);
+    add(slots[3], 2, 150);
+    take(slots[16 + 5], key(1000), 4, 400);  // the same flow on the second CPU's region
+    t.scan(-1, nullptr, false);
+    ASSERT_EQ(out.records.size(), 2u);
+    EXPECT_EQ(out.records[1].packets, 6u);
+    EXPECT_EQ(out.records[1].octets, 550u);
+    EXPECT_EQ(out.packets(1000), 9u);
+    EXPECT_EQ(t.counts().slots_used, 2u);
+    EXPECT_EQ(t.size(), 1u);  // one flow, two slots
+    add(slots[3], 1, 40);
+    t.scan(-1, nullptr, true);  // the final scan: the rest, forced end
+    EXPECT_EQ(out.records.back().reason, fl::end_reason::forced_end);
+    EXPECT_EQ(out.packets(1000), 10u);
+    EXPECT_EQ(out.octets(1000), 890u);
+    EXPECT_EQ(t.counts().slots_released, 0u);  // the final scan releases nothing
+}
+
+TEST(Slots, ReleaseHandshake) {
+    // Idle timeout 0: a flow ends at the first scan that sees it.
+    setup x({1000, 0, 64}, 16);
+    auto& [out, slots, t] = x;
+    ASSERT_NO_FATAL_FAILURE(x.first_flow(9, 2000, 5, 500));
+    EXPECT_EQ(out.records[0].reason, fl::end_reason::idle_timeout);
+    EXPECT_EQ(slots[9].state, std::uint32_t{fe_slot_release});  // the flow ended: its slot released
+    EXPECT_EQ(t.counts().slots_released, 1u);
+    EXPECT_EQ(t.size(), 0u);
+    // A program run that found the slot used before the release adds after it.
+    add(slots[9], 1, 100);
+    t.scan(-1, nullptr, false);
+    EXPECT_EQ(slots[9].state, std::uint32_t{fe_slot_empty});  // read once more, then empty
+    EXPECT_EQ(out.packets(2000), 6u);
+    EXPECT_EQ(out.octets(2000), 600u);
+    // Empty: the program takes it for another flow, which counts from zero.
+    take(slots[9], key(2001), 2, 80);
+    t.scan(-1, nullptr, false);
+    EXPECT_EQ(out.packets(2001), 2u);
+    EXPECT_EQ(out.octets(2001), 80u);
+    EXPECT_EQ(out.packets(2000), 6u);
+    t.scan(-1, nullptr, false);  // released, then read once more: nothing new
+    t.scan(-1, nullptr, false);
+    EXPECT_EQ(slots[9].state, std::uint32_t{fe_slot_empty});
+    EXPECT_EQ(out.packets(2001), 2u);
+    EXPECT_EQ(t.counts().slots_released, 2u);
+}
+
+}  // namespace
