@@ -57,7 +57,8 @@ die() { log "error: $*"; exit 2; }
 # --- 1. packages -----------------------------------------------------------
 pkgs=(linux-source-6.12 qemu-system-x86 busybox-static bc bison flex libelf-dev
       libssl-dev cpio ccache gcc libc6-dev make patch xz-utils iproute2 bash
-      libmnl-dev pkg-config meson ninja-build g++ ethtool socat libmicrohttpd-dev)
+      libmnl-dev pkg-config meson ninja-build g++ ethtool socat libmicrohttpd-dev
+      libfixbuf-tools)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
@@ -257,6 +258,29 @@ log "qemu exit $qrc; $pass passed, $fail failed, ${expected:-?} planned"
 if grep -qE 'Kernel panic|BUG:|WARNING: CPU|general protection' "$console"; then
   log "kernel splat in the console log"; exit 1
 fi
+
+# --- 7. host-side checks of what the guest recorded ---------------------------
+# A guest test prints an IPFIX file as "IPFIX64 <test> <base64 of gzip>" lines
+# and the values an independent decoder must find in it as
+# "HOSTCHECK <test> name=value ..." (all.sh puts "    | " before them):
+# libfixbuf's ipfixDump decodes the file with our element file, and each
+# name's last value must be the one given.
+hostfail=0
+while read -r t kvs; do
+  f=$out/$t.ipfix
+  sed -n "s/^    | IPFIX64 $t //p" "$console" | base64 -d | gunzip > "$f" || { log "$t: no IPFIX file"; hostfail=1; continue; }
+  dump=$(ipfixDump --in "$f" --element-file "$repo/exporters/ioam-exporter/ie/ioam-ies.xml" 2>&1) ||
+    { log "$t: ipfixDump failed: $(printf '%s' "$dump" | tail -3)"; hostfail=1; continue; }
+  for kv in $kvs; do
+    got=$(printf '%s\n' "$dump" | sed -n "s/^.*\b${kv%%=*} : \([0-9]*\).*$/\1/p" | tail -1)
+    if [ "$got" = "${kv#*=}" ]; then log "host check $t: ipfixDump ${kv%%=*} = $got: ok"
+    else log "host check $t: ipfixDump ${kv%%=*} = '$got', expected ${kv#*=}: FAIL"; hostfail=1; fi
+  done
+done < <(sed -n 's/^    | HOSTCHECK //p' "$console")
+if grep -q '^TEST event_flood: PASS' "$console" && ! grep -q '^    | HOSTCHECK event_flood ' "$console"; then
+  log "event_flood ran but printed no HOSTCHECK line"; hostfail=1
+fi
+[ $hostfail = 0 ] || exit 1
 if [ "$qrc" = 33 ] && [ "$fail" = 0 ] && [ -n "$expected" ] && [ "$pass" = "$expected" ]; then
   log "all $pass tests passed"; exit 0
 fi

@@ -108,10 +108,11 @@ public:
         int rc = cfg_.replay.empty() ? run_live() : run_replay();
         flush_all();
         drain_tcp(cfg_.out.drain_ms, false);
-        send_stats_record();
+        const auto last = collect_stats();
+        send_stats_record(last);
         drain_tcp(cfg_.out.drain_ms, true);  // the statistics, to the collectors still connected
         for (auto& t : tcp_) t->abandon();
-        print_stats(stderr, "exit");
+        print_stats(stderr, "exit", last);
         close_outputs();
         return rc;
     }
@@ -254,7 +255,8 @@ private:
     }
 
     // ---- statistics --------------------------------------------------------
-    [[nodiscard]] ioam::exporting::exporter_stats collect_stats() const {
+    // (reads the kernel's counters: one reading for the record and the line)
+    [[nodiscard]] ioam::exporting::exporter_stats collect_stats() {
         ioam::exporting::exporter_stats v;
         v.process_id = static_cast<std::uint32_t>(getpid());
         v.started = ioam::ipfix::date_time_milliseconds{started_ms_};
@@ -268,6 +270,11 @@ private:
         v.messages = p.messages;
         v.octets = p.octets;
         v.octets_not_sent = p.octets_not_sent;
+        if (ioam::netlink::event_stats ks; kstats_.read(ks)) {
+            v.kernel = true;
+            v.kernel_sent = ks.sent;
+            v.kernel_suppressed = ks.suppressed;
+        }
         for (const auto& t : tcp_) {
             v.lost_events += t->stats().events_dropped;
             v.records_not_sent += t->stats().records_lost;
@@ -278,8 +285,7 @@ private:
     }
 
     // The statistics as an options record (ioam/export/stats.hpp) to every IPFIX output.
-    void send_stats_record() {
-        const auto v = collect_stats();
+    void send_stats_record(const ioam::exporting::exporter_stats& v) {
         if (udp_s_) (void)udp_s_->add_stats(v);
         if (file_s_) (void)file_s_->add_stats(v);
         for (auto& t : spread_)
@@ -288,11 +294,12 @@ private:
     }
 
     void report(const char* when) {
-        send_stats_record();
-        print_stats(stderr, when);
+        const auto v = collect_stats();
+        send_stats_record(v);
+        print_stats(stderr, when, v);
     }
 
-    void print_stats(std::FILE* f, const char* when) {
+    void print_stats(std::FILE* f, const char* when, const ioam::exporting::exporter_stats& v) {
         const auto c = totals();
         const auto& k = udp_s_ ? udp_s_->counts() : file_s_ ? file_s_->counts() : kinds_;
         const auto& s = src_.stats();
@@ -307,9 +314,9 @@ private:
                      when, n_.events, k.trace_events, k.dex_events, k.empty_traces, c.records, c.templates, c.messages,
                      c.octets, s.lost_exact ? "" : ">=", s.lost, s.enobufs, s.receive_errors, n_.malformed, s.truncated,
                      c.too_big, send_errors, write_errors, n_.other_messages, datagrams_);
-        if (ioam::netlink::event_stats ks; kstats_.read(ks))
-            std::fprintf(f, "ioam-exporter stats (%s): kernel: sent=%" PRIu64 " suppressed=%" PRIu64 "\n", when, ks.sent,
-                         ks.suppressed);
+        if (v.kernel)
+            std::fprintf(f, "ioam-exporter stats (%s): kernel: sent=%" PRIu64 " suppressed=%" PRIu64 "\n", when,
+                         v.kernel_sent, v.kernel_suppressed);
         for (const auto& t : tcp_) {
             const auto& tc = t->stats();
             std::fprintf(f,
@@ -440,8 +447,6 @@ private:
                             std::string(ioam::netlink::ioam6::events_group).c_str(), cfg_.rcvbuf, program))
             return exit_subscribe;
         family_ = src_.family();
-        // the kernel's suppressed-event counter, where it has one (kernel/patches 0005)
-        (void)kstats_.open(family_, cfg_.out.drop_privileges ? cfg_.out.user.c_str() : nullptr, program);
         if (cfg_.out.drop_privileges) {
             const auto r = drop_privileges(program, cfg_.out.user.c_str());
             if (r != drop_result::ok) {
@@ -449,6 +454,9 @@ private:
                 return r == drop_result::no_such_user ? exit_usage : exit_runtime;
             }
         }
+        // the kernel's event counters, where it has them and lets us read
+        // them unprivileged (kernel/patches 0005)
+        (void)kstats_.open(family_);
         next_stats_ = now_ms() + std::uint64_t{cfg_.out.stats_interval} * 1000;
         int rc = exit_ok;
         std::vector<pollfd> fds;

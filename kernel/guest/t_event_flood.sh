@@ -4,9 +4,11 @@
 # burst + rate x elapsed events), every packet is either reported or
 # counted as suppressed (IOAM6_CMD_GET_EVENT_STATS, read by dexmon -s), the
 # packets are all delivered, the listeners (dexmon and ioam-exporter) get
-# every event B sent (and ioam-exporter reports B's sent and suppressed
-# counts as the kernel does), and C, at the default limit (10000/s, burst 1000),
-# reports every packet.
+# every event B sent (and ioam-exporter, unprivileged, reports B's sent and
+# suppressed counts as the kernel does, on its statistics line and in its
+# IPFIX statistics record, which the host decodes with ipfixDump: the
+# IPFIX64/HOSTCHECK lines, kernel/run.sh), and C, at the default limit
+# (10000/s, burst 1000), reports every packet.
 . /tests/ioamtest.sh
 N=${FLOOD_PACKETS:-3000}
 RATE=200
@@ -60,11 +62,19 @@ if [ $have_exporter = 1 ]; then
 	cat "$T/exp-B.log"
 	check "ioam-exporter on B: got every event B sent, lost none" \
 		grep -q "stats (exit): events=$sent .* lost=0 enobufs=0" "$T/exp-B.log"
-	# the kernel's counters (IOAM6_CMD_GET_EVENT_STATS, through the
-	# exporter's privileged helper), since the exporter started
+	# the kernel's counters (IOAM6_CMD_GET_EVENT_STATS), since the
+	# exporter started, read by the exporter after it dropped every
+	# privilege (no helper process)
 	check "ioam-exporter on B: reports the kernel's sent and suppressed counts" \
 		grep -q "stats (exit): kernel: sent=$sent suppressed=$supp\$" "$T/exp-B.log"
-	check "ioam-exporter on B: its helper ended with it" \
+	check "ioam-exporter on B: one process, none left" \
 		eq "$(for p in $(ip netns pids B); do cat /proc/$p/comm; done 2>/dev/null | grep -c ioam-exporter)" 0
+	# its IPFIX file, for the host to decode with ipfixDump (kernel/run.sh)
+	check "ioam-exporter on B: wrote its IPFIX file" test -s "$T/b.ipfix"
+	gzip -9c "$T/b.ipfix" | base64 | sed 's/^/IPFIX64 event_flood /'
+	echo "HOSTCHECK event_flood ioamKernelEventsSent=$sent ioamKernelEventsSuppressed=$supp"
 fi
+# unprivileged, the kernel still answers (patch 0005): nobody's dexmon -s
+check "an unprivileged process reads its netns's counters" \
+	bash -c "ip netns exec B su -s /bin/sh nobody -c '$(command -v dexmon) -s' | grep -q '^STATS sent=[0-9]* suppressed=[0-9]*\$'"
 finish

@@ -22,7 +22,7 @@ for kind, path in (("xml", xml), ("iespec", iespec), ("nfacctd-pen10383", prim_p
 # pmacct syntax: '!' comments; key=value pairs without spaces; unique names;
 # integer semantics only for 1, 2, 4 or 8 octets; vlen only for raw.
 rule = re.compile(r"^name=([a-z0-9_]+)\tfield_type=(?:(\d+):)?(\d+)\tlen=(\d+|vlen)\tsemantics=(u_int|hex|raw)$")
-for path, count in ((prim_pen, 25), (prim_raw, 8)):  # pmacct cannot read element id 0
+for path, count in ((prim_pen, 27), (prim_raw, 8)):  # pmacct cannot read element id 0; 26, 27: the statistics record
     names = []
     for line in open(path).read().splitlines():
         if line.startswith("!"):

@@ -434,7 +434,7 @@ TEST(Stats, TemplateOnceRecordsInOrderAcrossMessages) {
             return [this](ipfix::message_writer&) { flush(); };
         }
     } s;
-    bool sent = false;
+    std::uint8_t sent = 0;
     std::vector<std::uint64_t> want;
     for (std::uint64_t k = 1; k <= 4; ++k) {
         x::exporter_stats v;
@@ -443,9 +443,9 @@ TEST(Stats, TemplateOnceRecordsInOrderAcrossMessages) {
         v.now = ipfix::date_time_milliseconds{1000 + k};
         v.records = 100 * k;
         v.lost_events = k;
-        if (k == 4) sent = false;  // a template refresh
+        if (k == 4) sent = 0;  // a template refresh
         ASSERT_TRUE(x::add_stats_record(s.w, sent, v, s.flusher()));
-        EXPECT_TRUE(sent);
+        EXPECT_EQ(sent, x::stats_sent_plain);
         want.push_back(100 * k);
     }
     s.flush();
@@ -469,4 +469,46 @@ TEST(Stats, TemplateOnceRecordsInOrderAcrossMessages) {
     }
     EXPECT_EQ(got, want);
     EXPECT_EQ(templates, 2U) << "once, and once more after the refresh";
+}
+
+// With the kernel's counters the record is template 4001: the same IANA
+// fields, then ioamKernelEventsSent and ioamKernelEventsSuppressed (PEN
+// 10383/26, 27). A stream that gets both kinds (the kernel's reply failed
+// once) has each template sent once.
+TEST(Stats, KernelCountersInTheirOwnTemplate) {
+    std::array<std::byte, 1400> buf{};
+    ipfix::message_writer w{buf, 1, 0, ipfix::writer_options{1400, ipfix::transport::udp, 0, {}}};
+    std::uint8_t sent = 0;
+    const auto no_flush = [](ipfix::message_writer&) { ADD_FAILURE() << "room for all"; };
+    for (int k = 0; k < 3; ++k) {
+        x::exporter_stats v;
+        v.process_id = 4711;
+        v.records = 10U + static_cast<unsigned>(k);
+        v.kernel = k != 1;
+        v.kernel_sent = 0x0102030405060708ULL + static_cast<unsigned>(k);
+        v.kernel_suppressed = 1000U + static_cast<unsigned>(k);
+        ASSERT_TRUE(x::add_stats_record(w, sent, v, no_flush));
+    }
+    EXPECT_EQ(sent, x::stats_sent_plain | x::stats_sent_kernel);
+    const auto m = w.finish(1700000000);
+    ipfix::ie_registry reg{ipfix::iana_registry};
+    reg.add(x::pen10383::registry());
+    ipfix::template_cache cache(reg);
+    std::vector<std::string> got;
+    const auto sum = cache.process(1, ipfix::parse_message(m).value(), 0, [&](const ipfix::dynamic_record& r) {
+        std::uint64_t records = 0, ks = 0, kq = 0;
+        ASSERT_TRUE(r.find(ipfix::ie::exportedFlowRecordTotalCount::info.id).to_u64(records));
+        const auto fs = r.find(x::pen10383::id::kernel_events_sent, x::pen10383::pen);
+        const auto fq = r.find(x::pen10383::id::kernel_events_suppressed, x::pen10383::pen);
+        ASSERT_EQ(fs.spec != nullptr, r.templ().id() == x::stats_kernel_template_id);
+        if (fs.spec) {
+            ASSERT_TRUE(fq.spec && fs.to_u64(ks) && fq.to_u64(kq));
+            EXPECT_EQ(fs.bytes.size(), 8U);
+        }
+        got.push_back(std::to_string(r.templ().id()) + " " + std::to_string(records) + " " + std::to_string(ks) + " " +
+                      std::to_string(kq));
+    });
+    EXPECT_EQ(sum.templates, 2U);
+    EXPECT_EQ(got, (std::vector<std::string>{"4001 10 72623859790382856 1000", "4000 11 0 0",
+                                             "4001 12 72623859790382858 1002"}));
 }

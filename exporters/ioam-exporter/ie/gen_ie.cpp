@@ -49,6 +49,10 @@ constexpr std::string_view description[] = {
     "Number of nodes in the event's trace data; 0 for a trace without node data (overflow).",
     "Exporter's counter of IOAM events: the records of one event share it.",
     "IOAM Option-Type of the event: 0 Pre-allocated Trace, 4 Direct Export (RFC 9197 7.1).",
+    "IOAM events (Pre-allocated Trace and Direct Export) the kernel of the exporter's network namespace sent to its "
+    "listeners since the exporter started (IOAM6_CMD_GET_EVENT_STATS); statistics record only.",
+    "IOAM events the kernel of the exporter's network namespace did not send because of its event rate limit "
+    "(net.ipv6.ioam6_event_rate) since the exporter started; statistics record only.",
 };
 static_assert(std::size(description) == p::elements.size(), "ioam: one description per PEN 10383 element");
 
@@ -92,6 +96,7 @@ const char* semantics_name(data_semantics s) {
     switch (s) {
     case data_semantics::quantity: return "quantity";
     case data_semantics::identifier: return "identifier";
+    case data_semantics::totalCounter: return "totalCounter";
     case data_semantics::flags: return "flags";
     default: return "default";
     }

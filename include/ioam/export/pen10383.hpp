@@ -54,6 +54,9 @@ inline constexpr std::uint16_t node_index = 22;   ///< 0 = the reporting node (m
 inline constexpr std::uint16_t node_count = 23;   ///< nodes in the event's trace
 inline constexpr std::uint16_t event_id = 24;     ///< exporter's event counter, groups records
 inline constexpr std::uint16_t option_type = 25;  ///< IOAM Option-Type: 0 pre-allocated trace, 4 DEX
+// The kernel's event counters, in the exporter's statistics record (stats.hpp).
+inline constexpr std::uint16_t kernel_events_sent = 26;        ///< IOAM events the kernel sent to listeners
+inline constexpr std::uint16_t kernel_events_suppressed = 27;  ///< IOAM events its rate limit suppressed
 }  // namespace id
 
 using ipfix::data_semantics;
@@ -61,7 +64,7 @@ using ipfix::data_type;
 
 /// The registry rows (id, PEN, abstract type, semantics, natural length,
 /// name, units). Lengths on the wire may be reduced: see wire_length().
-inline constexpr std::array<ipfix::ie_info, 26> elements = {{
+inline constexpr std::array<ipfix::ie_info, 28> elements = {{
     {id::namespace_id, pen, data_type::unsigned16, data_semantics::identifier, 2, "ioamNamespaceId", {}},
     {id::hop_limit, pen, data_type::unsigned8, data_semantics::quantity, 1, "ioamHopLimit", "hops"},
     {id::node_id, pen, data_type::unsigned32, data_semantics::identifier, 4, "ioamNodeId", {}},
@@ -89,6 +92,9 @@ inline constexpr std::array<ipfix::ie_info, 26> elements = {{
     {id::node_count, pen, data_type::unsigned8, data_semantics::quantity, 1, "ioamNodeCount", {}},
     {id::event_id, pen, data_type::unsigned32, data_semantics::identifier, 4, "ioamEventId", {}},
     {id::option_type, pen, data_type::unsigned8, data_semantics::identifier, 1, "ioamOptionType", {}},
+    {id::kernel_events_sent, pen, data_type::unsigned64, data_semantics::totalCounter, 8, "ioamKernelEventsSent", {}},
+    {id::kernel_events_suppressed, pen, data_type::unsigned64, data_semantics::totalCounter, 8,
+     "ioamKernelEventsSuppressed", {}},
 }};
 
 namespace detail {

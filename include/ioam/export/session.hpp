@@ -271,7 +271,7 @@ public:
     /// next statistics) again, then flushes.
     constexpr void refresh_templates() noexcept {
         table_.refresh();
-        stats_template_sent_ = false;
+        stats_templates_sent_ = 0;
         if (table_.size() == 0) return;
         table_.for_each([&](auto& e) { (void)send_template(e); });
         flush();
@@ -285,7 +285,7 @@ public:
         writer_.reset(0);
         pending_ = false;
         table_.refresh();
-        stats_template_sent_ = false;
+        stats_templates_sent_ = 0;
         next_input_id_ = 1;
         return lost;
     }
@@ -293,7 +293,7 @@ public:
     /// Adds the statistics options record (its template first when this
     /// session has not sent it since the last refresh) and flushes.
     constexpr result<void> add_stats(const exporter_stats& v) noexcept {
-        auto r = add_stats_record(writer_, stats_template_sent_, v, [this](ipfix::message_writer&) { flush(); });
+        auto r = add_stats_record(writer_, stats_templates_sent_, v, [this](ipfix::message_writer&) { flush(); });
         flush();
         return r;
     }
@@ -401,7 +401,7 @@ private:
     session_clock now_{};
     bool started_ = false;
     bool pending_ = false;
-    bool stats_template_sent_ = false;
+    std::uint8_t stats_templates_sent_ = 0;
     std::uint64_t pending_since_ = 0, next_refresh_ = 0;
     std::array<std::byte, ipfix::max_message_size> msg_;
     ipfix::message_writer writer_;
