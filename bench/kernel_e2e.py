@@ -10,12 +10,16 @@ events; ioam-exporter writes IPFIX to /dev/null and prints events and lost
 at exit.
 
 usage: bench/kernel_e2e.py [--build DIR] [--count N] [--type HEX] [--rate PPS]
-                           [--senders K] [--perf] [--netns-prefix P] [--exporter-args ARGS]
+                           [--senders K] [--perf] [--perf-data FILE] [--netns-prefix P]
+                           [--exporter PATH] [--exporter-args ARGS]
                            [-- 'OTHER EXPORTER COMMAND' ...]
 For ioam-exporter it also reports the CPU time it used while the events came
-(user + system, /proc/PID/stat) per exported event, and its peak RSS
-(VmHWM); --perf records it with `perf record -g` meanwhile and prints where
-the time went (perf report, by symbol).
+(user + system, /proc/PID/stat, and the exact time on a CPU from
+/proc/PID/schedstat) per exported event, its wake-ups per second
+(voluntary context switches, /proc/PID/status) and its peak RSS (VmHWM);
+--perf records it with `perf record -g` meanwhile and prints where the time
+went (perf report, by symbol; --perf-data keeps the recording). --exporter
+runs another ioam-exporter binary (to compare two builds in the same minutes).
 Other exporters run under `sh -c` inside R; their last output lines are
 reported (and events=/lost= counts when they print them). Needs root,
 network namespaces, IPv6 IOAM with IOAM6 events and iproute2 with 'ip ioam';
@@ -39,7 +43,9 @@ ap.add_argument("--type", default="0xf00000", help="trace type (default 0xf00000
 ap.add_argument("--rate", type=int, default=0, help="packets per second per sender, 0 = as fast as possible")
 ap.add_argument("--senders", type=int, default=2, help="ioam-inject processes sending in parallel (default 2)")
 ap.add_argument("--perf", action="store_true", help="perf record ioam-exporter while the events come")
+ap.add_argument("--perf-data", default="", help="with --perf: keep the recording in FILE")
 ap.add_argument("--netns-prefix", default="kb", help="prefix of the namespaces' names (default kb)")
+ap.add_argument("--exporter", default="", help="ioam-exporter binary (default: the build directory's)")
 ap.add_argument("--exporter-args", default="", help="more ioam-exporter options (e.g. '--coalesce-us 2000')")
 ap.add_argument("others", nargs="*", help="other exporter commands, after --")
 args = ap.parse_args()
@@ -55,8 +61,17 @@ def cpu_seconds(pid):
     return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def memory_kb(pid, key):
-    m = re.search(rf"^{key}:\s+(\d+) kB", open(f"/proc/{pid}/status").read(), re.M)
+def run_ns(pid):
+    """Time on a CPU so far in ns (/proc/PID/schedstat: exact, not sampled by ticks)."""
+    try:
+        return int(open(f"/proc/{pid}/schedstat").read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def proc_status(pid, key):
+    """A line of /proc/PID/status (kB for memory, a count for others)."""
+    m = re.search(rf"^{key}:\s+(\d+)(?: kB)?$", open(f"/proc/{pid}/status").read(), re.M)
     return int(m.group(1)) if m else None
 
 
@@ -115,7 +130,7 @@ def main():
         skip("this kernel has no IPv6 IOAM (net.ipv6.ioam6_id missing)")
     if not shutil.which("ip") or sh("ip ioam namespace show", check=False).returncode != 0:
         skip("iproute2 with 'ip ioam' is missing")
-    exporter = os.path.join(args.build, "exporters/ioam-exporter/ioam-exporter")
+    exporter = args.exporter or os.path.join(args.build, "exporters/ioam-exporter/ioam-exporter")
     inject = os.path.join(args.build, "exporters/ioam-inject/ioam-inject")
     for p in (exporter, inject):
         if not os.access(p, os.X_OK):
@@ -146,10 +161,11 @@ def main():
                 time.sleep(0.05)
             time.sleep(1.0)  # the others: no common "ready" line
             xpid = procs[0][2].pid  # sh exec'd the exporter: same pid
-            cpu0 = cpu_seconds(xpid)
+            cpu0, run0 = cpu_seconds(xpid), run_ns(xpid)
+            wakes0 = proc_status(xpid, "voluntary_ctxt_switches")
             perf = None
             if args.perf and shutil.which("perf"):
-                perf_data = os.path.join(d, "perf.data")
+                perf_data = os.path.abspath(args.perf_data) if args.perf_data else os.path.join(d, "perf.data")
                 perf = subprocess.Popen(["perf", "record", "-g", "-o", perf_data, "-p", str(xpid)],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             t0 = time.time()
@@ -162,7 +178,9 @@ def main():
             sent_s = time.time() - t0
             time.sleep(2.0)  # let the exporters drain their sockets
             cpu = cpu_seconds(xpid) - cpu0
-            hwm, rss = memory_kb(xpid, "VmHWM"), memory_kb(xpid, "VmRSS")
+            run = run_ns(xpid) - run0 if run0 is not None else None
+            wakes = proc_status(xpid, "voluntary_ctxt_switches") - wakes0
+            hwm, rss = proc_status(xpid, "VmHWM"), proc_status(xpid, "VmRSS")
             if perf:
                 perf.send_signal(signal.SIGINT)
                 perf.wait(timeout=30)
@@ -196,7 +214,9 @@ def main():
                     rc = 1
                 if name == "ioam-exporter" and ev:
                     print(f"\nioam-exporter: {cpu:.2f} s of CPU while the events came: {cpu / ev * 1e6:.2f} us per "
-                          f"exported event at {ev / sent_s / 1e3:.0f} k events/s; peak RSS {hwm} kB (now {rss} kB)\n")
+                          f"exported event{f' ({run / ev:.0f} ns on CPU, schedstat)' if run else ''} at "
+                          f"{ev / sent_s / 1e3:.0f} k events/s; {wakes / sent_s:.0f} wake-ups/s "
+                          f"({ev / max(wakes, 1):.0f} events each); peak RSS {hwm} kB (now {rss} kB)\n")
             if perf:
                 rep = subprocess.run(["perf", "report", "-i", perf_data, "--stdio", "--no-children", "--sort",
                                       "dso,symbol", "--percent-limit", "1.5", "-g", "none"],

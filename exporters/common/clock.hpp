@@ -10,11 +10,13 @@
 
 namespace ioam_tools {
 
-inline std::uint64_t now_ms() {
+inline std::uint64_t now_ns() {
     timespec ts{};
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return static_cast<std::uint64_t>(ts.tv_sec) * 1000 + static_cast<std::uint64_t>(ts.tv_nsec) / 1000000;
+    return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000 + static_cast<std::uint64_t>(ts.tv_nsec);
 }
+
+inline std::uint64_t now_ms() { return now_ns() / 1000000; }
 
 inline std::uint64_t now_unix_ns() {
     timespec ts{};

@@ -67,7 +67,7 @@ struct exporter_config {
     output_settings out;  // the options both exporters share (options.hpp)
     std::string record, replay, format = "pen10383";
     unsigned flush_ms = 50;
-    unsigned coalesce_us = 1000;
+    unsigned coalesce_us = 10000;  // the longest events gather between receives (receive_pacer)
     int rcvbuf = 32 << 20;
     bool spread_by_flow = false;
     ioam::exporting::event_options events{};
@@ -459,13 +459,39 @@ private:
         (void)kstats_.open(family_);
         next_stats_ = now_ms() + std::uint64_t{cfg_.out.stats_interval} * 1000;
         int rc = exit_ok;
+        receive_pacer pacer(std::uint64_t{cfg_.coalesce_us} * 1000, static_cast<std::uint64_t>(std::max(src_.rcvbuf(), 0)));
         std::vector<pollfd> fds;
-        std::uint64_t observed_ns = 0;
+        std::uint64_t observed_ns = 0, gather_ns = 0;
         std::uint32_t observed_s = 0;
+        const auto on_batch = [&] {
+            observed_ns = now_unix_ns();
+            observed_s = static_cast<std::uint32_t>(observed_ns / 1000000000);
+        };
+        const auto on_datagram = [&](std::span<const std::byte> d, bool truncated) {
+            if (rec_file_ && !rec_.record(d, observed_s, 0)) ++n_.write_errors;
+            if (truncated) {
+                malformed("datagram (truncated by the receive buffer)", ioam::error{ioam::errc::truncated, d.size()});
+                return;
+            }
+            process_datagram(d, observed_ns);
+        };
         while (!g_signals.stop) {
-            fds.assign(1, pollfd{src_.fd(), POLLIN, 0});
+            // Wait, no longer than the timers allow, servicing the TCP
+            // outputs: while events come fast, `gather_ns` without polling
+            // the netlink socket (receive_pacer: each event would wake a
+            // poll), then read what gathered; otherwise poll the socket too.
+            // The sessions were ticked before the wait, so the events read
+            // after it count their flush time from its start, and the wait
+            // ends by the first flush deadline: none waits much longer than
+            // flush_ms from its arrival for its message to go.
+            const std::uint64_t now = now_ns();
+            std::uint64_t wait = std::uint64_t{static_cast<unsigned>(poll_timeout(now / 1000000))} * 1000000;
+            if (gather_ns > 0) wait = std::min(wait, gather_ns);
+            const std::size_t first_tcp = gather_ns > 0 ? 0 : 1;
+            fds.assign(first_tcp, pollfd{src_.fd(), POLLIN, 0});
             for (const auto& t : tcp_) fds.push_back(t->poll_entry());
-            const int pr = poll(fds.data(), fds.size(), poll_timeout(now_ms()));
+            const timespec ts{static_cast<time_t>(wait / 1000000000), static_cast<long>(wait % 1000000000)};
+            const int pr = ppoll(fds.data(), fds.size(), &ts, nullptr);
             if (pr < 0 && errno != EINTR) {
                 std::fprintf(stderr, "%s: poll: %s\n", program, std::strerror(errno));
                 rc = exit_runtime;
@@ -473,35 +499,19 @@ private:
             }
             if (pr > 0)
                 for (std::size_t i = 0; i < tcp_.size(); ++i)
-                    if (fds[i + 1].revents) service_tcp(i, fds[i + 1].revents);
-            if (pr > 0 && (fds[0].revents & (POLLIN | POLLERR))) {
-                const auto st = src_.receive(
-                    [&] {
-                        observed_ns = now_unix_ns();
-                        observed_s = static_cast<std::uint32_t>(observed_ns / 1000000000);
-                    },
-                    [&](std::span<const std::byte> d, bool truncated) {
-                        if (rec_file_ && !rec_.record(d, observed_s, 0)) ++n_.write_errors;
-                        if (truncated) {
-                            malformed("datagram (truncated by the receive buffer)", ioam::error{ioam::errc::truncated, d.size()});
-                            return;
-                        }
-                        process_datagram(d, observed_ns);
-                    });
-                if (st == netlink_source::status::fatal) {
+                    if (const short ev = fds[first_tcp + i].revents) service_tcp(i, ev);
+            const bool read = gather_ns > 0 || (pr > 0 && (fds[0].revents & (POLLIN | POLLERR)));
+            if (read) {
+                const auto overruns = src_.stats().enobufs;
+                if (src_.receive(on_batch, on_datagram) == netlink_source::status::fatal) {
                     rc = exit_runtime;
                     break;
                 }
-                // A batch that did not fill: let events gather in the socket
-                // buffer for a moment rather than wake up for every few of
-                // them (the wake-ups, not the encoding, cost most of the CPU
-                // at tens of thousands of events a second; bench/kernel_e2e.py).
-                if (cfg_.coalesce_us > 0 && src_.last_batch() < netlink_source::batch_size && !g_signals.stop) {
-                    const timespec ts{0, static_cast<long>(cfg_.coalesce_us) * 1000};
-                    (void)nanosleep(&ts, nullptr);
-                }
+                pacer.received(now_ns(), src_.last_received());
+                if (src_.stats().enobufs != overruns) pacer.overrun();
             }
             on_timers(now_ms());
+            gather_ns = read ? pacer.wait_ns() : 0;
         }
         src_.close();
         return rc;

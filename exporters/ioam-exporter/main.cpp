@@ -40,8 +40,9 @@ void usage(std::FILE* f) {
         "      --replay PCAP            read recorded netlink events instead of the kernel\n"
         "      --record PCAP            also write the received netlink datagrams to PCAP\n"
         "                               (link type NETLINK 253; tshark reads it)\n"
-        "      --coalesce-us US         after a receive that found fewer than 32 datagrams, let\n"
-        "                               events gather for US microseconds (1000; 0: wake for each)\n"
+        "      --coalesce-us US         while events come fast, let them gather in the socket\n"
+        "                               between receives, as long as 512 take at their rate and\n"
+        "                               at most US microseconds (10000; 0: wake for each event)\n"
         "      --rcvbuf BYTES           netlink receive buffer (default 33554432; forced when\n"
         "                               permitted, else capped by net.core.rmem_max)\n"
         "IPFIX:\n", f);
