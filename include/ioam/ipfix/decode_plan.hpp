@@ -36,6 +36,7 @@
 
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
 #define IOAM_IPFIX_SHUFFLE 1
+#include <cpuid.h>
 #else
 #define IOAM_IPFIX_SHUFFLE 0
 #endif
@@ -354,8 +355,11 @@ private:
 
     static bool cpu_shuffles() noexcept {
 #if IOAM_IPFIX_SHUFFLE
-        __builtin_cpu_init();  // plans may be built by static constructors
-        return __builtin_cpu_supports("ssse3");
+        // CPUID leaf 1 directly: __builtin_cpu_supports would link libgcc's
+        // whole feature table (4 KB of ioam-exporter's 200 KB budget) and
+        // needs __builtin_cpu_init before static constructors.
+        unsigned a = 0, b = 0, c = 0, d = 0;
+        return __get_cpuid(1, &a, &b, &c, &d) != 0 && (c & bit_SSSE3) != 0;
 #else
         return false;
 #endif
