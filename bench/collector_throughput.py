@@ -6,7 +6,8 @@ templates each; a burst of 100,000 UDP messages from one exporter with the
 receive buffer at the exporter's netlink default (32 MiB), with and without
 the collector's queue (--udp-queue), and the kernel's socket drop count
 (SO_MEMINFO) as the collector reports it.
-Usage: collector_throughput.py COLLECTOR [--quick]   (prints a markdown table)"""
+Usage: collector_throughput.py COLLECTOR [--quick] [--burst]   (prints a markdown table;
+--burst: only the UDP bursts)"""
 import os
 import socket
 import subprocess
@@ -15,13 +16,14 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "collector"))
-from common import OURS, data_set, message, our_record, run_measured, stats, template_set  # noqa: E402
+from common import OURS, data_set, free_ports, message, our_record, run_measured, stats, template_set  # noqa: E402
 
 collector = sys.argv[1]
 quick = "--quick" in sys.argv
+burst_only = "--burst" in sys.argv
 work = tempfile.mkdtemp(prefix="co-bench-")
 PER = 60  # records per message: 60 x 22 + 20 = 1340 octets, under a 1472-octet MTU payload
-UDP, TCP = 47250, 47251
+UDP, TCP = free_ports([socket.SOCK_DGRAM, socket.SOCK_STREAM])
 
 
 def messages(n, odid=1, tid=300):
@@ -67,8 +69,9 @@ path = os.path.join(work, "stream.ipfix")
 with open(path, "wb") as f:
     f.write(b"".join(msgs))
 size = os.path.getsize(path)
-st, cpu, hwm, _ = run([path])
-row("file -> JSON", st, cpu, hwm, f"{size >> 20} MB file")
+if not burst_only:
+    st, cpu, hwm, _ = run([path])
+    row("file -> JSON", st, cpu, hwm, f"{size >> 20} MB file")
 
 n_tcp = len(msgs) - 1
 
@@ -79,8 +82,10 @@ def tcp_feed():
     s.close()
 
 
-st, cpu, hwm, _ = run(["--listen-tcp", f"127.0.0.1:{TCP}", "--count", str(n_tcp * PER), "--idle-exit", "5"], tcp_feed)
-row("TCP -> JSON", st, cpu, hwm)
+if not burst_only:
+    st, cpu, hwm, _ = run(["--listen-tcp", f"127.0.0.1:{TCP}", "--count", str(n_tcp * PER), "--idle-exit", "5"],
+                          tcp_feed)
+    row("TCP -> JSON", st, cpu, hwm)
 
 n_udp = 100000 if not quick else 20000
 udp_msgs = messages(n_udp)
@@ -133,8 +138,9 @@ def many_feed():
         s.close()
 
 
-st, cpu, hwm, _ = run(["--listen", f"127.0.0.1:{UDP}", "--count", str(exporters), "--idle-exit", "2"], many_feed)
-row("1,000 exporters x 10 templates (UDP)", st, cpu, hwm, f"{st.get('templates', 0):,} templates learnt")
+if not burst_only:
+    st, cpu, hwm, _ = run(["--listen", f"127.0.0.1:{UDP}", "--count", str(exporters), "--idle-exit", "2"], many_feed)
+    row("1,000 exporters x 10 templates (UDP)", st, cpu, hwm, f"{st.get('templates', 0):,} templates learnt")
 
 print("| input | records | records/s per core | peak RSS | notes |")
 print("|---|---:|---:|---:|---|")

@@ -31,6 +31,7 @@ constexpr option shared[] = {
     {"stats-interval", required_argument, nullptr, o_stats},
     {"user", required_argument, nullptr, o_user},
     {"keep-privileges", no_argument, nullptr, o_keep},
+    // (last: the rows a program without outputs shares, parse_program_options)
     {"help", no_argument, nullptr, 'h'},
     {"version", no_argument, nullptr, 'V'},
 };
@@ -77,17 +78,27 @@ std::size_t output_settings::count(transport t) const {
         std::count_if(collectors.begin(), collectors.end(), [t](const collector_spec& c) { return c.kind == t; }));
 }
 
-int parse_options(int argc, char** argv, output_settings& s, const program_options& p) {
+namespace {
+
+// The loop both parses share: `shared` (the part of the table the parse
+// owns) taken by take_shared, the program's own by p.take, --help and
+// --version; operands to `operands` (nullptr: refused). -1 to go on, else
+// the exit status.
+using take_fn = const char* (*)(void* ctx, int opt, const char* arg);
+int parse_table(int argc, char** argv, std::span<const option> shared_part, const char* shared_short,
+                take_fn take_shared, void* shared_ctx, const program_options& p, std::vector<std::string>* operands) {
     // Fixed arrays, not containers: the parse costs the exporter little size.
-    option longopts[48] = {};
-    char shortopts[32] = "c:ohV";
-    const std::size_t n = std::size(shared);
-    if (n + p.own.size() >= std::size(longopts) || std::strlen(p.own_short) + 6 > sizeof shortopts) {
+    option longopts[64] = {};
+    char shortopts[40] = "";
+    const std::size_t n = shared_part.size();
+    if (n + p.own.size() >= std::size(longopts) ||
+        std::strlen(shared_short) + std::strlen(p.own_short) + 2 > sizeof shortopts) {
         std::fprintf(stderr, "%s: too many options for the parser's table\n", p.name);
         return status_usage;
     }
-    std::copy(std::begin(shared), std::end(shared), longopts);
+    std::copy(shared_part.begin(), shared_part.end(), longopts);
     std::copy(p.own.begin(), p.own.end(), longopts + n);
+    std::strcat(shortopts, shared_short);
     std::strcat(shortopts, p.own_short);
     for (int ch; (ch = getopt_long(argc, argv, shortopts, longopts, nullptr)) != -1;) {
         if (ch == 'h') {
@@ -104,15 +115,44 @@ int parse_options(int argc, char** argv, output_settings& s, const program_optio
         }
         const bool own = std::any_of(p.own.begin(), p.own.end(), [ch](const option& o) { return o.val == ch; }) ||
                          (ch < 256 && std::strchr(p.own_short, ch));
-        if (const char* bad = own ? p.take(p.ctx, ch, optarg) : take_shared(ch, optarg, s)) {
-            std::fprintf(stderr, "%s: invalid value for %s: '%s' (see --help)\n", p.name, bad, optarg ? optarg : "");
+        if (const char* bad = own ? p.take(p.ctx, ch, optarg) : take_shared(shared_ctx, ch, optarg)) {
+            const char* dashes = "";
+            if (!*bad)  // the option as the table names it
+                for (const option* o = longopts; o->name; ++o)
+                    if (o->val == ch) {
+                        bad = o->name;
+                        dashes = "--";
+                    }
+            std::fprintf(stderr, "%s: invalid value for %s%s: '%s' (see --help)\n", p.name, dashes, bad,
+                         optarg ? optarg : "");
             return status_usage;
         }
     }
-    if (optind < argc) {
-        std::fprintf(stderr, "%s: unexpected argument '%s' (see --help)\n", p.name, argv[optind]);
-        return status_usage;
+    for (; optind < argc; ++optind) {
+        if (!operands) {
+            std::fprintf(stderr, "%s: unexpected argument '%s' (see --help)\n", p.name, argv[optind]);
+            return status_usage;
+        }
+        operands->emplace_back(argv[optind]);
     }
+    return go_on;
+}
+
+constexpr std::size_t help_version = std::size(shared) - 2;  // the last two rows of `shared`
+
+}  // namespace
+
+int parse_program_options(int argc, char** argv, const program_options& p, std::vector<std::string>& operands) {
+    return parse_table(argc, argv, std::span<const option>(shared).subspan(help_version), "hV",
+                       [](void*, int, const char*) -> const char* { return ""; }, nullptr, p, &operands);
+}
+
+int parse_options(int argc, char** argv, output_settings& s, const program_options& p) {
+    const take_fn take = [](void* ctx, int ch, const char* arg) {
+        return take_shared(ch, arg, *static_cast<output_settings*>(ctx));
+    };
+    if (const int rc = parse_table(argc, argv, shared, "c:ohV", take, &s, p, nullptr); rc != go_on)
+        return rc;
     if (s.count(transport::tls) > 0 && (s.tls.ca.empty() || s.tls.cert.empty() || s.tls.key.empty())) {
         std::fprintf(stderr, "%s: TLS needs --tls-ca, --tls-cert and --tls-key (mutual authentication)\n", p.name);
         return status_usage;

@@ -70,7 +70,8 @@ struct program_options {
     std::span<const option> own;  ///< its long options (val: a short option letter or >= 512)
     const char* own_short;        ///< its short options, getopt style ("i:v")
     /// Takes one of `own`: nullptr when the value is good, else the option
-    /// as the message names it ("--map-size (16 to 16777216)").
+    /// as the message names it ("--map-size (16 to 16777216)"; "": the
+    /// table's name, "--map-size").
     const char* (*take)(void* ctx, int opt, const char* arg);
     void* ctx;  ///< the program's settings, for take
     /// A file the program writes without an output option (ioam-exporter's
@@ -82,6 +83,11 @@ struct program_options {
 /// on, else the exit status: 0 after --help / --version, 2 for a usage
 /// error (said on stderr). After it, an empty output list means -o.
 int parse_options(int argc, char** argv, output_settings& s, const program_options& p);
+
+/// The same parse for a program without IPFIX outputs (ioam-collector): its
+/// own options, the shared --help and --version, the other arguments into
+/// `operands`. Returns as parse_options.
+int parse_program_options(int argc, char** argv, const program_options& p, std::vector<std::string>& operands);
 
 /// --help text of the shared options, by section.
 void help_outputs(std::FILE* f);  // "Outputs": -c ... -o

@@ -44,6 +44,10 @@ struct options {
     unsigned stall_timeout = 30;   ///< TCP/TLS: close when a message or handshake is incomplete this long
     unsigned max_connections = 256;
     unsigned max_sessions = 4096;  ///< transport sessions (UDP exporters, connections, files) in the cache
+    /// Octets of templates cached in all (LRU eviction beyond). With every
+    /// other cap reached too (256 connections holding 64 KiB messages, a full
+    /// 16 MiB UDP queue) 12 MiB keeps the collector under 64 MB.
+    std::size_t template_bytes = 12 << 20;
     int rcvbuf = 32 << 20;
     std::size_t udp_queue = 16 << 20;  ///< octets of received datagrams held while decoding lags
     analysis_settings analysis;  // issue 14
@@ -100,13 +104,26 @@ public:
         ++messages_;
         last_records_ = records_;
         bool seed_records = false;
+        // Within a message without template sets no template changes: what
+        // is worked out once per template serves all its records.
+        memo_ = {};
+        bool templates_fixed = true;
+        for (const auto& set : m->sets())
+            if (set.id() == ipfix::template_set_id || set.id() == ipfix::options_template_set_id) templates_fixed = false;
         const auto now = static_cast<std::uint32_t>(std::time(nullptr));
         const auto sum = cache_.process(session, *m, now, [&](const ipfix::dynamic_record& r) {
-            if (raw_record(r, *m, session)) return;
+            const ipfix::dynamic_template& t = r.templ();
+            if (!templates_fixed || memo_.t != &t) {
+                memo_ = {&t, is_raw(t)};
+                if (o_.meta)
+                    std::snprintf(memo_.meta, sizeof memo_.meta, "\"odid\":%" PRIu32 ",\"template\":%u,\"sequence\":%" PRIu32,
+                                  m->observation_domain(), static_cast<unsigned>(t.id()), m->sequence());
+            }
+            if (memo_.raw && raw_record(r, *m, session)) return;
             xp::decoded_record d = xp::decode_record(r);
             if (d.pen_fields == 0) {
                 ++other_records_;
-                if (r.templ().is_options()) print_options(*m, r);
+                if (t.is_options()) print_options(*m, r);
                 return;
             }
             ++records_;
@@ -120,18 +137,18 @@ public:
                 unreliable = q.unreliable;
                 if (!unreliable.empty()) prefix = "\"unreliable\":[" + unreliable + "]";
             }
-            if (analysis_) analysis_->record(session, d);  // issue 14
-            if (o_.meta) {
-                char meta[96];
-                std::snprintf(meta, sizeof meta, "%s\"odid\":%" PRIu32 ",\"template\":%u,\"sequence\":%" PRIu32,
-                              prefix.empty() ? "" : ",", m->observation_domain(), static_cast<unsigned>(r.templ().id()),
-                              m->sequence());
-                prefix += meta;
+            if (analysis_) {  // issue 14 (it may print to stdout too: what precedes goes first)
+                write_out();
+                analysis_->record(session, d);
             }
             if (o_.json) {
-                ioam_tools::print_json(stdout, d, prefix.c_str());
+                if (o_.meta) {
+                    if (!prefix.empty()) prefix += ',';
+                    prefix += memo_.meta;
+                }
+                json_.append(out_, d, prefix);
             } else {
-                if (o_.meta) std::printf("[odid %" PRIu32 " template %u] ", m->observation_domain(), r.templ().id());
+                if (o_.meta) std::printf("[odid %" PRIu32 " template %u] ", m->observation_domain(), t.id());
                 if (!unreliable.empty()) {
                     std::erase(unreliable, '"');
                     std::printf("[unreliable: %s] ", unreliable.c_str());
@@ -139,6 +156,7 @@ public:
                 ioam_tools::print_text(stdout, d);
             }
         });
+        write_out();
         if (sum.sequence_gap) {
             if (seed_records) {
                 // The seed advances its sequence number by the field count:
@@ -280,21 +298,32 @@ private:
                           static_cast<unsigned>(r.templ().id()));
             line += buf;
         }
-        std::printf("%s\n", line.c_str());
+        line += '\n';
+        if (o_.json) out_ += line;
+        else std::fputs(line.c_str(), stdout);
+    }
+
+    // A template that names a raw option element makes rawexport records.
+    static bool is_raw(const ipfix::dynamic_template& t) {
+        namespace rx = xp::rawexport;
+        const auto fields = t.fields();
+        return std::any_of(fields.begin(), fields.end(), [](const ipfix::template_field& f) {
+            return f.enterprise == rx::pen && f.id > rx::id::encapsulation_type &&
+                   f.id < rx::id::first + rx::elements.size();
+        });
+    }
+
+    // The JSON lines of a message leave in one write.
+    void write_out() {
+        if (out_.empty()) return;
+        std::fwrite(out_.data(), 1, out_.size(), stdout);
+        out_.clear();
     }
 
     // A rawexport record: its option decoded with the IOAM decoders, one line
     // per node as for PEN 10383 records. False when r is not one.
     bool raw_record(const ipfix::dynamic_record& r, const ipfix::message_view& m, std::uint64_t session) {
         namespace rx = xp::rawexport;
-        // Only a template with a raw option element makes a rawexport record:
-        // its fields say so without walking the record's (5% of a burst's time).
-        const auto fields = r.templ().fields();
-        if (std::none_of(fields.begin(), fields.end(), [](const ipfix::template_field& f) {
-                return f.enterprise == rx::pen && f.id > rx::id::encapsulation_type &&
-                       f.id < rx::id::first + rx::elements.size();
-            }))
-            return false;
         const rx::raw_record raw = rx::decode_record(r);
         if (raw.raw_fields == 0 || !raw.option_type) return false;
         auto o = rx::decode_option(*raw.option_type, raw.data);
@@ -313,14 +342,17 @@ private:
         if (o_.meta)
             std::snprintf(meta, sizeof meta, ",\"odid\":%" PRIu32 ",\"template\":%u,\"sequence\":%" PRIu32,
                           m.observation_domain(), static_cast<unsigned>(r.templ().id()), m.sequence());
+        const std::string prefix = std::string(ctx) + meta;
         bool any = false;
         rx::for_each_node(*o, [&](const xp::decoded_record& d) {
             any = true;
             ++records_;
-            if (analysis_) analysis_->record(session, d);  // issue 14
+            if (analysis_) {  // issue 14
+                write_out();
+                analysis_->record(session, d);
+            }
             if (o_.json) {
-                const std::string prefix = std::string(ctx) + meta;
-                ioam_tools::print_json(stdout, d, prefix.c_str());
+                json_.append(out_, d, prefix);
             } else {
                 std::printf("[rawexport time %" PRIu64 " flags 0x%02x encap %u", raw.observation_time_ns.value_or(0),
                             static_cast<unsigned>(raw.report_flags.value_or(0)),
@@ -339,6 +371,8 @@ private:
         c.template_lifetime = o.lifetime;
         c.default_transport = ipfix::transport_kind::datagram;
         c.limits.sessions = o.max_sessions;
+        c.limits.total_bytes = o.template_bytes;
+        c.limits.session_bytes = std::min(c.limits.session_bytes, o.template_bytes);
         return c;
     }
     static ipfix::ie_registry make_registry() {
@@ -350,6 +384,13 @@ private:
 
     const options& o_;
     ipfix::template_cache cache_;
+    ioam_tools::json_lines json_;
+    std::string out_;  ///< JSON lines of the message being decoded
+    struct {
+        const ipfix::dynamic_template* t = nullptr;
+        bool raw = false;
+        char meta[96] = "";  ///< --meta: the message's odid, the template, the sequence
+    } memo_;
     log_limit gap_log_{"sequence gap"}, set_log_{"skipped set"}, bad_log_{"bad message"};
     analysis* analysis_ = nullptr;  // issue 14
     std::uint32_t last_expire_ = 0;

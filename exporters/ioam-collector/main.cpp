@@ -8,6 +8,7 @@
 #include "collector.hpp"
 #include "ipfix_file.hpp"
 #include "network.hpp"
+#include "options.hpp"
 
 #include <getopt.h>
 
@@ -61,6 +62,8 @@ void usage(std::FILE* f) {
         "      --max-sessions N         transport sessions (UDP exporter address and port, connection,\n"
         "                               file) with template state; the least recently heard is\n"
         "                               forgotten first, and counted (4096)\n"
+        "      --max-template-bytes BYTES  memory of all cached templates; the least recently\n"
+        "                               used are evicted beyond it, and counted (12582912)\n"
         "      --rcvbuf BYTES           UDP receive buffer (33554432; forced when privileged)\n"
         "      --udp-queue BYTES        received UDP datagrams held while decoding lags (16777216;\n"
         "                               when full they wait in the receive buffer)\n"
@@ -102,7 +105,7 @@ int main(int argc, char** argv) {
     static options o;
     enum : int {
         o_meta = 256, o_count, o_idle, o_lifetime, o_tls, o_cert, o_key, o_ca, o_quirks, o_idle_timeout,
-        o_stall_timeout, o_max_conn, o_max_udp, o_rcvbuf, o_udp_queue
+        o_stall_timeout, o_max_conn, o_max_udp, o_rcvbuf, o_udp_queue, o_template_bytes
     };
     static const option longopts[] = {
         {"listen", required_argument, nullptr, 'l'},
@@ -121,62 +124,49 @@ int main(int argc, char** argv) {
         {"stall-timeout", required_argument, nullptr, o_stall_timeout},
         {"max-connections", required_argument, nullptr, o_max_conn},
         {"max-sessions", required_argument, nullptr, o_max_udp},
+        {"max-template-bytes", required_argument, nullptr, o_template_bytes},
         {"rcvbuf", required_argument, nullptr, o_rcvbuf},
         {"udp-queue", required_argument, nullptr, o_udp_queue},
-        {"help", no_argument, nullptr, 'h'},
-        {"version", no_argument, nullptr, 'V'},
-        {nullptr, 0, nullptr, 0},
     };
-    // A decimal number in [lo, hi].
-    const auto number = [](const char* s, unsigned long long lo, unsigned long long hi, auto& out) {
-        char* end = nullptr;
-        errno = 0;
-        const unsigned long long v = std::strtoull(s, &end, 10);
-        if (errno != 0 || !*s || *end || s[0] == '-' || v < lo || v > hi) return false;
-        out = static_cast<std::remove_reference_t<decltype(out)>>(v);
-        return true;
-    };
-    // issue 14: the analysis module's options after ours.
-    std::vector<option> all_opts(std::begin(longopts), std::end(longopts) - 1);
-    add_options(all_opts);
-    all_opts.push_back(option{nullptr, 0, nullptr, 0});
-    for (int ch; (ch = getopt_long(argc, argv, "l:t:jhV", all_opts.data(), nullptr)) != -1;) {
+    // One of ours: nullptr when good, "" (the option's name) when not.
+    const auto take = [](void* ctx, int ch, const char* arg) -> const char* {
+        using ioam_tools::parse_number;
+        options& o = *static_cast<options*>(ctx);
         bool ok = true;
         switch (ch) {
-        case 'l': o.listen = optarg; break;
-        case 't': o.listen_tcp = optarg; break;
-        case o_tls: o.listen_tls = optarg; break;
-        case o_cert: o.tls_cert = optarg; break;
-        case o_key: o.tls_key = optarg; break;
-        case o_ca: o.tls_ca = optarg; break;
+        case 'l': o.listen = arg; break;
+        case 't': o.listen_tcp = arg; break;
+        case o_tls: o.listen_tls = arg; break;
+        case o_cert: o.tls_cert = arg; break;
+        case o_key: o.tls_key = arg; break;
+        case o_ca: o.tls_ca = arg; break;
         case 'j': o.json = true; break;
         case o_meta: o.meta = true; break;
         case o_quirks:
-            ok = std::strcmp(optarg, "go-ioam-exporter") == 0;
+            ok = std::strcmp(arg, "go-ioam-exporter") == 0;
             o.quirks_go = ok;
             break;
-        case o_count: ok = number(optarg, 0, ~0ULL, o.count); break;
-        case o_idle: ok = number(optarg, 0, 86400, o.idle_exit); break;
-        case o_lifetime: ok = number(optarg, 0, 0xffffffffULL, o.lifetime); break;
-        case o_idle_timeout: ok = number(optarg, 0, 86400, o.idle_timeout); break;
-        case o_stall_timeout: ok = number(optarg, 0, 86400, o.stall_timeout); break;
-        case o_max_conn: ok = number(optarg, 1, 1000000, o.max_connections); break;
-        case o_max_udp: ok = number(optarg, 1, 10000000, o.max_sessions); break;
-        case o_rcvbuf: ok = number(optarg, 0, 1ULL << 30, o.rcvbuf); break;
-        case o_udp_queue: ok = number(optarg, 0, 1ULL << 30, o.udp_queue); break;
-        case 'h': usage(stdout); return exit_ok;
-        case 'V': std::printf("ioam-collector %s\n", IOAM_VERSION); return exit_ok;
+        case o_count: ok = parse_number(arg, 0, ~0ULL, o.count); break;
+        case o_idle: ok = parse_number(arg, 0, 86400, o.idle_exit); break;
+        case o_lifetime: ok = parse_number(arg, 0, 0xffffffffULL, o.lifetime); break;
+        case o_idle_timeout: ok = parse_number(arg, 0, 86400, o.idle_timeout); break;
+        case o_stall_timeout: ok = parse_number(arg, 0, 86400, o.stall_timeout); break;
+        case o_max_conn: ok = parse_number(arg, 1, 1000000, o.max_connections); break;
+        case o_max_udp: ok = parse_number(arg, 1, 10000000, o.max_sessions); break;
+        case o_template_bytes: ok = parse_number(arg, 65536, 1ULL << 34, o.template_bytes); break;
+        case o_rcvbuf: ok = parse_number(arg, 0, 1ULL << 30, o.rcvbuf); break;
+        case o_udp_queue: ok = parse_number(arg, 0, 1ULL << 30, o.udp_queue); break;
         default:
-            if (!parse_option(o.analysis, ch, optarg, ok)) ok = false;  // issue 14
+            if (!parse_option(o.analysis, ch, arg, ok)) ok = false;  // issue 14
             break;
         }
-        if (!ok) {
-            if (ch != '?') std::fprintf(stderr, "ioam-collector: bad value for an option: %s\n", optarg ? optarg : "");
-            usage(stderr);
-            return exit_usage;
-        }
-    }
-    for (int i = optind; i < argc; ++i) o.files.emplace_back(argv[i]);
+        return ok ? nullptr : "";
+    };
+    // issue 14: the analysis module's options after ours.
+    std::vector<option> own(std::begin(longopts), std::end(longopts));
+    add_options(own);
+    const ioam_tools::program_options p{"ioam-collector", IOAM_VERSION, usage, own, "l:t:j", take, &o};
+    if (const int rc = ioam_tools::parse_program_options(argc, argv, p, o.files); rc >= 0) return rc;
     const bool network = !o.listen.empty() || !o.listen_tcp.empty() || !o.listen_tls.empty();
     if (network == !o.files.empty()) {
         std::fprintf(stderr, "ioam-collector: give either --listen/--listen-tcp/--listen-tls or files (see --help)\n");

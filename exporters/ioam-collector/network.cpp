@@ -431,6 +431,7 @@ private:
                         continue;
                     }
                 }
+                if (in.size() >= ipfix::message_header_size) k.partial.reserve(*ipfix::peek_message_length(in));
                 k.partial.assign(in.begin(), in.end());
                 k.stall_since = now;
                 return true;
@@ -444,6 +445,9 @@ private:
             }
             auto len = ipfix::peek_message_length(k.partial);
             if (!len) return bad_framing(k, len.error_code().message().c_str());
+            // Room for exactly the message: growth by doubling could hold
+            // twice its length per connection.
+            if (k.partial.capacity() < *len) k.partial.reserve(*len);
             const std::size_t take = std::min(*len - k.partial.size(), in.size());
             k.partial.insert(k.partial.end(), in.begin(), in.begin() + static_cast<std::ptrdiff_t>(take));
             in = in.subspan(take);

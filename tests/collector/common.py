@@ -155,6 +155,23 @@ def stats(err):
     return out
 
 
+def free_ports(kinds):
+    """Ports the kernel hands out as free on 127.0.0.1, one per socket kind
+    (socket.SOCK_DGRAM or SOCK_STREAM), all distinct: held open until all are
+    chosen. Fixed ports collided: they lie in the ephemeral range, where an
+    outgoing connection of a parallel test took one."""
+    socks = []
+    try:
+        for kind in kinds:
+            s = socket.socket(socket.AF_INET, kind)
+            s.bind(("127.0.0.1", 0))
+            socks.append(s)
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
 def udp_sender(port, host="127.0.0.1", sport=0):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind((host, sport))

@@ -12,13 +12,14 @@ Usage: files.py COLLECTOR"""
 import json
 import os
 import shutil
+import socket
 import struct
 import sys
 import tempfile
 import time
 
-from common import (SEED, Collector, check, data_set, failures, finish, good_message, message, run_measured, sanitized, stats,
-                    template_set, udp_sender)
+from common import (SEED, Collector, check, data_set, failures, finish, free_ports, good_message, message, run_measured,
+                    sanitized, stats, template_set, udp_sender)
 
 collector = sys.argv[1]
 work = tempfile.mkdtemp(prefix="co-files-")
@@ -117,11 +118,12 @@ check(stats(err).get("sequence_gaps") == 49 and err.count("sequence gap in domai
       "without --quirks: its sequence gaps counted, logged at a bounded rate")
 # Over UDP the seed opens a new socket (source port) per message: with the
 # quirk its stream is one session, and its sequence numbers log nothing.
-c = Collector(collector, ["--listen", "127.0.0.1:47230", "--quirks", "go-ioam-exporter"], work, "seed-udp")
+port = free_ports([socket.SOCK_DGRAM])[0]
+c = Collector(collector, ["--listen", f"127.0.0.1:{port}", "--quirks", "go-ioam-exporter"], work, "seed-udp")
 check(c.wait_listening("listening on UDP"), "quirks over UDP: collector listening")
 seq = 0
 for i in range(30):
-    s = udp_sender(47230)
+    s = udp_sender(port)
     s.send(message([template_set(293, SEED), data_set(293, [seed_record(0x010203, 5, 0)])], seq=seq))
     s.close()
     seq += len(SEED)

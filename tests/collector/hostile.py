@@ -4,18 +4,20 @@ stime from /proc/PID/stat, generous bounds), that what it dropped or refused
 is counted, and that good traffic is decoded afterwards. Each case is bounded
 to a few seconds.
 Usage: hostile.py COLLECTOR CASE...  (cases: template_flood withdraw_storm
-sessions fd_limit conn_limit slow_peers tls_flood udp_burst)"""
+sessions fd_limit conn_limit slow_peers tls_flood udp_burst worst_case)"""
 import os
 import shutil
+import signal
 import socket
+import ssl
 import struct
 import subprocess
 import sys
 import tempfile
 import time
 
-from common import (OURS, Certs, Collector, check, data_set, failures, finish, good_message, message, our_record,
-                    sanitized, send_good_udp, template_set, udp_sender, withdraw_all_set)
+from common import (OURS, Certs, Collector, check, data_set, failures, finish, free_ports, good_message, header,
+                    message, our_record, sanitized, send_good_udp, template_set, udp_sender, withdraw_all_set)
 
 collector, cases = sys.argv[1], sys.argv[2:]
 work = tempfile.mkdtemp(prefix="co-hostile-")
@@ -24,7 +26,7 @@ work = tempfile.mkdtemp(prefix="co-hostile-")
 ASAN = sanitized(collector)
 RSS_BOUND_KB = (512 if ASAN else 64) * 1024
 CPU_SCALE = 5 if ASAN else 1
-UDP, TCP, TLS = 47220, 47221, 47222
+UDP, TCP, TLS = free_ports([socket.SOCK_DGRAM, socket.SOCK_STREAM, socket.SOCK_STREAM])
 
 
 def start(args, name, prefix=()):
@@ -357,8 +359,118 @@ def udp_burst():
     stopped(c, name)
 
 
+def hwm_kb(c):
+    with open(f"/proc/{c.p.pid}/status") as f:
+        return max([0] + [int(x.split()[1]) for x in f if x.startswith("VmHWM:")])
+
+
+def worst_case():
+    """Every cap at once, with the default caps: the template cache at its
+    total (64 UDP sessions of 160 templates of 100 fields: 32 MB charged
+    against a 12 MiB cap), the maximum of 256 connections (128 TCP, 128 TLS
+    with a valid certificate) each holding most of a 65,535-octet message,
+    and the UDP queue full (the collector stopped while 40,000 messages of
+    1,340 octets arrive, then resumed). The peak RSS stays under 64 MB, the
+    drops are counted, and good traffic is decoded afterwards."""
+    name = "worst case"
+    if not shutil.which("openssl"):
+        check(False, f"{name}: the openssl command is missing")
+        return
+    if not os.path.exists(os.path.join(work, "client.pem")):
+        Certs(work).make_all()
+    c = start(["--listen", f"127.0.0.1:{UDP}", "--listen-tcp", f"127.0.0.1:{TCP}", "--listen-tls", f"127.0.0.1:{TLS}",
+               "--tls-cert", f"{work}/server.pem", "--tls-key", f"{work}/server.key", "--tls-ca", f"{work}/ca.pem"],
+              name)
+    cpu0, t0 = c.cpu_s(), time.time()
+    print(f"info: {name}: started, RSS {c.rss_kb()} KB")
+    # Templates: unknown elements of another enterprise, 4 octets each.
+    fields = b"".join(struct.pack("!HHI", 0x8000 | i, 4, 99999) for i in range(1, 101))
+    socks = [udp_sender(UDP) for _ in range(64)]
+    for k, s in enumerate(socks):
+        for part in range(4):  # 4 messages of 40 templates
+            recs = b"".join(struct.pack("!HH", 256 + part * 40 + i, 100) + fields for i in range(40))
+            s.send(message([struct.pack("!HH", 2, 4 + len(recs)) + recs], seq=0, odid=k))
+        if k % 8 == 7:
+            time.sleep(0.02)
+    for s in socks:
+        s.close()
+    time.sleep(1.0)
+    st = c.dump_stats()
+    print(f"info: {name}: templates sent, RSS {c.rss_kb()} KB, {time.time() - t0:.1f} s")
+    cap = 12 << 20
+    check(st.get("template_bytes_now", 0) > cap * 0.9 and st.get("template_bytes_now", 0) <= cap
+          and st.get("templates_evicted", 0) > 0,
+          f"{name}: the template cache at its cap ({st.get('template_bytes_now')} of {cap} octets, "
+          f"{st.get('templates_now')} templates, {st.get('templates_evicted')} evicted)")
+    # 256 connections, each with most of a message of 65,535 octets.
+    partial = header(65535 - 16, 0, 7) + b"\0" * 60000
+    conns = []
+    for _ in range(128):
+        s = tcp_connect()
+        s.sendall(partial)
+        conns.append(s)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.load_verify_locations(os.path.join(work, "ca.pem"))
+    ctx.load_cert_chain(os.path.join(work, "client.pem"), os.path.join(work, "client.key"))
+    for _ in range(128):
+        s = ctx.wrap_socket(tcp_connect(TLS), server_hostname="localhost")
+        s.sendall(partial)
+        conns.append(s)
+    time.sleep(1.0)
+    extra = tcp_connect()
+    time.sleep(0.5)
+    st = c.dump_stats()
+    print(f"info: {name}: connections made, RSS {c.rss_kb()} KB, {time.time() - t0:.1f} s")
+    check(st.get("connections") == 256 and st.get("refused_connections", 0) >= 1,
+          f"{name}: 256 connections held, the next refused ({st.get('connections')}, "
+          f"{st.get('refused_connections')})")
+    # The UDP queue filled: the collector stopped while a burst arrives.
+    # (records of another enterprise's elements: decoded and counted, not
+    # printed, so the output stays small; 60 records of 22 octets: 1,340-octet messages)
+    n, per = 40000, 60
+    other = b"".join(struct.pack("!HHI", 0x8000 | i, ln, 99999) for i, ln in enumerate((4, 4, 4, 4, 6), 1))
+    body = data_set(301, [bytes(22)] * per)
+    burst = [message([struct.pack("!HHHH", 2, 8 + len(other), 301, 5) + other], seq=0, odid=5)] + [
+        message([body], seq=i * per, odid=5) for i in range(n)]
+    print(f"info: {name}: burst made, {time.time() - t0:.1f} s")
+    os.kill(c.p.pid, signal.SIGSTOP)
+    s = udp_sender(UDP)
+    for m in burst:
+        s.send(m)
+    s.close()
+    os.kill(c.p.pid, signal.SIGCONT)
+    print(f"info: {name}: burst sent, {time.time() - t0:.1f} s")
+    deadline = time.time() + 40 * CPU_SCALE
+    while time.time() < deadline:
+        st = c.dump_stats()
+        if st.get("messages", 0) + st.get("udp_socket_drops", 0) >= 64 * 4 + len(burst):
+            break
+        time.sleep(0.3)
+    got, drops = st.get("messages", 0) - 64 * 4, st.get("udp_socket_drops")
+    print(f"info: {name}: burst decoded, {time.time() - t0:.1f} s")
+    # (full: no room for another datagram of the largest size). The socket
+    # holds more than the queue only when its 32 MiB buffer could be forced (root).
+    if st.get("udp_rcvbuf", 0) >= 32 << 20:
+        check(st.get("udp_queue_peak", 0) > st.get("udp_queue", 0) - 2 * 65536 > 0,
+              f"{name}: the UDP queue filled ({st.get('udp_queue_peak')} of {st.get('udp_queue')} octets)")
+    else:
+        print(f"info: {name}: receive buffer {st.get('udp_rcvbuf')} octets (not privileged): the queue cannot fill")
+    check(drops is not None and drops > 0 and got + drops == len(burst),
+          f"{name}: every message of the burst decoded or counted as a socket drop ({got} + {drops} = {len(burst)})")
+    check(st.get("connections") == 256 and st.get("stalled_closed", 0) == 0,
+          f"{name}: the 256 partial connections still held meanwhile ({st.get('stalled_closed')} closed)")
+    hwm = hwm_kb(c)
+    print(f"info: {name}: peak RSS {hwm} KB, now {c.rss_kb()} KB; {got} messages decoded, {drops} dropped")
+    check(0 < hwm < RSS_BOUND_KB, f"{name}: peak RSS {hwm} KB < {RSS_BOUND_KB} KB with every cap reached")
+    bounded(c, name, cpu0, 30)
+    for k in conns + [extra]:
+        k.close()
+    good_after(c, UDP, name)
+    stopped(c, name)
+
+
 ALL = {f.__name__: f for f in (template_flood, withdraw_storm, sessions, fd_limit, conn_limit, slow_peers, tls_flood,
-                               udp_burst)}
+                               udp_burst, worst_case)}
 for case in cases or ALL:
     t0 = time.time()
     ALL[case]()

@@ -12,15 +12,16 @@ here with the openssl command:
 Usage: tls.py COLLECTOR TLS_CLIENT"""
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 import time
 
-from common import Certs, Collector, check, failures, finish, good_message, skip, stats
+from common import Certs, Collector, check, failures, finish, free_ports, good_message, skip, stats
 
 collector, tls_client = sys.argv[1], sys.argv[2]
-PORT_SERVER, PORT_CLIENT = 47210, 47211
+PORT_SERVER, PORT_CLIENT = free_ports([socket.SOCK_STREAM] * 2)
 
 if not shutil.which("openssl"):
     skip("the openssl command is missing")
