@@ -5,7 +5,10 @@
 // dynamic_template::encode -> parse_template_set -> from_record. A second
 // cache reads the same stream with the harnesses' compile-time templates
 // named (process<Ts...>, dispatch.hpp) and must see the same records and the
-// same summary.
+// same summary. A third cache reads it with process_rows: each row's values
+// must be the ones for_each_u64 gives for that record (and field_view::to_u64),
+// every other record must come as the same dynamic_record, and the summaries
+// must agree.
 #include <type_traits>
 
 #include "ipfix_common.hpp"
@@ -47,11 +50,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                   .session_bytes = 64 << 10, .total_bytes = 96 << 10};
     template_cache cache(ie_registry{iana_registry}, opt);
     template_cache typed(ie_registry{iana_registry}, opt);
-    for (template_cache* c : {&cache, &typed}) {
+    template_cache rows(ie_registry{iana_registry}, opt);
+    for (template_cache* c : {&cache, &typed, &rows}) {
         c->open_session(0, transport_kind::datagram);
         c->open_session(1, transport_kind::stream);
     }
     std::vector<bytes_view> seen, seen_typed;
+    // Per record seen by `cache`: its template, where its values start in
+    // `values`, and whether a field came as a view (never in a row).
+    struct record_values {
+        const dynamic_template* t;
+        std::size_t first, count;
+        bool view;
+    };
+    std::vector<record_values> expect;
+    std::vector<std::uint64_t> values;
     bytes_view rest(buf);
     std::size_t offset = 0;
     for (int i = 0; i < 64 && !rest.empty(); ++i) {
@@ -68,8 +81,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         };
         seen.clear();
         seen_typed.clear();
+        expect.clear();
+        values.clear();
         const message_summary sum = cache.process(session, *m, m->export_time(), [&](const dynamic_record& r) {
             seen.push_back(r.bytes());
+            record_values rv{&r.templ(), values.size(), 0, false};
+            r.for_each_u64([&]<class V>(std::size_t i, const V& x) {
+                FUZZ_CHECK(i == rv.count);
+                ++rv.count;
+                if constexpr (std::is_same_v<V, std::uint64_t>) {
+                    values.push_back(x);
+                } else {
+                    values.push_back(0);
+                    rv.view = true;
+                }
+            });
+            expect.push_back(rv);
             fuzz::read_dynamic(r, find);
             if (&r.templ() != last) {
                 template_round_trip(r.templ(), cache.registry());
@@ -94,7 +121,47 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (sum.first_error.code != errc::ok) fuzz::check_error(sum.first_error, size);
         FUZZ_CHECK(tsum.withdrawals == sum.withdrawals && tsum.withdrawals_ignored == sum.withdrawals_ignored);
         FUZZ_CHECK(tsum.invalid_templates == sum.invalid_templates);
-        FUZZ_CHECK(cache.expire(m->export_time()) == typed.expire(m->export_time()));
+
+        std::size_t next = 0;  // the record of `cache` the next one of `rows` must be
+        const message_summary rsum = rows.process_rows(session, *m, m->export_time(), [&](const auto& r) {
+            if constexpr (std::is_same_v<std::decay_t<decltype(r)>, value_rows>) {
+                FUZZ_CHECK(r.size() >= 1 && r.size() * r.stride() <= template_cache::row_buffer_slots);
+                const std::size_t fields = r.templ().fields().size();
+                FUZZ_CHECK(r.stride() >= fields && r.stride() <= fields + 1);
+                FUZZ_CHECK(r.slots().size() == r.size() * r.stride());
+                for (std::size_t k = 0; k < r.size(); ++k, ++next) {
+                    FUZZ_CHECK(next < expect.size());
+                    const record_values& e = expect[next];
+                    FUZZ_CHECK(!e.view && e.count == fields);
+                    FUZZ_CHECK(e.t->id() == r.templ().id() && e.t->fields().size() == fields);
+                    FUZZ_CHECK(seen[next].size() == r.templ().min_record_size());
+                    const std::span<const std::uint64_t> row = r[k];
+                    FUZZ_CHECK(row.size() == fields);
+                    const dynamic_record rec(e.t, seen[next]);
+                    for (std::size_t i = 0; i < fields; ++i) {
+                        FUZZ_CHECK(row[i] == values[e.first + i]);
+                        std::uint64_t v = 0;
+                        FUZZ_CHECK(rec.field(i).to_u64(v) && v == row[i]);
+                    }
+                    if (r.stride() > fields) FUZZ_CHECK(r.slots()[k * r.stride() + fields] == 0);
+                }
+            } else {
+                FUZZ_CHECK(next < seen.size());
+                FUZZ_CHECK(r.bytes().data() == seen[next].data() && r.bytes().size() == seen[next].size());
+                ++next;
+            }
+        });
+        FUZZ_CHECK(next == seen.size());
+        FUZZ_CHECK(rsum.records == sum.records && rsum.templates == sum.templates);
+        FUZZ_CHECK(rsum.skipped_sets == sum.skipped_sets && rsum.sequence_gap == sum.sequence_gap);
+        FUZZ_CHECK(rsum.expected_sequence == sum.expected_sequence);
+        FUZZ_CHECK(rsum.first_error.code == sum.first_error.code && rsum.first_error.offset == sum.first_error.offset);
+        FUZZ_CHECK(rsum.withdrawals == sum.withdrawals && rsum.withdrawals_ignored == sum.withdrawals_ignored);
+        FUZZ_CHECK(rsum.invalid_templates == sum.invalid_templates);
+        const std::size_t expired = cache.expire(m->export_time());
+        FUZZ_CHECK(expired == typed.expire(m->export_time()) && expired == rows.expire(m->export_time()));
+        FUZZ_CHECK(rows.statistics().bytes == cache.statistics().bytes);
+        FUZZ_CHECK(rows.statistics().templates_evicted == cache.statistics().templates_evicted);
         const cache_statistics st = cache.statistics();
         FUZZ_CHECK(st.sessions <= opt.limits.sessions);
         FUZZ_CHECK(st.templates <= opt.limits.sessions * opt.limits.templates_per_session);
@@ -107,7 +174,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         offset += n;
     }
     fuzz::use(cache.size());
-    for (template_cache* c : {&cache, &typed}) {
+    for (template_cache* c : {&cache, &typed, &rows}) {
         c->close_session(0);
         c->close_session(1);
         FUZZ_CHECK(c->statistics().bytes == 0 && c->size() == 0);
