@@ -6,11 +6,13 @@
 // cache reads the same stream with the harnesses' compile-time templates
 // named (process<Ts...>, dispatch.hpp) and must see the same records and the
 // same summary. A third cache reads it with process_rows: each row's values
-// must be the ones for_each_u64 gives for that record (and field_view::to_u64),
+// must be the ones for_each_u64 gives for that record (and field_view's: to_u64, or the octets big-endian),
 // every other record must come as the same dynamic_record, and the summaries
-// must agree.
+// must agree; the collector's row_decoder must read each row as
+// decode_record reads the record.
 #include <type_traits>
 
+#include "ioam/export/decode.hpp"
 #include "ipfix_common.hpp"
 
 namespace {
@@ -40,6 +42,14 @@ void template_round_trip(const dynamic_template& t, const ie_registry& reg) {
         ++n;
     }
     FUZZ_CHECK(n == 1);
+}
+
+bool same(const ioam::exporting::decoded_record& a, const ioam::exporting::decoded_record& b) {
+    return a.event_id == b.event_id && a.option_type == b.option_type && a.namespace_id == b.namespace_id &&
+           a.trace_type == b.trace_type && a.node_index == b.node_index && a.node_count == b.node_count &&
+           a.flow_id == b.flow_id && a.sequence == b.sequence && a.values == b.values &&
+           a.schema_id == b.schema_id && a.snapshot.has_value() == b.snapshot.has_value() &&
+           a.pen_fields == b.pen_fields && a.other_fields == b.other_fields;
 }
 }  // namespace
 
@@ -129,6 +139,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 const std::size_t fields = r.templ().fields().size();
                 FUZZ_CHECK(r.stride() >= fields && r.stride() <= fields + 1);
                 FUZZ_CHECK(r.slots().size() == r.size() * r.stride());
+                const ioam::exporting::row_decoder dec(r.templ());
                 for (std::size_t k = 0; k < r.size(); ++k, ++next) {
                     FUZZ_CHECK(next < expect.size());
                     const record_values& e = expect[next];
@@ -140,10 +151,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                     const dynamic_record rec(e.t, seen[next]);
                     for (std::size_t i = 0; i < fields; ++i) {
                         FUZZ_CHECK(row[i] == values[e.first + i]);
+                        // an integer widened, any other type its octets read big-endian
+                        const field_view f = rec.field(i);
                         std::uint64_t v = 0;
-                        FUZZ_CHECK(rec.field(i).to_u64(v) && v == row[i]);
+                        if (!f.to_u64(v)) v = load_be_n(f.bytes.data(), f.bytes.size());
+                        FUZZ_CHECK(v == row[i]);
                     }
                     if (r.stride() > fields) FUZZ_CHECK(r.slots()[k * r.stride() + fields] == 0);
+                    if (dec.usable()) FUZZ_CHECK(same(dec.decode(row), ioam::exporting::decode_record(rec)));
                 }
             } else {
                 FUZZ_CHECK(next < seen.size());
