@@ -5,9 +5,14 @@
 // dynamic_template::encode -> parse_template_set -> from_record. A second
 // cache reads the same stream with the harnesses' compile-time templates
 // named (process<Ts...>, dispatch.hpp) and must see the same records and the
-// same summary.
+// same summary. A third cache reads it with process_rows: each row's values
+// must be the ones for_each_u64 gives for that record (and field_view's: to_u64, or the octets big-endian),
+// every other record must come as the same dynamic_record, and the summaries
+// must agree; the collector's row_decoder must read each row as
+// decode_record reads the record.
 #include <type_traits>
 
+#include "ioam/export/decode.hpp"
 #include "ipfix_common.hpp"
 
 namespace {
@@ -38,6 +43,14 @@ void template_round_trip(const dynamic_template& t, const ie_registry& reg) {
     }
     FUZZ_CHECK(n == 1);
 }
+
+bool same(const ioam::exporting::decoded_record& a, const ioam::exporting::decoded_record& b) {
+    return a.event_id == b.event_id && a.option_type == b.option_type && a.namespace_id == b.namespace_id &&
+           a.trace_type == b.trace_type && a.node_index == b.node_index && a.node_count == b.node_count &&
+           a.flow_id == b.flow_id && a.sequence == b.sequence && a.values == b.values &&
+           a.schema_id == b.schema_id && a.snapshot.has_value() == b.snapshot.has_value() &&
+           a.pen_fields == b.pen_fields && a.other_fields == b.other_fields;
+}
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -47,11 +60,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                   .session_bytes = 64 << 10, .total_bytes = 96 << 10};
     template_cache cache(ie_registry{iana_registry}, opt);
     template_cache typed(ie_registry{iana_registry}, opt);
-    for (template_cache* c : {&cache, &typed}) {
+    template_cache rows(ie_registry{iana_registry}, opt);
+    for (template_cache* c : {&cache, &typed, &rows}) {
         c->open_session(0, transport_kind::datagram);
         c->open_session(1, transport_kind::stream);
     }
     std::vector<bytes_view> seen, seen_typed;
+    // Per record seen by `cache`: its template, where its values start in
+    // `values`, and whether a field came as a view (never in a row).
+    struct record_values {
+        const dynamic_template* t;
+        std::size_t first, count;
+        bool view;
+    };
+    std::vector<record_values> expect;
+    std::vector<std::uint64_t> values;
     bytes_view rest(buf);
     std::size_t offset = 0;
     for (int i = 0; i < 64 && !rest.empty(); ++i) {
@@ -68,8 +91,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         };
         seen.clear();
         seen_typed.clear();
+        expect.clear();
+        values.clear();
         const message_summary sum = cache.process(session, *m, m->export_time(), [&](const dynamic_record& r) {
             seen.push_back(r.bytes());
+            record_values rv{&r.templ(), values.size(), 0, false};
+            r.for_each_u64([&]<class V>(std::size_t i, const V& x) {
+                FUZZ_CHECK(i == rv.count);
+                ++rv.count;
+                if constexpr (std::is_same_v<V, std::uint64_t>) {
+                    values.push_back(x);
+                } else {
+                    values.push_back(0);
+                    rv.view = true;
+                }
+            });
+            expect.push_back(rv);
             fuzz::read_dynamic(r, find);
             if (&r.templ() != last) {
                 template_round_trip(r.templ(), cache.registry());
@@ -94,7 +131,52 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (sum.first_error.code != errc::ok) fuzz::check_error(sum.first_error, size);
         FUZZ_CHECK(tsum.withdrawals == sum.withdrawals && tsum.withdrawals_ignored == sum.withdrawals_ignored);
         FUZZ_CHECK(tsum.invalid_templates == sum.invalid_templates);
-        FUZZ_CHECK(cache.expire(m->export_time()) == typed.expire(m->export_time()));
+
+        std::size_t next = 0;  // the record of `cache` the next one of `rows` must be
+        const message_summary rsum = rows.process_rows(session, *m, m->export_time(), [&](const auto& r) {
+            if constexpr (std::is_same_v<std::decay_t<decltype(r)>, value_rows>) {
+                FUZZ_CHECK(r.size() >= 1 && r.size() * r.stride() <= template_cache::row_buffer_slots);
+                const std::size_t fields = r.templ().fields().size();
+                FUZZ_CHECK(r.stride() >= fields && r.stride() <= fields + 1);
+                FUZZ_CHECK(r.slots().size() == r.size() * r.stride());
+                const ioam::exporting::row_decoder dec(r.templ());
+                for (std::size_t k = 0; k < r.size(); ++k, ++next) {
+                    FUZZ_CHECK(next < expect.size());
+                    const record_values& e = expect[next];
+                    FUZZ_CHECK(!e.view && e.count == fields);
+                    FUZZ_CHECK(e.t->id() == r.templ().id() && e.t->fields().size() == fields);
+                    FUZZ_CHECK(seen[next].size() == r.templ().min_record_size());
+                    const std::span<const std::uint64_t> row = r[k];
+                    FUZZ_CHECK(row.size() == fields);
+                    const dynamic_record rec(e.t, seen[next]);
+                    for (std::size_t i = 0; i < fields; ++i) {
+                        FUZZ_CHECK(row[i] == values[e.first + i]);
+                        // an integer widened, any other type its octets read big-endian
+                        const field_view f = rec.field(i);
+                        std::uint64_t v = 0;
+                        if (!f.to_u64(v)) v = load_be_n(f.bytes.data(), f.bytes.size());
+                        FUZZ_CHECK(v == row[i]);
+                    }
+                    if (r.stride() > fields) FUZZ_CHECK(r.slots()[k * r.stride() + fields] == 0);
+                    if (dec.usable()) FUZZ_CHECK(same(dec.decode(row), ioam::exporting::decode_record(rec)));
+                }
+            } else {
+                FUZZ_CHECK(next < seen.size());
+                FUZZ_CHECK(r.bytes().data() == seen[next].data() && r.bytes().size() == seen[next].size());
+                ++next;
+            }
+        });
+        FUZZ_CHECK(next == seen.size());
+        FUZZ_CHECK(rsum.records == sum.records && rsum.templates == sum.templates);
+        FUZZ_CHECK(rsum.skipped_sets == sum.skipped_sets && rsum.sequence_gap == sum.sequence_gap);
+        FUZZ_CHECK(rsum.expected_sequence == sum.expected_sequence);
+        FUZZ_CHECK(rsum.first_error.code == sum.first_error.code && rsum.first_error.offset == sum.first_error.offset);
+        FUZZ_CHECK(rsum.withdrawals == sum.withdrawals && rsum.withdrawals_ignored == sum.withdrawals_ignored);
+        FUZZ_CHECK(rsum.invalid_templates == sum.invalid_templates);
+        const std::size_t expired = cache.expire(m->export_time());
+        FUZZ_CHECK(expired == typed.expire(m->export_time()) && expired == rows.expire(m->export_time()));
+        FUZZ_CHECK(rows.statistics().bytes == cache.statistics().bytes);
+        FUZZ_CHECK(rows.statistics().templates_evicted == cache.statistics().templates_evicted);
         const cache_statistics st = cache.statistics();
         FUZZ_CHECK(st.sessions <= opt.limits.sessions);
         FUZZ_CHECK(st.templates <= opt.limits.sessions * opt.limits.templates_per_session);
@@ -107,7 +189,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         offset += n;
     }
     fuzz::use(cache.size());
-    for (template_cache* c : {&cache, &typed}) {
+    for (template_cache* c : {&cache, &typed, &rows}) {
         c->close_session(0);
         c->close_session(1);
         FUZZ_CHECK(c->statistics().bytes == 0 && c->size() == 0);

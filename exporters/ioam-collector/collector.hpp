@@ -107,18 +107,14 @@ public:
         // Within a message without template sets no template changes: what
         // is worked out once per template serves all its records.
         memo_ = {};
+        rows_fresh_ = false;
         bool templates_fixed = true;
         for (const auto& set : m->sets())
             if (set.id() == ipfix::template_set_id || set.id() == ipfix::options_template_set_id) templates_fixed = false;
         const auto now = static_cast<std::uint32_t>(std::time(nullptr));
-        const auto sum = cache_.process(session, *m, now, [&](const ipfix::dynamic_record& r) {
+        const auto on_record = [&](const ipfix::dynamic_record& r) {
             const ipfix::dynamic_template& t = r.templ();
-            if (!templates_fixed || memo_.t != &t) {
-                memo_ = {&t, is_raw(t)};
-                if (o_.meta)
-                    std::snprintf(memo_.meta, sizeof memo_.meta, "\"odid\":%" PRIu32 ",\"template\":%u,\"sequence\":%" PRIu32,
-                                  m->observation_domain(), static_cast<unsigned>(t.id()), m->sequence());
-            }
+            if (!templates_fixed || memo_.t != &t) use_template(t, *m);
             if (memo_.raw && raw_record(r, *m, session)) return;
             xp::decoded_record d = xp::decode_record(r);
             if (d.pen_fields == 0) {
@@ -126,7 +122,6 @@ public:
                 if (t.is_options()) print_options(*m, r);
                 return;
             }
-            ++records_;
             std::string prefix, unreliable;
             if (o_.quirks_go && seed_shaped(d)) {
                 seed_records = true;
@@ -137,25 +132,22 @@ public:
                 unreliable = q.unreliable;
                 if (!unreliable.empty()) prefix = "\"unreliable\":[" + unreliable + "]";
             }
-            if (analysis_) {  // issue 14 (it may print to stdout too: what precedes goes first)
-                write_out();
-                analysis_->record(session, d);
-            }
-            if (o_.json) {
-                if (o_.meta) {
-                    if (!prefix.empty()) prefix += ',';
-                    prefix += memo_.meta;
-                }
-                json_.append(out_, d, prefix);
-            } else {
-                if (o_.meta) std::printf("[odid %" PRIu32 " template %u] ", m->observation_domain(), t.id());
-                if (!unreliable.empty()) {
-                    std::erase(unreliable, '"');
-                    std::printf("[unreliable: %s] ", unreliable.c_str());
-                }
-                ioam_tools::print_text(stdout, d);
-            }
-        });
+            emit(session, *m, t, d, prefix, unreliable);
+        };
+        // Rows (template_cache::process_rows) when no record of the message
+        // needs its octets: no quirks, no template set, and the data sets'
+        // templates that the byte shuffles read are neither options, raw
+        // nor with a snapshot.
+        const bool rows = templates_fixed && !o_.quirks_go && rows_fit(session, *m);
+        const auto sum = rows ? cache_.process_rows(session, *m, now,
+                                                    [&](const auto& r) {
+                                                        if constexpr (std::is_same_v<std::decay_t<decltype(r)>,
+                                                                                     ipfix::value_rows>)
+                                                            on_rows(session, *m, r);
+                                                        else
+                                                            on_record(r);
+                                                    })
+                              : cache_.process(session, *m, now, on_record);
         write_out();
         if (sum.sequence_gap) {
             if (seed_records) {
@@ -304,6 +296,70 @@ private:
     }
 
     // A template that names a raw option element makes rawexport records.
+    void use_template(const ipfix::dynamic_template& t, const ipfix::message_view& m) {
+        memo_.t = &t;
+        memo_.raw = is_raw(t);
+        if (o_.meta)
+            std::snprintf(memo_.meta, sizeof memo_.meta, "\"odid\":%" PRIu32 ",\"template\":%u,\"sequence\":%" PRIu32,
+                          m.observation_domain(), static_cast<unsigned>(t.id()), m.sequence());
+    }
+
+    // Whether every record the message hands as rows can be printed from
+    // its values alone.
+    bool rows_fit(std::uint64_t session, const ipfix::message_view& m) {
+        for (const auto& set : m.sets()) {
+            if (!set.is_data_set()) continue;
+            const auto t = cache_.find(session, m.observation_domain(), set.id());
+            if (!t || !(*t)->plan().shuffled()) continue;
+            if ((*t)->is_options() || is_raw(**t) || !rows_of(**t).usable()) return false;
+        }
+        return true;
+    }
+    const xp::row_decoder& rows_of(const ipfix::dynamic_template& t) {
+        if (!rows_fresh_ || rows_.templ() != &t) rows_ = xp::row_decoder(t);
+        rows_fresh_ = true;
+        return rows_;
+    }
+
+    void on_rows(std::uint64_t session, const ipfix::message_view& m, const ipfix::value_rows& v) {
+        const ipfix::dynamic_template& t = v.templ();
+        if (memo_.t != &t) use_template(t, m);
+        const xp::row_decoder& dec = rows_of(t);
+        const std::string none;
+        for (std::size_t k = 0; k < v.size(); ++k) {
+            const xp::decoded_record d = dec.decode(v[k]);
+            if (d.pen_fields == 0) {
+                ++other_records_;
+                continue;
+            }
+            emit(session, m, t, d, none, none);
+        }
+    }
+
+    // One IOAM record out: analysis, then JSON or text.
+    void emit(std::uint64_t session, const ipfix::message_view& m, const ipfix::dynamic_template& t,
+              const xp::decoded_record& d, std::string prefix, std::string unreliable) {
+        ++records_;
+        if (analysis_) {  // issue 14 (it may print to stdout too: what precedes goes first)
+            write_out();
+            analysis_->record(session, d);
+        }
+        if (o_.json) {
+            if (o_.meta) {
+                if (!prefix.empty()) prefix += ',';
+                prefix += memo_.meta;
+            }
+            json_.append(out_, d, prefix);
+        } else {
+            if (o_.meta) std::printf("[odid %" PRIu32 " template %u] ", m.observation_domain(), t.id());
+            if (!unreliable.empty()) {
+                std::erase(unreliable, '"');
+                std::printf("[unreliable: %s] ", unreliable.c_str());
+            }
+            ioam_tools::print_text(stdout, d);
+        }
+    }
+
     static bool is_raw(const ipfix::dynamic_template& t) {
         namespace rx = xp::rawexport;
         const auto fields = t.fields();
@@ -391,6 +447,8 @@ private:
         bool raw = false;
         char meta[96] = "";  ///< --meta: the message's odid, the template, the sequence
     } memo_;
+    xp::row_decoder rows_;  ///< the elements of the last template read as rows
+    bool rows_fresh_ = false;  ///< rows_ made in this message (a template freed since may share its address)
     log_limit gap_log_{"sequence gap"}, set_log_{"skipped set"}, bad_log_{"bad message"};
     analysis* analysis_ = nullptr;  // issue 14
     std::uint32_t last_expire_ = 0;
