@@ -9,7 +9,9 @@
 # Environment: IOAM_COST_WORK (default /var/tmp/ioam-kernel-cost; one work
 # directory per kernel below it), COST_COUNT (datagrams per run, default 20000),
 # COST_REPS (runs per case, median, default 3), COST_LIMIT=1 (keep the
-# series' default event limit of 10000/s), and kernel/run.sh's variables
+# series' default event limit of 10000/s), COST_LOCKDEP=1 (keep the test
+# configuration's lockdep: without it, config-cost.fragment turns lock
+# debugging off in both kernels), and kernel/run.sh's variables
 # (CCACHE_DIR, IOAM_JOBS, ...); IOAM_QEMU_ARGS defaults to "-icount shift=0"
 # (guest time counted in instructions: figures that do not depend on the
 # host's load). Console logs: $IOAM_COST_WORK/<kernel>/cost-console.log.
@@ -23,6 +25,10 @@ kernels=("$@"); [ ${#kernels[@]} -gt 0 ] || kernels=(series reference)
 # and panic the boot
 append="no_timer_check cost_count=${COST_COUNT:-20000} cost_reps=${COST_REPS:-3}"
 [ "${COST_LIMIT:-0}" = 1 ] && append="$append cost_limit=1"
+extra=$here/config-cost.fragment
+[ "${COST_LOCKDEP:-0}" = 1 ] && extra=
+# one compiler cache for both kernels: they differ in a few files only
+export CCACHE_DIR=${CCACHE_DIR:-$base/ccache}
 for k in "${kernels[@]}"; do
   case $k in
     series) pdir=$kdir/patches ;;
@@ -33,7 +39,7 @@ for k in "${kernels[@]}"; do
   # the verdict does not matter here (the reference kernel splats: see
   # kernel/README.md); the COST lines do
   IOAM_SMP=${IOAM_SMP:-1} IOAM_QEMU_ARGS=${IOAM_QEMU_ARGS--icount shift=0} \
-  IOAM_PATCH_DIR=$pdir IOAM_KERNEL_WORK=$base/$k IOAM_GUEST_EXTRA=$here \
+  IOAM_CONFIG_EXTRA=$extra IOAM_PATCH_DIR=$pdir IOAM_KERNEL_WORK=$base/$k IOAM_GUEST_EXTRA=$here \
     IOAM_TESTS=t_cost.sh IOAM_GUEST_APPEND=$append "$kdir/run.sh" || true
   cp "$base/$k/out/console.log" "$base/$k/cost-console.log"
 done

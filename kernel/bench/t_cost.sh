@@ -23,6 +23,17 @@
 # progress on the console as it happens (the harness prints the test's
 # output only when it ends)
 say() { echo "$*"; echo "t_cost: $*" > /dev/console 2>/dev/null; return 0; }
+# lock debugging: "none" (the cost kernels, config-cost.fragment), else
+# lockdep's debug_locks (1 on, 0 switched off by its first report: every
+# lock operation is then much cheaper, so runs on either side of a report
+# are not comparable)
+lockdep() {
+	if [ -r /proc/lockdep_stats ]; then
+		sed -n 's/^ *debug_locks: *//p' /proc/lockdep_stats
+	else
+		echo none
+	fi
+}
 REPS=$(sed -n 's/.*cost_reps=\([0-9]*\).*/\1/p' /proc/cmdline); REPS=${REPS:-3}
 COUNT=$(sed -n 's/.*cost_count=\([0-9]*\).*/\1/p' /proc/cmdline); COUNT=${COUNT:-20000}
 # queues that hold a whole run: the forwarding backlog, socket buffers
@@ -42,7 +53,8 @@ if [ -e /proc/sys/net/ipv6/ioam6_event_rate ]; then
 else
 	limit_info=none
 fi
-say "kernel $(uname -r), event limit on B: $limit_info, $COUNT datagrams x $REPS runs"
+LOCKDEP0=$(lockdep)
+say "kernel $(uname -r), event limit on B: $limit_info, lockdep: $LOCKDEP0, $COUNT datagrams x $REPS runs"
 # hop-by-hop header: PadN(2), IOAM option (type 4) with a DEX header
 # ns 123, ext 0xc0, trace type 0xf00000, flow id 0x12345678, sequence 1
 HBH=0002010031120004007b00c0f00000001234567800000001
@@ -71,7 +83,7 @@ dexstats() { nsx B dexmon -s 2>/dev/null | sed -n 's/^STATS //p'; }
 
 # run CASE [kbsend args]: REPS runs, one COST line each, then COSTMED
 run() {
-	local c=$1 r rates= out rx last start rate ex cs0 cs1; shift
+	local c=$1 r rates= out rx last start rate ex cs0 cs1 ld0; shift
 	for r in $(seq "$REPS"); do
 		say "$c run $r"
 		exporter_start
@@ -80,6 +92,7 @@ run() {
 		nsx C kbsend -L 5000 > "$T/rx" &
 		RX_PID=$!
 		until grep -q READY "$T/rx" 2>/dev/null; do sleep 0.05; done
+		ld0=$(lockdep)
 		cs0=$(sed -n 's/^ctxt //p' /proc/stat)
 		out=$(nsx A kbsend -c "$COUNT" "$@" db02::2 5000)
 		cs1=$(sed -n 's/^ctxt //p' /proc/stat)
@@ -92,7 +105,7 @@ run() {
 		start=$(echo "$out" | sed -n 's/.* start \([0-9.]*\)/\1/p')
 		rate=$(awk -v r="${rx:-0}" -v a="${start:-0}" -v z="${last:-0}" 'BEGIN { if (z > a) printf "%d", r / (z - a); else print 0 }')
 		rates="$rates $rate"
-		say "COST $c rate=$rate received=$rx context_switches=$((cs1 - cs0)) $out last $last; kernel on B: ${st0:+before [$st0] after [$(dexstats)]}; exporter on B: $ex"
+		say "COST $c rate=$rate received=$rx context_switches=$((cs1 - cs0)) lockdep=$ld0/$(lockdep) $out last $last; kernel on B: ${st0:+before [$st0] after [$(dexstats)]}; exporter on B: $ex"
 		check "$c run $r: every datagram delivered (not overloaded)" \
 			test "${rx:-0}" -gt 0 -a "$rx" = "$(echo "$out" | sed -n 's/^SENT \([0-9]*\).*/\1/p')"
 		# B reported DEX events (none without IOAM) and the exporter
@@ -103,6 +116,7 @@ run() {
 		else
 			check "$c run $r: B reported DEX events ($nev)" test "${nev:-0}" -gt 0
 		fi
+		check "$c run $r: lock debugging as at boot ($LOCKDEP0, now $(lockdep))" test "$(lockdep)" = "$LOCKDEP0"
 		check "$c run $r: the exporter on B lost none" bash -c "echo '$ex' | grep -q ' lost=0 enobufs=0 '"
 	done
 	say "COSTMED $c $(echo $rates | tr ' ' '\n' | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')"
