@@ -33,6 +33,13 @@
 #                      parameters, e.g. "cost_seconds=4").
 #   IOAM_QEMU_ARGS     more qemu arguments (e.g. "-icount shift=0": guest
 #                      time counted in instructions, for measurements).
+#   IOAM_CONFIG_EXTRA  more config fragments (space separated paths), merged
+#                      last: a later fragment's setting of an option wins
+#                      (kernel/bench/config-cost.fragment: no lockdep).
+#   IOAM_KERNEL_TREE   boot this already built tree (its bzImage, headers
+#                      and selftests) instead of preparing and building one
+#                      (a debug kernel built earlier; the caller vouches for
+#                      its patches and config).
 # The whole script is one block: bash reads it before running it, so editing
 # this file while it runs cannot break the run.
 {
@@ -48,6 +55,7 @@ debug=${IOAM_KERNEL_DEBUG:-0}
 only_tests=$(echo "${IOAM_TESTS:-}" | tr -s ' ' ',' | sed 's/^,//; s/,$//')
 fragments=("$here/config.fragment")
 [ "$debug" = 1 ] && fragments+=("$here/config-debug.fragment")
+for f in ${IOAM_CONFIG_EXTRA:-}; do fragments+=("$f"); done
 mem=512; [ "$debug" = 1 ] && mem=1536
 src_tar=/usr/src/linux-source-6.12.tar.xz
 
@@ -85,8 +93,11 @@ done
 shopt -u nullglob
 key=$( { stat -c '%s %Y' "$src_tar"; cat "${patches[@]}" /dev/null; cat "${fragments[@]}"; } \
        | sha256sum | cut -c1-16)
-tree=$work/linux-$key
-if [ ! -f "$tree/.ioam-ready" ]; then
+tree=${IOAM_KERNEL_TREE:-$work/linux-$key}
+if [ -n "${IOAM_KERNEL_TREE:-}" ]; then
+  [ -f "$tree/arch/x86/boot/bzImage" ] && [ -d "$tree/usr/include" ] \
+    || die "IOAM_KERNEL_TREE=$tree has no built bzImage and headers"
+elif [ ! -f "$tree/.ioam-ready" ]; then
   # A pristine unpacked copy, hard-linked into each patched tree: patch(1)
   # replaces the files it changes, so the pristine copy stays intact.
   pristine=$work/pristine-6.12
@@ -127,6 +138,9 @@ export KBUILD_BUILD_USER=ioam KBUILD_BUILD_HOST=ioam
 kmake() { make -C "$tree" -s -j"$jobs" CC="ccache gcc" HOSTCC="ccache gcc" "$@"; }
 
 t0=$(date +%s)
+if [ -n "${IOAM_KERNEL_TREE:-}" ]; then
+  log "using the built kernel in $tree"
+else
 if [ ! -f "$tree/.config" ] || [ ! -f "$tree/.ioam-config-ok" ]; then
   kmake tinyconfig >/dev/null
   (cd "$tree" && scripts/kconfig/merge_config.sh -m -O "$tree" .config "${fragments[@]}" >/dev/null)
@@ -134,6 +148,9 @@ if [ ! -f "$tree/.config" ] || [ ! -f "$tree/.ioam-config-ok" ]; then
   bad=0
   while IFS= read -r line; do
     case "$line" in CONFIG_*=*) ;; *) continue ;; esac
+    # a later fragment that sets the option again (or unsets it) wins
+    opt=${line%%=*}
+    [ "$(grep -hE "^(# )?$opt[= ]" "${fragments[@]}" | tail -1)" = "$line" ] || continue
     grep -qx -- "$line" "$tree/.config" || { log "option did not stick: $line"; bad=1; }
   done < <(cat "${fragments[@]}")
   [ $bad = 0 ] || die "config fragment not applied"
@@ -143,6 +160,7 @@ log "building bzImage (make -j$jobs, ccache in $CCACHE_DIR)"
 kmake bzImage
 kmake headers >/dev/null
 log "kernel built in $(( $(date +%s) - t0 )) s"
+fi
 bzimage=$tree/arch/x86/boot/bzImage
 
 # --- 4. initramfs -------------------------------------------------------------
