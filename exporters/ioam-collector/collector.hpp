@@ -394,11 +394,9 @@ private:
                       ",\"report_flags\":%u,\"encapsulation\":%u",
                       raw.observation_time_ns.value_or(0), static_cast<unsigned>(raw.report_flags.value_or(0)),
                       static_cast<unsigned>(raw.encapsulation.value_or(0)));
-        char meta[96] = "";
-        if (o_.meta)
-            std::snprintf(meta, sizeof meta, ",\"odid\":%" PRIu32 ",\"template\":%u,\"sequence\":%" PRIu32,
-                          m.observation_domain(), static_cast<unsigned>(r.templ().id()), m.sequence());
-        const std::string prefix = std::string(ctx) + meta;
+        // (use_template made memo_.meta for this record's template: it told raw_record to run)
+        std::string prefix = ctx;
+        if (o_.meta) (prefix += ',') += memo_.meta;
         bool any = false;
         rx::for_each_node(*o, [&](const xp::decoded_record& d) {
             any = true;
