@@ -9,11 +9,13 @@
 // must be the ones for_each_u64 gives for that record (and field_view's: to_u64, or the octets big-endian),
 // every other record must come as the same dynamic_record, and the summaries
 // must agree; the collector's row_decoder must read each row as
-// decode_record reads the record.
+// decode_record reads the record, and its JSON lines printed straight from
+// the rows (json_lines::row_plan) must be those of the decoded records.
 #include <type_traits>
 
 #include "ioam/export/decode.hpp"
 #include "ipfix_common.hpp"
+#include "print.hpp"
 
 namespace {
 using namespace ioam;
@@ -132,6 +134,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         FUZZ_CHECK(tsum.withdrawals == sum.withdrawals && tsum.withdrawals_ignored == sum.withdrawals_ignored);
         FUZZ_CHECK(tsum.invalid_templates == sum.invalid_templates);
 
+        ioam_tools::json_lines json;
         std::size_t next = 0;  // the record of `cache` the next one of `rows` must be
         const message_summary rsum = rows.process_rows(session, *m, m->export_time(), [&](const auto& r) {
             if constexpr (std::is_same_v<std::decay_t<decltype(r)>, value_rows>) {
@@ -140,6 +143,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 FUZZ_CHECK(r.stride() >= fields && r.stride() <= fields + 1);
                 FUZZ_CHECK(r.slots().size() == r.size() * r.stride());
                 const ioam::exporting::row_decoder dec(r.templ());
+                const ioam_tools::json_lines::row_plan plan =
+                    dec.usable() ? ioam_tools::json_lines::row_plan(dec) : ioam_tools::json_lines::row_plan();
+                std::string lines, from_rows;
                 for (std::size_t k = 0; k < r.size(); ++k, ++next) {
                     FUZZ_CHECK(next < expect.size());
                     const record_values& e = expect[next];
@@ -158,7 +164,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                         FUZZ_CHECK(v == row[i]);
                     }
                     if (r.stride() > fields) FUZZ_CHECK(r.slots()[k * r.stride() + fields] == 0);
-                    if (dec.usable()) FUZZ_CHECK(same(dec.decode(row), ioam::exporting::decode_record(rec)));
+                    if (!dec.usable()) continue;
+                    const ioam::exporting::decoded_record d = dec.decode(row);
+                    FUZZ_CHECK(same(d, ioam::exporting::decode_record(rec)));
+                    FUZZ_CHECK(plan.any() == (d.pen_fields > 0));
+                    if (!plan.any()) continue;
+                    json.append(lines, d);
+                    json.append_row(from_rows, plan, row);
+                    FUZZ_CHECK(from_rows == lines);
+                }
+                if (plan.any()) {
+                    std::string all;
+                    json.append_rows(all, plan, r);
+                    FUZZ_CHECK(all == lines);
                 }
             } else {
                 FUZZ_CHECK(next < seen.size());

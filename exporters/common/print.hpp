@@ -15,12 +15,14 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <charconv>
 #include <cinttypes>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -79,6 +81,25 @@ inline xp::decoded_record record_of(const ioam::netlink::dex_event& e, std::uint
 /// skeleton almost always serves. Lines are appended to a caller's string,
 /// written out once per message or batch.
 class json_lines {
+    // Print order: the header values, the trace values in value_table order,
+    // schema_id, snapshot.
+    static constexpr std::size_t header_count = 8, schema_slot = header_count + tr::value_count,
+                                 snapshot_slot = schema_slot + 1, slot_count = snapshot_slot + 1;
+    static_assert(slot_count <= 64, "ioam: the keys of a record must fit one 64-bit mask");
+    static constexpr std::array<std::string_view, header_count> header_names = {
+        "event", "option_type", "namespace", "trace_type", "node_index", "node_count", "flow_id", "sequence"};
+
+    // A key with its punctuation, e.g. `,"node_id":`, in a fixed room (one
+    // copy of constant size).
+    static constexpr std::size_t key_room = 32;
+    static_assert(
+        [] {
+            for (const auto& v : tr::value_table)
+                if (v.name.size() + 4 > key_room) return false;
+            return true;
+        }(),
+        "ioam: a trace value's name no longer fits json_lines::key_room; enlarge it");
+
 public:
     /// Appends one JSON object and a newline. `prefix` (may be empty) is
     /// inserted first, e.g. "\"odid\":1,".
@@ -104,25 +125,141 @@ public:
         out.resize(static_cast<std::size_t>(p - out.data()));
     }
 
-private:
-    // Print order: the header values, the trace values in value_table order,
-    // schema_id, snapshot.
-    static constexpr std::size_t header_count = 8, schema_slot = header_count + tr::value_count,
-                                 snapshot_slot = schema_slot + 1, slot_count = snapshot_slot + 1;
-    static_assert(slot_count <= 64, "ioam: the keys of a record must fit one 64-bit mask");
-    static constexpr std::array<std::string_view, header_count> header_names = {
-        "event", "option_type", "namespace", "trace_type", "node_index", "node_count", "flow_id", "sequence"};
+    /// How the rows of one template print (template_cache::process_rows,
+    /// row_decoder): its fields decide the keys, made once per template, so
+    /// a row is printed from its values without a decoded_record between.
+    /// The hop limit alone depends on the record (its trace type may send
+    /// ioamHopLimit to hop_limit_wide), hence two key lists.
+    class row_plan {
+    public:
+        row_plan() = default;
+        explicit row_plan(const xp::row_decoder& dec) {
+            const auto slots = dec.slots();
+            std::array<std::optional<source>, slot_count> at{};
+            std::optional<std::uint16_t> hop_limit_1;
+            for (const auto& [index, element] : slots) {
+                // What decode() would store, told by decode.hpp's own rules:
+                // the print slot the element fills and the mask of its value.
+                xp::decoded_record d;
+                std::optional<std::uint64_t> hl;
+                xp::detail::put_value(d, hl, element, ~std::uint64_t{0});
+                if (hl) {
+                    hop_limit_1 = index;
+                    continue;
+                }
+                if (const std::uint64_t k = keys_of(d); k != 0) {
+                    const auto i = static_cast<std::size_t>(std::countr_zero(k));
+                    at[i] = source{index, number_of(d, i)};
+                }
+            }
+            if (at[3]) trace_type_ = static_cast<int>(at[3]->row);
+            for (const bool wide : {false, true}) {
+                auto with = at;
+                if (hop_limit_1) {
+                    const auto v = wide ? tr::value_id::hop_limit_wide : tr::value_id::hop_limit;
+                    with[header_count + table_index(v)] = source{*hop_limit_1, ~std::uint64_t{0}};
+                }
+                std::vector<field>& out = fields_[wide];
+                for (std::size_t i = 0; i < slot_count; ++i) {
+                    if (!with[i]) continue;
+                    field f;
+                    const std::string key = ",\"" + std::string(name_of(i)) + "\":";
+                    std::memcpy(f.key.data(), key.data(), key.size());
+                    f.key_length = static_cast<std::uint8_t>(key.size());
+                    f.row = with[i]->row;
+                    f.mask = with[i]->mask;
+                    f.option_type = i == 1;
+                    out.push_back(f);
+                }
+            }
+            any_ = !slots.empty();
+        }
+        /// Whether its rows are IOAM records (decode() finds a PEN 10383 field).
+        [[nodiscard]] bool any() const noexcept { return any_; }
 
-    // A key with its punctuation, e.g. `,"node_id":`, in a fixed room (one
-    // copy of constant size).
-    static constexpr std::size_t key_room = 32;
-    static_assert(
-        [] {
-            for (const auto& v : tr::value_table)
-                if (v.name.size() + 4 > key_room) return false;
-            return true;
-        }(),
-        "ioam: a trace value's name no longer fits json_lines::key_room; enlarge it");
+    private:
+        friend class json_lines;
+        struct source {
+            std::uint16_t row;
+            std::uint64_t mask;  // the width decode() keeps
+        };
+        struct field {
+            std::array<char, key_room> key{};  // `,"name":`
+            std::uint64_t mask = 0;
+            std::uint16_t row = 0;
+            std::uint8_t key_length = 0;
+            bool option_type = false;
+        };
+        std::array<std::vector<field>, 2> fields_;  // [the hop limit is the wide one]
+        int trace_type_ = -1;                       // its row, if the template has one
+        bool any_ = false;
+    };
+
+    /// What append(out, dec.decode(row), prefix) writes, for a row of the
+    /// template `k` was made from (when k.any()).
+    void append_row(std::string& out, const row_plan& k, std::span<const std::uint64_t> row,
+                    std::string_view prefix = {}) const {
+        char* p = room(out, line_room(k, prefix), 1);
+        p = row_line(p, k, row, prefix);
+        out.resize(static_cast<std::size_t>(p - out.data()));
+    }
+    /// append_row for every row of a data set, the string grown once.
+    void append_rows(std::string& out, const row_plan& k, const ioam::ipfix::value_rows& rows,
+                     std::string_view prefix = {}) const {
+        char* p = room(out, line_room(k, prefix), rows.size());
+        for (std::size_t r = 0; r < rows.size(); ++r) p = row_line(p, k, rows[r], prefix);
+        out.resize(static_cast<std::size_t>(p - out.data()));
+    }
+
+private:
+    // Octets a line of k may take: each key is copied as key_room octets, a value may take 20.
+    static std::size_t line_room(const row_plan& k, std::string_view prefix) noexcept {
+        return prefix.size() + std::max(k.fields_[0].size(), k.fields_[1].size()) * (key_room + 20) + 4;
+    }
+    // Grows out by `lines` of `line` octets; where they start.
+    static char* room(std::string& out, std::size_t line, std::size_t lines) {
+        const std::size_t n = out.size(), cap = n + line * lines;
+        if (out.capacity() < cap) out.reserve(std::max(cap, 2 * out.capacity()));
+        out.resize(cap);
+        return out.data() + n;
+    }
+    static char* row_line(char* p, const row_plan& k, std::span<const std::uint64_t> row,
+                          std::string_view prefix) noexcept {
+        const std::optional<std::uint32_t> tt =
+            k.trace_type_ < 0 ? std::nullopt
+                              : std::optional<std::uint32_t>(static_cast<std::uint32_t>(row[static_cast<std::size_t>(k.trace_type_)]));
+        const std::vector<row_plan::field>& fs = k.fields_[xp::detail::hop_limit_is_wide(tt)];
+        *p++ = '{';
+        auto f = fs.begin();
+        if (prefix.empty()) {
+            if (f == fs.end()) {  // (a record of elements without values)
+                std::memcpy(p, "}\n", 2);
+                return p + 2;
+            }
+            // the first key without its comma
+            std::memcpy(p, f->key.data() + 1, key_room - 1);
+            p += f->key_length - 1;
+            p = row_value(p, *f, row);
+            ++f;
+        } else {
+            std::memcpy(p, prefix.data(), prefix.size());
+            p += prefix.size();
+        }
+        for (; f != fs.end(); ++f) {
+            std::memcpy(p, f->key.data(), key_room);
+            p += f->key_length;
+            p = row_value(p, *f, row);
+        }
+        p[0] = '}';
+        p[1] = '\n';
+        return p + 2;
+    }
+    [[gnu::always_inline]] static char* row_value(char* p, const row_plan::field& f,
+                                                  std::span<const std::uint64_t> row) noexcept {
+        const std::uint64_t x = row[f.row] & f.mask;
+        return f.option_type ? option_type(p, x) : u64(p, x);
+    }
+
     struct slot {
         std::array<char, key_room> key{};
         std::uint8_t index = 0, key_length = 0;
@@ -132,6 +269,18 @@ private:
         bool first = false;
         std::vector<slot> slots;
     };
+
+    static constexpr std::string_view name_of(std::size_t i) noexcept {
+        return i < header_count     ? header_names[i]
+               : i == schema_slot   ? std::string_view("schema_id")
+               : i == snapshot_slot ? std::string_view("snapshot")
+                                    : tr::value_table[i - header_count].name;
+    }
+    static constexpr std::size_t table_index(tr::value_id v) noexcept {
+        std::size_t i = 0;
+        while (tr::value_table[i].id != v) ++i;
+        return i;
+    }
 
     static std::uint64_t keys_of(const xp::decoded_record& d) noexcept {
         std::uint64_t k = 0;
@@ -165,10 +314,7 @@ private:
             if (!(keys >> i & 1)) continue;
             std::string key = first ? "\"" : ",\"";
             first = false;
-            key += i < header_count     ? header_names[i]
-                   : i == schema_slot   ? std::string_view("schema_id")
-                   : i == snapshot_slot ? std::string_view("snapshot")
-                                        : tr::value_table[i - header_count].name;
+            key += name_of(i);
             key += "\":";
             slot sl;
             std::memcpy(sl.key.data(), key.data(), key.size());
@@ -181,7 +327,7 @@ private:
     }
 
     // Most values are small: one or two digits without to_chars' length loop.
-    static char* u64(char* p, std::uint64_t v) noexcept {
+    [[gnu::always_inline]] static char* u64(char* p, std::uint64_t v) noexcept {
         if (v < 10) {
             *p = static_cast<char>('0' + v);
             return p + 1;
@@ -194,33 +340,39 @@ private:
         return std::to_chars(p, p + 20, v).ptr;
     }
 
-    [[gnu::always_inline]] static char* value(char* p, const xp::decoded_record& d, std::size_t i) noexcept {
+    static char* option_type(char* p, std::uint64_t o) noexcept {
+        const std::string_view s = o == xp::option_dex ? "\"dex\"" : "\"trace\"";
+        std::memcpy(p, s.data(), s.size());
+        return p + s.size();
+    }
+
+    // The number in print slot i of d (not the snapshot's).
+    static std::uint64_t number_of(const xp::decoded_record& d, std::size_t i) noexcept {
         switch (i) {
-        case 0: return u64(p, *d.event_id);
-        case 1: {
-            const std::string_view s = *d.option_type == xp::option_dex ? "\"dex\"" : "\"trace\"";
-            std::memcpy(p, s.data(), s.size());
-            return p + s.size();
+        case 0: return *d.event_id;
+        case 1: return *d.option_type;
+        case 2: return *d.namespace_id;
+        case 3: return *d.trace_type;
+        case 4: return *d.node_index;
+        case 5: return *d.node_count;
+        case 6: return *d.flow_id;
+        case 7: return *d.sequence;
+        case schema_slot: return *d.schema_id;
+        default: return *d.values[static_cast<std::size_t>(tr::value_table[i - header_count].id)];
         }
-        case 2: return u64(p, *d.namespace_id);
-        case 3: return u64(p, *d.trace_type);
-        case 4: return u64(p, *d.node_index);
-        case 5: return u64(p, *d.node_count);
-        case 6: return u64(p, *d.flow_id);
-        case 7: return u64(p, *d.sequence);
-        case schema_slot: return u64(p, *d.schema_id);
-        case snapshot_slot: {
-            constexpr char hex[] = "0123456789abcdef";
-            *p++ = '"';
-            for (std::byte b : *d.snapshot) {
-                *p++ = hex[std::to_integer<unsigned>(b) >> 4];
-                *p++ = hex[std::to_integer<unsigned>(b) & 15];
-            }
-            *p++ = '"';
-            return p;
+    }
+
+    [[gnu::always_inline]] static char* value(char* p, const xp::decoded_record& d, std::size_t i) noexcept {
+        if (i == 1) return option_type(p, *d.option_type);
+        if (i != snapshot_slot) return u64(p, number_of(d, i));
+        constexpr char hex[] = "0123456789abcdef";
+        *p++ = '"';
+        for (std::byte b : *d.snapshot) {
+            *p++ = hex[std::to_integer<unsigned>(b) >> 4];
+            *p++ = hex[std::to_integer<unsigned>(b) & 15];
         }
-        default: return u64(p, *d.values[static_cast<std::size_t>(tr::value_table[i - header_count].id)]);
-        }
+        *p++ = '"';
+        return p;
     }
 
     static constexpr std::size_t max_skeletons = 64;

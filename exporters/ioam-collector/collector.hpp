@@ -321,10 +321,33 @@ private:
         return rows_;
     }
 
+    // How rows of t print: it depends on the template's fields alone, so
+    // it serves every template with the same fields (whatever its address).
+    const ioam_tools::json_lines::row_plan& plan_of(const ipfix::dynamic_template& t, const xp::row_decoder& dec) {
+        const auto fields = t.fields();
+        if (!std::equal(fields.begin(), fields.end(), plan_fields_.begin(), plan_fields_.end(),
+                        [](const ipfix::template_field& a, const ipfix::field_spec& b) { return a.spec() == b; })) {
+            plan_fields_.assign(fields.begin(), fields.end());
+            plan_ = ioam_tools::json_lines::row_plan(dec);
+        }
+        return plan_;
+    }
+
     void on_rows(std::uint64_t session, const ipfix::message_view& m, const ipfix::value_rows& v) {
         const ipfix::dynamic_template& t = v.templ();
         if (memo_.t != &t) use_template(t, m);
         const xp::row_decoder& dec = rows_of(t);
+        if (o_.json && !analysis_) {  // straight from the values to JSON lines
+            const ioam_tools::json_lines::row_plan& plan = plan_of(t, dec);
+            if (!plan.any()) {
+                other_records_ += v.size();
+                return;
+            }
+            const std::string_view prefix = o_.meta ? std::string_view(memo_.meta) : std::string_view();
+            json_.append_rows(out_, plan, v, prefix);
+            records_ += v.size();
+            return;
+        }
         const std::string none;
         for (std::size_t k = 0; k < v.size(); ++k) {
             const xp::decoded_record d = dec.decode(v[k]);
@@ -447,6 +470,8 @@ private:
     } memo_;
     xp::row_decoder rows_;  ///< the elements of the last template read as rows
     bool rows_fresh_ = false;  ///< rows_ made in this message (a template freed since may share its address)
+    ioam_tools::json_lines::row_plan plan_;           ///< how the rows of the last template read as rows print
+    std::vector<ipfix::field_spec> plan_fields_;  ///< that template's fields
     log_limit gap_log_{"sequence gap"}, set_log_{"skipped set"}, bad_log_{"bad message"};
     analysis* analysis_ = nullptr;  // issue 14
     std::uint32_t last_expire_ = 0;

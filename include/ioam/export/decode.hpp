@@ -78,13 +78,15 @@ inline void put_value(decoded_record& d, std::optional<std::uint64_t>& hop_limit
         break;
     }
 }
+/// Whether ioamHopLimit is the wide value's: the trace type has bit 8 and not bit 0.
+[[nodiscard]] constexpr bool hop_limit_is_wide(const std::optional<std::uint32_t>& trace_type) noexcept {
+    return trace_type && !(*trace_type & trace::bit_mask(0)) && (*trace_type & trace::bit_mask(8));
+}
 /// ioamHopLimit goes to the 1-octet value unless the trace type has only bit 8.
 inline void put_hop_limit(decoded_record& d, const std::optional<std::uint64_t>& hop_limit_1) {
     if (!hop_limit_1) return;
-    const bool wide_only =
-        d.trace_type && !(*d.trace_type & trace::bit_mask(0)) && (*d.trace_type & trace::bit_mask(8));
-    d.values[static_cast<std::size_t>(wide_only ? trace::value_id::hop_limit_wide : trace::value_id::hop_limit)] =
-        hop_limit_1;
+    d.values[static_cast<std::size_t>(hop_limit_is_wide(d.trace_type) ? trace::value_id::hop_limit_wide
+                                                                       : trace::value_id::hop_limit)] = hop_limit_1;
 }
 /// The element of a template field when it is one of PEN 10383's, else none.
 inline std::uint16_t element_of(const ipfix::template_field& f) noexcept {
@@ -151,8 +153,15 @@ public:
             }
         }
     }
+    /// A PEN 10383 field with a value: its index in the row and its element.
+    struct slot {
+        std::uint16_t index, element;
+    };
     [[nodiscard]] const ipfix::dynamic_template* templ() const noexcept { return t_; }
     [[nodiscard]] bool usable() const noexcept { return usable_; }
+    /// The fields decode() reads, in template order (a later one of the
+    /// same element wins).
+    [[nodiscard]] std::span<const slot> slots() const noexcept { return slots_; }
     /// What decode_record gives for the record whose values are `row`.
     [[nodiscard]] decoded_record decode(std::span<const std::uint64_t> row) const {
         decoded_record d;
@@ -164,9 +173,6 @@ public:
     }
 
 private:
-    struct slot {
-        std::uint16_t index, element;
-    };
     const ipfix::dynamic_template* t_ = nullptr;
     std::vector<slot> slots_;
     std::size_t other_fields_ = 0;
