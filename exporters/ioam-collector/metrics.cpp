@@ -2,6 +2,7 @@
 
 #ifdef IOAM_HAVE_MICROHTTPD
 
+#include <dlfcn.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <sys/socket.h>
@@ -11,6 +12,52 @@
 #include <mutex>
 
 namespace ioam_collector {
+
+namespace {
+// libmicrohttpd is loaded when --metrics asks for it, not at start: with
+// GnuTLS, p11-kit and the rest that it links, it would add 2.4 MB to the
+// RSS of every collector, most of which serve no metrics (docs/collector.md).
+struct mhd_api {
+    decltype(&MHD_start_daemon) start_daemon = nullptr;
+    decltype(&MHD_stop_daemon) stop_daemon = nullptr;
+    decltype(&MHD_create_response_from_buffer) create_response_from_buffer = nullptr;
+    decltype(&MHD_add_response_header) add_response_header = nullptr;
+    decltype(&MHD_queue_response) queue_response = nullptr;
+    decltype(&MHD_destroy_response) destroy_response = nullptr;
+};
+mhd_api mhd;
+
+template <class F>
+bool symbol(void* lib, const char* name, F& f) {
+    f = reinterpret_cast<F>(dlsym(lib, name));
+    return f != nullptr;
+}
+
+// The library's soname in Debian 12 (0.9.x), then the development link.
+bool load_mhd(std::string& error) {
+    if (mhd.start_daemon) return true;
+    void* lib = nullptr;
+    for (const char* name : {"libmicrohttpd.so.12", "libmicrohttpd.so"})
+        if ((lib = dlopen(name, RTLD_NOW | RTLD_LOCAL)) != nullptr) break;
+    if (!lib) {
+        const char* why = dlerror();
+        error = std::string("cannot load libmicrohttpd (install libmicrohttpd12): ") + (why ? why : "not found");
+        return false;
+    }
+    mhd_api api;
+    if (!symbol(lib, "MHD_start_daemon", api.start_daemon) || !symbol(lib, "MHD_stop_daemon", api.stop_daemon) ||
+        !symbol(lib, "MHD_create_response_from_buffer", api.create_response_from_buffer) ||
+        !symbol(lib, "MHD_add_response_header", api.add_response_header) ||
+        !symbol(lib, "MHD_queue_response", api.queue_response) ||
+        !symbol(lib, "MHD_destroy_response", api.destroy_response)) {
+        error = "libmicrohttpd lacks a function the collector calls";
+        dlclose(lib);
+        return false;
+    }
+    mhd = api;
+    return true;
+}
+}  // namespace
 
 struct metrics_server::impl {
     MHD_Daemon* daemon = nullptr;
@@ -23,17 +70,17 @@ struct metrics_server::impl {
         auto* self = static_cast<impl*>(cls);
         if (std::strcmp(method, "GET") != 0 && std::strcmp(method, "HEAD") != 0) {
             static const char msg[] = "method not allowed\n";
-            MHD_Response* r = MHD_create_response_from_buffer(sizeof msg - 1, const_cast<char*>(msg), MHD_RESPMEM_PERSISTENT);
-            MHD_add_response_header(r, "Allow", "GET, HEAD");
-            const MHD_Result rc = MHD_queue_response(c, MHD_HTTP_METHOD_NOT_ALLOWED, r);
-            MHD_destroy_response(r);
+            MHD_Response* r = mhd.create_response_from_buffer(sizeof msg - 1, const_cast<char*>(msg), MHD_RESPMEM_PERSISTENT);
+            mhd.add_response_header(r, "Allow", "GET, HEAD");
+            const MHD_Result rc = mhd.queue_response(c, MHD_HTTP_METHOD_NOT_ALLOWED, r);
+            mhd.destroy_response(r);
             return rc;
         }
         if (std::strcmp(url, "/metrics") != 0) {
             static const char msg[] = "not found: try /metrics\n";
-            MHD_Response* r = MHD_create_response_from_buffer(sizeof msg - 1, const_cast<char*>(msg), MHD_RESPMEM_PERSISTENT);
-            const MHD_Result rc = MHD_queue_response(c, MHD_HTTP_NOT_FOUND, r);
-            MHD_destroy_response(r);
+            MHD_Response* r = mhd.create_response_from_buffer(sizeof msg - 1, const_cast<char*>(msg), MHD_RESPMEM_PERSISTENT);
+            const MHD_Result rc = mhd.queue_response(c, MHD_HTTP_NOT_FOUND, r);
+            mhd.destroy_response(r);
             return rc;
         }
         std::string body;
@@ -42,10 +89,10 @@ struct metrics_server::impl {
             body = self->text;
         }
         ++self->scrapes;
-        MHD_Response* r = MHD_create_response_from_buffer(body.size(), body.data(), MHD_RESPMEM_MUST_COPY);
-        MHD_add_response_header(r, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-        const MHD_Result rc = MHD_queue_response(c, MHD_HTTP_OK, r);
-        MHD_destroy_response(r);
+        MHD_Response* r = mhd.create_response_from_buffer(body.size(), body.data(), MHD_RESPMEM_MUST_COPY);
+        mhd.add_response_header(r, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+        const MHD_Result rc = mhd.queue_response(c, MHD_HTTP_OK, r);
+        mhd.destroy_response(r);
         return rc;
     }
 };
@@ -53,7 +100,7 @@ struct metrics_server::impl {
 metrics_server::metrics_server() : p_(std::make_unique<impl>()) {}
 
 metrics_server::~metrics_server() {
-    if (p_->daemon) MHD_stop_daemon(p_->daemon);
+    if (p_->daemon) mhd.stop_daemon(p_->daemon);
 }
 
 bool metrics_server::start(const std::string& spec, std::string& error) {
@@ -62,6 +109,7 @@ bool metrics_server::start(const std::string& spec, std::string& error) {
         error = "expected ADDR:PORT";
         return false;
     }
+    if (!load_mhd(error)) return false;
     std::string host = spec.substr(0, colon);
     const std::string port = spec.substr(colon + 1);
     if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
@@ -76,7 +124,7 @@ bool metrics_server::start(const std::string& spec, std::string& error) {
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
     if (res->ai_family == AF_INET6) flags |= MHD_USE_IPv6;
     // A few connections at once, each short: Prometheus scrapes, people curl.
-    p_->daemon = MHD_start_daemon(flags, 0, nullptr, nullptr, &impl::answer, p_.get(), MHD_OPTION_SOCK_ADDR,
+    p_->daemon = mhd.start_daemon(flags, 0, nullptr, nullptr, &impl::answer, p_.get(), MHD_OPTION_SOCK_ADDR,
                                   res->ai_addr, MHD_OPTION_CONNECTION_LIMIT, 16u, MHD_OPTION_CONNECTION_TIMEOUT, 10u,
                                   MHD_OPTION_END);
     freeaddrinfo(res);

@@ -221,6 +221,8 @@ def metrics_bound(files, d):
             text = urllib.request.urlopen(base + "/metrics", timeout=5).read().decode()
             if re.search(r"^ioam_correlator_open_packets 0$", text, re.M) and "ioam_packets_total{" in text:
                 break
+        with open(f"/proc/{c.pid}/maps") as f:
+            mapped = f.read()
         codes = []
         for url, data in ((base + "/other", None), (base + "/metrics", b"x")):
             try:
@@ -234,6 +236,21 @@ def metrics_bound(files, d):
     print(open(err.name).read(), end="")
     check(c.returncode == 0, f"live collector exit status {c.returncode}")
     check(codes == [404, 405], f"GET /other and POST /metrics answer {codes}")
+    # libmicrohttpd is loaded for --metrics, and only then (it brings GnuTLS):
+    # a collector without --metrics does not map it.
+    check("/libmicrohttpd.so" in mapped, "--metrics: libmicrohttpd loaded")
+    plain = subprocess.Popen([collector, "--listen", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(0.3)
+        with open(f"/proc/{plain.pid}/maps") as f:
+            plain_mapped = f.read()
+    finally:
+        plain.send_signal(signal.SIGTERM)
+        plain.communicate(timeout=15)
+    check(plain.returncode == 0, f"collector without --metrics: exit status {plain.returncode}")
+    check("/libmicrohttpd.so" not in plain_mapped and "/libgnutls.so" not in plain_mapped,
+          "without --metrics: neither libmicrohttpd nor GnuTLS mapped")
 
     def series(name):
         return {m.group(1): float(m.group(2)) for m in re.finditer(r"^" + name + r"\{([^}]*)\} (\S+)$", text, re.M)}

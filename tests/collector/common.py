@@ -8,6 +8,7 @@ import socket
 import struct
 import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "e2e"))
@@ -129,8 +130,10 @@ def run_measured(cmd, out, err, started=None):
     in KB, CPU s). The peak is VmHWM sampled while it runs: wait4's ru_maxrss
     would count the Python process the child was forked from."""
     p = subprocess.Popen(cmd, stdout=out, stderr=err)
-    if started:
-        started(p.pid)
+    feeder = None
+    if started:  # (in a thread: sampling goes on while it feeds, as the child may end soon after)
+        feeder = threading.Thread(target=started, args=(p.pid,))
+        feeder.start()
     hwm = 0
     while True:
         try:
@@ -140,6 +143,8 @@ def run_measured(cmd, out, err, started=None):
             pass
         pid, status, ru = os.wait4(p.pid, os.WNOHANG)
         if pid:
+            if feeder:
+                feeder.join()
             p.returncode = os.waitstatus_to_exitcode(status)
             return p.returncode, hwm, ru.ru_utime + ru.ru_stime
         time.sleep(0.01)
