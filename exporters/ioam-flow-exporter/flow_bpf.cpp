@@ -8,12 +8,9 @@
 
 #include <bpf/bpf.h>
 #include <algorithm>
-#include <grp.h>
 #include <linux/capability.h>
 #include <net/if.h>
-#include <pwd.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -202,30 +199,6 @@ void programs::detach() {
     slots_ = {};
     if (skel_) flow_bpf__destroy(skel_);
     skel_ = nullptr;
-}
-
-int programs::drop_privileges(const std::string& user) {
-    if (geteuid() != 0) return exit_ok;
-    const passwd* pw = getpwnam(user.c_str());
-    if (!pw) {
-        std::fprintf(stderr, "ioam-flow-exporter: --user %s: no such user\n", user.c_str());
-        return exit_usage;
-    }
-    if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0 || setgroups(0, nullptr) != 0 || setgid(pw->pw_gid) != 0 ||
-        setuid(pw->pw_uid) != 0) {
-        std::fprintf(stderr, "ioam-flow-exporter: cannot switch to user %s: %s\n", user.c_str(), std::strerror(errno));
-        return exit_runtime;
-    }
-    __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
-    __user_cap_data_struct data[2] = {};
-    data[0].effective = data[0].permitted = 1u << CAP_NET_ADMIN;
-    data[1].effective = data[1].permitted = 1u << (CAP_BPF - 32);
-    if (syscall(SYS_capset, &hdr, data) != 0) {
-        std::fprintf(stderr, "ioam-flow-exporter: cannot limit capabilities: %s\n", std::strerror(errno));
-        return exit_runtime;
-    }
-    (void)prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-    return exit_ok;
 }
 
 int programs::flows_fd() const { return skel_ ? bpf_map__fd(skel_->maps.flows) : -1; }

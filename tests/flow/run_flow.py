@@ -698,6 +698,9 @@ def stale_and_exit_codes_test(work):
     check(uid and uid.group(1) == "65534" and eff and int(eff.group(1), 16) == (1 << 39) | (1 << 12),
           f"started as root: runs as nobody with CAP_BPF and CAP_NET_ADMIN only ({uid and uid.group(1)}, "
           f"{eff and eff.group(1)})")
+    prm = re.search(r"^CapPrm:\s*([0-9a-f]+)", status, re.M)
+    check(prm and int(prm.group(1), 16) == (1 << 39) | (1 << 12),
+          f"... and permits only these two ({prm and prm.group(1)})")
     exp.kill()  # SIGKILL: no detach
     exp.wait()
     check(our_filters()[0] == 2, "a killed run leaves its filters behind")
