@@ -42,6 +42,11 @@ namespace ioam::exporting {
 inline constexpr std::uint16_t stats_template_id = 4000;
 /// With the kernel's event counters.
 inline constexpr std::uint16_t stats_kernel_template_id = 4001;
+/// A session's data templates never take these ids (session.hpp's
+/// template_table skips them; layouts that name their ids stay below).
+constexpr bool is_stats_template_id(std::uint16_t id) noexcept {
+    return id == stats_template_id || id == stats_kernel_template_id;
+}
 
 /// The statistics fields (the table at the top), then `More`: one list for
 /// both templates.
