@@ -11,6 +11,7 @@
 #include <linux/capability.h>
 #include <net/if.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -112,6 +113,14 @@ int programs::load_and_attach(const bpf_settings& cfg, spill_fn on_spill, void* 
     while (per_cpu < cfg.map_size) per_cpu *= 2;
     while (per_cpu > 16 && per_cpu * ncpu * sizeof(fe_slot) > bound) per_cpu /= 2;
     skel_->rodata->slot_mask = static_cast<std::uint32_t>(per_cpu - 1);
+    // The slot hash's key, new for every load (flow_types.h, fe_slot_hash).
+    std::uint64_t key[2]{};
+    if (getrandom(key, sizeof key, 0) != static_cast<ssize_t>(sizeof key)) {
+        std::fprintf(stderr, "ioam-flow-exporter: no random key for the slot hash: %s\n", std::strerror(errno));
+        return exit_load;
+    }
+    skel_->rodata->slot_hash_key[0] = key[0];
+    skel_->rodata->slot_hash_key[1] = key[1];
     bpf_map__set_max_entries(skel_->maps.slots, static_cast<std::uint32_t>(per_cpu * ncpu));
     if (const int err = flow_bpf__load(skel_); err != 0) {
         std::fprintf(stderr, "ioam-flow-exporter: the kernel refused the eBPF programs: %s%s\n", std::strerror(-err),
