@@ -13,7 +13,7 @@
 
 namespace ioam_tools {
 
-drop_result drop_privileges(const char* program, const char* user, std::uint32_t keep) {
+drop_result drop_privileges(const char* program, const char* user, std::uint64_t keep) {
     if (getuid() == 0 || geteuid() == 0) {
         errno = 0;
         const passwd* pw = getpwnam(user);
@@ -31,9 +31,11 @@ drop_result drop_privileges(const char* program, const char* user, std::uint32_t
     // but `keep`.
     __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
     __user_cap_data_struct data[2] = {};
-    data[0].effective = data[0].permitted = keep;
+    data[0].effective = data[0].permitted = static_cast<std::uint32_t>(keep);
+    data[1].effective = data[1].permitted = static_cast<std::uint32_t>(keep >> 32);
     if (syscall(SYS_capset, &hdr, data) != 0) {
-        std::fprintf(stderr, "%s: cannot drop capabilities: %s\n", program, std::strerror(errno));
+        std::fprintf(stderr, "%s: cannot %s capabilities: %s\n", program, keep != 0 ? "limit" : "drop",
+                     std::strerror(errno));
         return drop_result::failed;
     }
     (void)prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);

@@ -35,6 +35,9 @@ struct {
  * slots per CPU, CPU c's at [c * (slot_mask + 1), (c + 1) * (slot_mask + 1)).
  * The loader sets both sizes; these defaults serve `bpftool prog loadall`. */
 const volatile __u32 slot_mask = 63;
+/* The slot hash's key (flow_types.h, fe_slot_hash): random, set by the
+ * loader before each load. */
+const volatile __u64 slot_hash_key[2] = {0, 0};
 struct {
     __uint(type, BPF_MAP_TYPE_ARRAY);
     __uint(map_flags, BPF_F_MMAPABLE);
@@ -177,11 +180,7 @@ static __always_inline int account_slot(struct __sk_buff* skb, const struct fe_f
     const __u64 w0 = U64(key->src, 0), w1 = U64(key->src, 8), w2 = U64(key->dst, 0), w3 = U64(key->dst, 8);
     const __u64 w4 = *(const __u64*)&key->ifindex;  /* ifindex and both ports */
     const __u32 w5 = *(const __u32*)&key->ip_version;  /* version, protocol, direction, pad */
-    __u64 h = w0 * 0x9e3779b97f4a7c15ULL + w1 * 0xc2b2ae3d27d4eb4fULL + w2 * 0x165667b19e3779f9ULL +
-              w3 * 0xd6e8feb86659fd93ULL + w4 * 0xff51afd7ed558ccdULL + w5;
-    h ^= h >> 29;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 32;
+    const __u64 h = fe_slot_hash(slot_hash_key[0], slot_hash_key[1], w0, w1, w2, w3, w4, w5);
     const __u32 mask = slot_mask;
     const __u32 base = bpf_get_smp_processor_id() * (mask + 1);
 #pragma unroll

@@ -8,12 +8,10 @@
 
 #include <bpf/bpf.h>
 #include <algorithm>
-#include <grp.h>
 #include <linux/capability.h>
 #include <net/if.h>
-#include <pwd.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -115,6 +113,14 @@ int programs::load_and_attach(const bpf_settings& cfg, spill_fn on_spill, void* 
     while (per_cpu < cfg.map_size) per_cpu *= 2;
     while (per_cpu > 16 && per_cpu * ncpu * sizeof(fe_slot) > bound) per_cpu /= 2;
     skel_->rodata->slot_mask = static_cast<std::uint32_t>(per_cpu - 1);
+    // The slot hash's key, new for every load (flow_types.h, fe_slot_hash).
+    std::uint64_t key[2]{};
+    if (getrandom(key, sizeof key, 0) != static_cast<ssize_t>(sizeof key)) {
+        std::fprintf(stderr, "ioam-flow-exporter: no random key for the slot hash: %s\n", std::strerror(errno));
+        return exit_load;
+    }
+    skel_->rodata->slot_hash_key[0] = key[0];
+    skel_->rodata->slot_hash_key[1] = key[1];
     bpf_map__set_max_entries(skel_->maps.slots, static_cast<std::uint32_t>(per_cpu * ncpu));
     if (const int err = flow_bpf__load(skel_); err != 0) {
         std::fprintf(stderr, "ioam-flow-exporter: the kernel refused the eBPF programs: %s%s\n", std::strerror(-err),
@@ -202,30 +208,6 @@ void programs::detach() {
     slots_ = {};
     if (skel_) flow_bpf__destroy(skel_);
     skel_ = nullptr;
-}
-
-int programs::drop_privileges(const std::string& user) {
-    if (geteuid() != 0) return exit_ok;
-    const passwd* pw = getpwnam(user.c_str());
-    if (!pw) {
-        std::fprintf(stderr, "ioam-flow-exporter: --user %s: no such user\n", user.c_str());
-        return exit_usage;
-    }
-    if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0 || setgroups(0, nullptr) != 0 || setgid(pw->pw_gid) != 0 ||
-        setuid(pw->pw_uid) != 0) {
-        std::fprintf(stderr, "ioam-flow-exporter: cannot switch to user %s: %s\n", user.c_str(), std::strerror(errno));
-        return exit_runtime;
-    }
-    __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
-    __user_cap_data_struct data[2] = {};
-    data[0].effective = data[0].permitted = 1u << CAP_NET_ADMIN;
-    data[1].effective = data[1].permitted = 1u << (CAP_BPF - 32);
-    if (syscall(SYS_capset, &hdr, data) != 0) {
-        std::fprintf(stderr, "ioam-flow-exporter: cannot limit capabilities: %s\n", std::strerror(errno));
-        return exit_runtime;
-    }
-    (void)prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-    return exit_ok;
 }
 
 int programs::flows_fd() const { return skel_ ? bpf_map__fd(skel_->maps.flows) : -1; }

@@ -1,7 +1,7 @@
 // ioam-flow-exporter's kernel side: the tc clsact programs (flow.bpf.c,
 // through its bpftool skeleton) loaded with libbpf, attached to the named
 // interfaces at a fixed handle (a dead earlier run's filters are replaced,
-// not stacked), detached at exit; the privilege checks and drop around them.
+// not stacked), detached at exit; the privilege checks before loading.
 #pragma once
 
 #include "flow_types.h"
@@ -49,10 +49,6 @@ public:
     int load_and_attach(const bpf_settings& s, spill_fn on_spill, void* ctx);
     /// Our filters only; the clsact qdisc stays (other filters may use it).
     void detach();
-    /// As root: runs as `user` keeping CAP_BPF and CAP_NET_ADMIN (to read
-    /// the map and detach at exit). exit_ok, exit_usage (no such user) or exit_runtime.
-    static int drop_privileges(const std::string& user);
-
     [[nodiscard]] int flows_fd() const;
     /// The slot table, mapped into memory (flow_types.h, struct fe_slot).
     [[nodiscard]] std::span<fe_slot> slots() const noexcept { return slots_; }

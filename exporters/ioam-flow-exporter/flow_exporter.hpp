@@ -16,6 +16,7 @@
 #include "clock.hpp"
 #include "options.hpp"
 #include "outputs.hpp"
+#include "privileges.hpp"
 #include "tcp_output.hpp"
 
 #include "ioam/export/flow.hpp"
@@ -25,6 +26,7 @@
 #include "ioam/ipfix/message.hpp"
 
 #include <arpa/inet.h>
+#include <linux/capability.h>
 #include <poll.h>
 #include <unistd.h>
 
@@ -132,7 +134,7 @@ public:
             return rc;
         }
         table_.use_slots(bpf_.slots());
-        int rc = cfg_.out.drop_privileges ? programs::drop_privileges(cfg_.out.user) : exit_ok;
+        int rc = drop_privileges();
         if (rc == exit_ok) rc = loop();
         table_.scan(bpf_.flows_fd(), bpf_.ring(), true);  // every flow, forced end
         flush();
@@ -148,6 +150,20 @@ public:
     }
 
 private:
+    // Started as root: runs as --user keeping CAP_BPF (to read the map) and
+    // CAP_NET_ADMIN (to detach at exit). Not root: keeps what it was given
+    // (the unit's ambient capabilities).
+    int drop_privileges() const {
+        if (!cfg_.out.drop_privileges || geteuid() != 0) return exit_ok;
+        switch (ioam_tools::drop_privileges(program, cfg_.out.user.c_str(),
+                                            capability_bit(CAP_BPF) | capability_bit(CAP_NET_ADMIN))) {
+        case drop_result::ok: return exit_ok;
+        case drop_result::no_such_user: return exit_usage;
+        case drop_result::failed: break;
+        }
+        return exit_runtime;
+    }
+
     // ---- outputs -------------------------------------------------------------
     int open_outputs() {
         const auto& out = cfg_.out;

@@ -65,6 +65,37 @@ enum {
                            * a scan later and then makes it empty */
 };
 #define FE_PROBE 4
+
+/* A flow's slot hash (the first of its FE_PROBE probes is (u32)hash & mask),
+ * from its key's six words: src, dst (two each, loaded as little-endian
+ * 64-bit words), ifindex and ports, then version, protocol, direction and pad.
+ * Keyed by `k0, k1`: random per load, set by user space in the program's
+ * .rodata (flow.bpf.c, slot_hash_key), so that a sender who knows this
+ * function cannot aim flows at one probe chain; a chain of multiply-xorshift
+ * steps so no difference between two keys cancels whatever the key is. */
+#ifdef __cplusplus
+#define FE_INLINE static inline
+#else
+#define FE_INLINE static inline __attribute__((always_inline))
+#endif
+FE_INLINE fe_u64 fe_slot_hash(fe_u64 k0, fe_u64 k1, fe_u64 w0, fe_u64 w1, fe_u64 w2, fe_u64 w3, fe_u64 w4,
+                              fe_u64 w5) {
+    fe_u64 h = k0;
+    h = (h ^ w0) * 0x9e3779b97f4a7c15ULL;
+    h ^= h >> 29;
+    h = (h ^ w1) * 0xc2b2ae3d27d4eb4fULL;
+    h ^= h >> 29;
+    h = (h ^ w2) * 0x165667b19e3779f9ULL;
+    h ^= h >> 29;
+    h = (h ^ w3) * 0xd6e8feb86659fd93ULL;
+    h ^= h >> 29;
+    h = (h ^ w4) * 0xff51afd7ed558ccdULL;
+    h ^= h >> 29;
+    h = (h ^ w5 ^ k1) * 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 32;
+    return h;
+}
+
 struct fe_slot {
     struct fe_flow_key key;
     fe_u32 state;

@@ -340,6 +340,42 @@ TEST(Session, StatisticsRecordWithItsTemplateOnce) {
     EXPECT_EQ(stats, 3U);
 }
 
+// The statistics templates' ids 4000 and 4001 are never a data template's,
+// whatever the first id: the table skips them. (Were 4000 a data template,
+// the statistics options template would replace it at the collector and the
+// next data record under 4000 would be read as statistics.)
+TEST(Session, StatisticsIdsAreNeverDataTemplateIds) {
+    const auto ids = [](std::uint16_t first) {
+        x::template_table<int, 4> tt(first);
+        std::vector<std::uint16_t> v;
+        decltype(tt)::found how{};
+        bool withdraw = false;
+        for (int shape = 1; shape <= 4; ++shape) v.push_back(tt.lookup(shape, how, withdraw).id);
+        return v;
+    };
+    EXPECT_EQ(ids(3998), (std::vector<std::uint16_t>{3998, 3999, 4002, 4003}));
+    EXPECT_EQ(ids(4000), (std::vector<std::uint16_t>{4002, 4003, 4004, 4005}));
+    EXPECT_EQ(ids(4001), (std::vector<std::uint16_t>{4002, 4003, 4004, 4005}));
+    EXPECT_EQ(ids(65534), (std::vector<std::uint16_t>{65534, 65535, 256, 257}));
+
+    // Through a session: two shapes from 3999, the statistics, the second shape again.
+    e2e::sink s;
+    e2e::session<flow_layout> ss(s, e2e::options(1472, 3999));
+    ASSERT_TRUE(ss.add({1, 10, 0}));
+    ASSERT_TRUE(ss.add({6, 20, 80}));
+    x::exporter_stats v;
+    v.process_id = 4711;
+    ASSERT_TRUE(ss.add_stats(v));
+    ASSERT_TRUE(ss.add({6, 30, 443}));
+    ss.flush();
+    EXPECT_EQ(template_ids(s.messages), (std::vector<std::pair<std::uint16_t, bool>>{{3999, false}, {4002, false}}));
+    EXPECT_EQ(data_set_ids(s.messages), (std::vector<std::uint16_t>{3999, 4002, 4000, 4002}));
+    const auto got = decode_all<flow_layout>(s.messages);
+    ASSERT_EQ(got.size(), 3U) << "every data record decodes as data";
+    EXPECT_EQ(got[2].octets, 30U);
+    EXPECT_EQ(got[2].port, std::optional<std::uint16_t>{443});
+}
+
 TEST(Session, FailedSendsAreCounted) {
     struct failing {
         bool send(ioam::bytes_view, std::uint32_t) { return false; }

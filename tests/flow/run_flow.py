@@ -269,7 +269,7 @@ def exporter_flows(recs):
 def main():
     if os.geteuid() != 0:
         skip("needs root (network namespaces, CAP_BPF, CAP_NET_ADMIN)")
-    for t in ("ip", "tc", "ethtool", "ping", "tshark", "nfcapd", "nfdump", "ipfixDump", "taskset", "openssl"):
+    for t in ("ip", "tc", "ethtool", "ping", "tshark", "nfcapd", "nfdump", "ipfixDump", "taskset", "openssl", "bpftool"):
         need(t)
     if sh(f"ip netns add {A}-probe", check_rc=False).returncode != 0:
         skip("cannot create network namespaces")
@@ -688,9 +688,23 @@ def our_filters():
     return len(re.findall(r"handle 0x10a3", out)), out
 
 
+def slot_hash_key():
+    """The slot hash key in the .rodata of the program on A's ingress hook (bpftool)."""
+    m = re.search(r"handle 0x10a3 [^\n]*? id (\d+)", ns(A, f"tc filter show dev {IF_A} ingress", check_rc=False).stdout)
+    if not m:
+        return None
+    maps = json.loads(sh(f"bpftool prog show id {m.group(1)} -j").stdout)["map_ids"]
+    for i in maps:
+        if json.loads(sh(f"bpftool map show id {i} -j").stdout)["name"].endswith(".rodata"):
+            rodata = json.loads(sh(f"bpftool map dump id {i} -j").stdout)[0]["formatted"]["value"][".rodata"]
+            return next((v["slot_hash_key"] for v in rodata if "slot_hash_key" in v), None)
+    return None
+
+
 def stale_and_exit_codes_test(work):
     exp, _ = start_exporter([], keep=False)
     check(our_filters()[0] == 2, "running: one filter on each hook")
+    key1 = slot_hash_key()
     time.sleep(0.3)
     status = open(f"/proc/{exp.pid}/status").read() if exp.poll() is None else ""
     uid = re.search(r"^Uid:\s*(\d+)", status, re.M)
@@ -698,12 +712,18 @@ def stale_and_exit_codes_test(work):
     check(uid and uid.group(1) == "65534" and eff and int(eff.group(1), 16) == (1 << 39) | (1 << 12),
           f"started as root: runs as nobody with CAP_BPF and CAP_NET_ADMIN only ({uid and uid.group(1)}, "
           f"{eff and eff.group(1)})")
+    prm = re.search(r"^CapPrm:\s*([0-9a-f]+)", status, re.M)
+    check(prm and int(prm.group(1), 16) == (1 << 39) | (1 << 12),
+          f"... and permits only these two ({prm and prm.group(1)})")
     exp.kill()  # SIGKILL: no detach
     exp.wait()
     check(our_filters()[0] == 2, "a killed run leaves its filters behind")
     exp, _ = start_exporter([])
     n, out = our_filters()
     check(n == 2, f"the next run replaces them, not stacks ({n} filters)")
+    key2 = slot_hash_key()
+    check(key1 and key2 and len(key1) == 2 and key1 != key2 and key1 != [0, 0] and key2 != [0, 0],
+          f"each load has its own random slot hash key ({key1}, {key2})")
     check(stop(exp) == 0, "... and exits 0")
     check(our_filters()[0] == 0, "after a clean exit no filter of ours is left")
 

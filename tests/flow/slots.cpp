@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstring>
 #include <ctime>
 #include <vector>
 
@@ -133,6 +135,68 @@ TEST(Slots, ReleaseHandshake) {
     EXPECT_EQ(slots[9].state, std::uint32_t{fe_slot_empty});
     EXPECT_EQ(out.packets(2001), 2u);
     EXPECT_EQ(t.counts().slots_released, 2u);
+}
+
+// The slot hash (flow_types.h, fe_slot_hash, as flow.bpf.c computes it):
+// its words as the program loads them from a key.
+std::uint64_t slot_hash(const std::uint64_t (&k)[2], const fe_flow_key& f) {
+    std::uint64_t w[6]{};
+    std::memcpy(w, f.src, 16);
+    std::memcpy(w + 2, f.dst, 16);
+    std::memcpy(w + 4, &f.ifindex, 8);
+    std::uint32_t w5 = 0;
+    std::memcpy(&w5, &f.ip_version, 4);
+    return fe_slot_hash(k[0], k[1], w[0], w[1], w[2], w[3], w[4], w5);
+}
+
+// A sender who knows the hash picks flows that share a probe chain under
+// one key; under another key (each load draws its own) they scatter.
+TEST(SlotHash, FlowsAimedAtOneSlotUnderOneKeyScatterUnderAnother) {
+    constexpr std::uint32_t mask = 1023;
+    const std::uint64_t a[2] = {0x0123456789abcdefULL, 0xfedcba9876543210ULL};
+    const std::uint64_t b[2] = {0x0f1e2d3c4b5a6978ULL, 0x8796a5b4c3d2e1f0ULL};
+    std::vector<fe_flow_key> aimed;
+    std::vector<unsigned> load_a(mask + 1);
+    for (std::uint32_t port = 0; port < 65536; ++port) {
+        const fe_flow_key f = key(static_cast<std::uint16_t>(port));
+        const std::uint32_t slot = static_cast<std::uint32_t>(slot_hash(a, f)) & mask;
+        ++load_a[slot];
+        if (slot == 0) aimed.push_back(f);
+    }
+    // Under key a, 64 flows per slot on average, none far above.
+    EXPECT_LT(*std::max_element(load_a.begin(), load_a.end()), 128u);
+    ASSERT_GT(aimed.size(), 32u);
+    std::vector<unsigned> load_b(mask + 1);
+    for (const auto& f : aimed) ++load_b[static_cast<std::uint32_t>(slot_hash(b, f)) & mask];
+    EXPECT_LE(*std::max_element(load_b.begin(), load_b.end()), 4u)
+        << aimed.size() << " flows of one slot under key a share a slot under key b";
+    EXPECT_LE(load_b[0], 4u);
+}
+
+// No difference between two flow keys cancels for every key: top bits
+// flipped in two words (a linear hash's key-independent collision), or a
+// port and the address bits below it.
+TEST(SlotHash, NoKeyIndependentCollisions) {
+    fe_flow_key f = key(1000), g = f;
+    g.src[15] ^= 0x80;     // bit 63 of the second src word
+    g.dst_port ^= 0x8000;  // bit 63 of the ifindex-and-ports word
+    fe_flow_key h = f;
+    h.src_port = 1001;
+    h.dst[15] ^= 1;
+    std::uint64_t k[2] = {0, 0};
+    unsigned same_slot = 0;
+    for (std::uint64_t i = 1; i <= 1000; ++i) {
+        k[0] = i * 0x9e3779b97f4a7c15ULL;
+        k[1] = ~i;
+        EXPECT_NE(slot_hash(k, f), slot_hash(k, g));
+        EXPECT_NE(slot_hash(k, f), slot_hash(k, h));
+        same_slot += (slot_hash(k, f) & 1023) == (slot_hash(k, g) & 1023) ? 1 : 0;
+    }
+    EXPECT_LE(same_slot, 10u) << "about 1 in 1024 keys, not all";
+    // The key is used: one flow, two keys, two hashes.
+    const std::uint64_t k1[2] = {1, 2}, k2[2] = {1, 3}, k3[2] = {2, 2};
+    EXPECT_NE(slot_hash(k1, f), slot_hash(k2, f));
+    EXPECT_NE(slot_hash(k1, f), slot_hash(k3, f));
 }
 
 }  // namespace

@@ -21,6 +21,7 @@
 #include "ioam/export/flow.hpp"
 #include "ioam/export/layout.hpp"
 #include "ioam/export/layouts.hpp"
+#include "ioam/export/stats.hpp"
 #include "ioam/ipfix/dynamic_template.hpp"
 #include "ioam/ipfix/record.hpp"
 
@@ -175,6 +176,16 @@ static_assert(record_layout<flow_standard_layout> && record_layout<flow_seed_lay
 static_assert(names_template_ids<flow_standard_layout> && names_template_ids<flow_seed_layout> &&
                   flow_seed_layout::template_id({3}) == flow::seed_icmp_egress::id,
               "ioam: the flow layouts name their documented template ids");
+// Their ids cannot be configured: none is a statistics template's (stats.hpp).
+static_assert(
+    [] {
+        bool clash = false;
+        for (const std::uint8_t v : {std::uint8_t{4}, std::uint8_t{6}})
+            clash = clash || is_stats_template_id(flow_standard_layout::template_id({v}));
+        for (std::uint8_t i = 0; i < 4; ++i) clash = clash || is_stats_template_id(flow_seed_layout::template_id({i}));
+        return !clash;
+    }(),
+    "ioam: a flow template id is a statistics template's, 4000 or 4001 (stats.hpp); pick another");
 
 /// The layouts of ioam-flow-exporter (--layout). The first is the default.
 using flow_layouts = layout_list<flow_standard_layout, flow_seed_layout>;

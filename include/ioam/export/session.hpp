@@ -68,7 +68,8 @@ struct session_options {
     std::uint32_t observation_domain = 1;
     std::uint8_t set_alignment = 0;           ///< pad sets to this many octets (0: none)
     /// Template ids are this one and up; a first id below 256 (reserved,
-    /// RFC 7011 3.4.1) counts as 256, and ids past 65535 go on at 256.
+    /// RFC 7011 3.4.1) counts as 256, ids past 65535 go on at 256, and the
+    /// statistics templates' 4000 and 4001 (stats.hpp) are skipped.
     std::uint16_t first_template_id = 256;
     std::uint64_t flush_ms = 50;              ///< a partly filled message waits at most this long (tick)
     std::uint64_t refresh_ms = 600000;        ///< datagram transports: templates again this often (0: never)
@@ -101,8 +102,10 @@ struct session_clock {
 /// when full. Tracks which templates went out since the last refresh.
 template <class Shape, std::size_t Capacity>
 class template_table {
-    static_assert(Capacity >= 1 && Capacity <= 65535 - 256,
-                  "ioam: a template table holds 1 to 65279 templates (ids 256-65535, RFC 7011 3.4.1)");
+    static constexpr std::size_t ids = 65536 - 256 - 2;  // 256-65535 (RFC 7011 3.4.1) but 4000 and 4001
+    static_assert(Capacity >= 1 && Capacity <= ids,
+                  "ioam: a template table holds 1 to 65278 templates (ids 256-65535, RFC 7011 3.4.1, "
+                  "less the statistics templates' 4000 and 4001)");
 
 public:
     struct entry {
@@ -117,11 +120,17 @@ public:
 
     /// Ids first_id, first_id + 1, ..., kept within 256-65535 (see
     /// session_options::first_template_id): an id that wrapped below 256
-    /// would make every record of its shape unsendable.
+    /// would make every record of its shape unsendable. 4000 and 4001 are
+    /// skipped: the session's statistics record (add_stats) uses them, and a
+    /// data template under the same id would replace it at the collector.
     constexpr explicit template_table(std::uint16_t first_id = 256) noexcept {
-        constexpr std::size_t ids = 65536 - 256;
-        const std::size_t first = first_id < 256 ? 0 : first_id - 256U;
-        for (std::size_t i = 0; i < Capacity; ++i) slots_[i].id = static_cast<std::uint16_t>(256 + (first + i) % ids);
+        std::uint16_t id = first_id < 256 ? 256 : first_id;
+        const auto next = [](std::uint16_t i) { return static_cast<std::uint16_t>(i == 65535 ? 256 : i + 1); };
+        for (auto& slot : slots_) {
+            while (is_stats_template_id(id)) id = next(id);
+            slot.id = id;
+            id = next(id);
+        }
     }
 
     /// The entry of a shape, added (or reusing the least recently used slot)

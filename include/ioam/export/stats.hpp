@@ -40,22 +40,27 @@ namespace ioam::exporting {
 
 /// Outside the event exporter's ids (256 up to 256 + its capacity).
 inline constexpr std::uint16_t stats_template_id = 4000;
-
-using stats_template = ipfix::options_template<
-    stats_template_id, ipfix::scope<ipfix::ie::exportingProcessId>, ipfix::ie::systemInitTimeMilliseconds,
-    ipfix::ie::observationTimeMilliseconds, ipfix::ie::observedFlowTotalCount, ipfix::ie::ignoredPacketTotalCount,
-    ipfix::ie::notSentPacketTotalCount, ipfix::ie::exportedFlowRecordTotalCount, ipfix::ie::notSentFlowTotalCount,
-    ipfix::ie::exportedMessageTotalCount, ipfix::ie::exportedOctetTotalCount, ipfix::ie::notSentOctetTotalCount>;
-
 /// With the kernel's event counters.
 inline constexpr std::uint16_t stats_kernel_template_id = 4001;
+/// A session's data templates never take these ids (session.hpp's
+/// template_table skips them; layouts that name their ids stay below).
+constexpr bool is_stats_template_id(std::uint16_t id) noexcept {
+    return id == stats_template_id || id == stats_kernel_template_id;
+}
 
-using stats_kernel_template = ipfix::options_template<
-    stats_kernel_template_id, ipfix::scope<ipfix::ie::exportingProcessId>, ipfix::ie::systemInitTimeMilliseconds,
+/// The statistics fields (the table at the top), then `More`: one list for
+/// both templates.
+template <std::uint16_t Id, class... More>
+using stats_template_of = ipfix::options_template<
+    Id, ipfix::scope<ipfix::ie::exportingProcessId>, ipfix::ie::systemInitTimeMilliseconds,
     ipfix::ie::observationTimeMilliseconds, ipfix::ie::observedFlowTotalCount, ipfix::ie::ignoredPacketTotalCount,
     ipfix::ie::notSentPacketTotalCount, ipfix::ie::exportedFlowRecordTotalCount, ipfix::ie::notSentFlowTotalCount,
     ipfix::ie::exportedMessageTotalCount, ipfix::ie::exportedOctetTotalCount, ipfix::ie::notSentOctetTotalCount,
-    pen10383::ie<pen10383::id::kernel_events_sent>, pen10383::ie<pen10383::id::kernel_events_suppressed>>;
+    More...>;
+
+using stats_template = stats_template_of<stats_template_id>;
+using stats_kernel_template = stats_template_of<stats_kernel_template_id, pen10383::ie<pen10383::id::kernel_events_sent>,
+                                                pen10383::ie<pen10383::id::kernel_events_suppressed>>;
 
 /// The record's values, in template order.
 struct exporter_stats {
