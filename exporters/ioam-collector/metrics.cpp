@@ -33,16 +33,19 @@ bool symbol(void* lib, const char* name, F& f) {
     return f != nullptr;
 }
 
-// The library's soname in Debian 12 (0.9.x), then the development link.
+// The library's soname (0.9.x and 1.0.x: libmicrohttpd12, or libmicrohttpd12t64),
+// then the development link; what failed is the first one's reason.
 bool load_mhd(std::string& error) {
     if (mhd.start_daemon) return true;
-    void* lib = nullptr;
-    for (const char* name : {"libmicrohttpd.so.12", "libmicrohttpd.so"})
-        if ((lib = dlopen(name, RTLD_NOW | RTLD_LOCAL)) != nullptr) break;
+    void* lib = dlopen("libmicrohttpd.so.12", RTLD_NOW | RTLD_LOCAL);
     if (!lib) {
         const char* why = dlerror();
-        error = std::string("cannot load libmicrohttpd (install libmicrohttpd12): ") + (why ? why : "not found");
-        return false;
+        const std::string first = why ? why : "libmicrohttpd.so.12: not found";
+        lib = dlopen("libmicrohttpd.so", RTLD_NOW | RTLD_LOCAL);
+        if (!lib) {
+            error = "cannot load libmicrohttpd (install libmicrohttpd12): " + first;
+            return false;
+        }
     }
     mhd_api api;
     if (!symbol(lib, "MHD_start_daemon", api.start_daemon) || !symbol(lib, "MHD_stop_daemon", api.stop_daemon) ||

@@ -130,9 +130,14 @@ def run_measured(cmd, out, err, started=None):
     in KB, CPU s). The peak is VmHWM sampled while it runs: wait4's ru_maxrss
     would count the Python process the child was forked from."""
     p = subprocess.Popen(cmd, stdout=out, stderr=err)
-    feeder = None
+    feeder, failed = None, []
     if started:  # (in a thread: sampling goes on while it feeds, as the child may end soon after)
-        feeder = threading.Thread(target=started, args=(p.pid,))
+        def feed():
+            try:
+                started(p.pid)
+            except BaseException as e:  # raised again below, in the caller's thread
+                failed.append(e)
+        feeder = threading.Thread(target=feed)
         feeder.start()
     hwm = 0
     while True:
@@ -145,6 +150,8 @@ def run_measured(cmd, out, err, started=None):
         if pid:
             if feeder:
                 feeder.join()
+                if failed:
+                    raise failed[0]
             p.returncode = os.waitstatus_to_exitcode(status)
             return p.returncode, hwm, ru.ru_utime + ru.ru_stime
         time.sleep(0.01)
