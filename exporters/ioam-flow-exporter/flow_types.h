@@ -70,30 +70,37 @@ enum {
  * from its key's six words: src, dst (two each, loaded as little-endian
  * 64-bit words), ifindex and ports, then version, protocol, direction and pad.
  * Keyed by `k0, k1`: random per load, set by user space in the program's
- * .rodata (flow.bpf.c, slot_hash_key), so that a sender who knows this
- * function cannot aim flows at one probe chain; a chain of multiply-xorshift
- * steps so no difference between two keys cancels whatever the key is. */
+ * .rodata (flow.bpf.c, slot_hash_key). Each word goes through its own keyed
+ * bijection (xor a key word, multiply, xorshift, multiply: the six run side
+ * by side, no chain), the six are xored and the sum folded and multiplied,
+ * and the hash is the product's high half. No multiply passes a difference
+ * with certainty but one in bit 63, and the xorshift between the two
+ * multiplies of a word moves that one down to bit 31, so a difference in the
+ * words does not reach the hash in a way that is the same whatever the key.
+ * It is not a cryptographic PRF (SipHash would cost about 30 ns per packet
+ * here): differences that collide for some keys may exist. A flow that
+ * finds no slot in its FE_PROBE probes is counted exactly in the hash map,
+ * only more slowly. */
 #ifdef __cplusplus
 #define FE_INLINE static inline
 #else
 #define FE_INLINE static inline __attribute__((always_inline))
 #endif
+FE_INLINE fe_u64 fe_slot_word(fe_u64 w, fe_u64 k, fe_u64 c1, fe_u64 c2) {
+    fe_u64 m = (w ^ k) * c1;
+    m ^= m >> 32;
+    return m * c2;
+}
 FE_INLINE fe_u64 fe_slot_hash(fe_u64 k0, fe_u64 k1, fe_u64 w0, fe_u64 w1, fe_u64 w2, fe_u64 w3, fe_u64 w4,
                               fe_u64 w5) {
-    fe_u64 h = k0;
-    h = (h ^ w0) * 0x9e3779b97f4a7c15ULL;
-    h ^= h >> 29;
-    h = (h ^ w1) * 0xc2b2ae3d27d4eb4fULL;
-    h ^= h >> 29;
-    h = (h ^ w2) * 0x165667b19e3779f9ULL;
-    h ^= h >> 29;
-    h = (h ^ w3) * 0xd6e8feb86659fd93ULL;
-    h ^= h >> 29;
-    h = (h ^ w4) * 0xff51afd7ed558ccdULL;
-    h ^= h >> 29;
-    h = (h ^ w5 ^ k1) * 0xc4ceb9fe1a85ec53ULL;
+    fe_u64 h = fe_slot_word(w0, k0, 0x9e3779b97f4a7c15ULL, 0xbf58476d1ce4e5b9ULL) ^
+               fe_slot_word(w1, k1, 0xc2b2ae3d27d4eb4fULL, 0x94d049bb133111ebULL) ^
+               fe_slot_word(w2, k0, 0x165667b19e3779f9ULL, 0xd6e8feb86659fd93ULL) ^
+               fe_slot_word(w3, k1, 0xff51afd7ed558ccdULL, 0xc4ceb9fe1a85ec53ULL) ^
+               fe_slot_word(w4, k0, 0x87c37b91114253d5ULL, 0x4cf5ad432745937fULL) ^
+               fe_slot_word(w5, k1, 0xa0761d6478bd642fULL, 0xe7037ed1a0b428dbULL);
     h ^= h >> 32;
-    return h;
+    return (h * 0x8ebc6af09c88c6e3ULL) >> 32;
 }
 
 struct fe_slot {
