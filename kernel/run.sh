@@ -231,6 +231,15 @@ if { [ -d "$mbuild/meson-private" ] || meson setup "$mbuild" "$repo" -Dtests=dis
   for prog in ioam-exporter ioam-collector ioam-inject; do
     copy_with_libs "$mbuild/exporters/$prog/$prog" bin/$prog
   done
+  # The collector loads libmicrohttpd when --metrics asks for it (dlopen), so
+  # ldd does not list it: it and its own libraries are copied by name.
+  mhd=$(ldconfig -p | sed -n 's/^[[:space:]]*libmicrohttpd\.so\.12 (libc6,x86-64) => //p' | head -1)
+  if [ -n "$mhd" ]; then
+    mkdir -p "$root$(dirname "$mhd")"
+    copy_with_libs "$mhd" "${mhd#/}"
+  else
+    log "warning: no libmicrohttpd.so.12 here: the collector's --metrics will fail in the guest"
+  fi
 else
   log "warning: ioam-exporter/collector/inject do not build (tests using them will fail): $out/exporter-build.log"
   tail -20 "$out/exporter-build.log" > "$root/tests/exporter-build-failed"
