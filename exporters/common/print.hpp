@@ -105,13 +105,9 @@ public:
     /// inserted first, e.g. "\"odid\":1,".
     void append(std::string& out, const xp::decoded_record& d, std::string_view prefix = {}) {
         const skeleton& k = skeleton_of(keys_of(d), prefix.empty());
-        const std::size_t n = out.size();
         // (each key is copied as key_room octets, the value may take 20)
-        std::size_t cap = n + prefix.size() + k.slots.size() * (key_room + 20) + 4;
-        if (d.snapshot) cap += 2 * d.snapshot->size();
-        if (out.capacity() < cap) out.reserve(std::max(cap, 2 * out.capacity()));
-        out.resize(cap);
-        char* p = out.data() + n;
+        const std::size_t line = prefix.size() + k.slots.size() * (key_room + 20) + 4;
+        char* p = room(out, line + (d.snapshot ? 2 * d.snapshot->size() : 0), 1);
         *p++ = '{';
         if (!prefix.empty()) std::memcpy(p, prefix.data(), prefix.size());  // (an empty view's data may be null)
         p += prefix.size();
@@ -163,9 +159,7 @@ public:
                 for (std::size_t i = 0; i < slot_count; ++i) {
                     if (!with[i]) continue;
                     field f;
-                    const std::string key = ",\"" + std::string(name_of(i)) + "\":";
-                    std::memcpy(f.key.data(), key.data(), key.size());
-                    f.key_length = static_cast<std::uint8_t>(key.size());
+                    f.key_length = render_key(f.key, i, false);
                     f.row = with[i]->row;
                     f.mask = with[i]->mask;
                     f.option_type = i == 1;
@@ -276,6 +270,13 @@ private:
                : i == snapshot_slot ? std::string_view("snapshot")
                                     : tr::value_table[i - header_count].name;
     }
+    // Key i with its punctuation, `,"name":` (without the comma when it is
+    // the first), in its room; its length.
+    static std::uint8_t render_key(std::array<char, key_room>& to, std::size_t i, bool first) {
+        const std::string key = (first ? "\"" : ",\"") + std::string(name_of(i)) + "\":";
+        std::memcpy(to.data(), key.data(), key.size());
+        return static_cast<std::uint8_t>(key.size());
+    }
     static constexpr std::size_t table_index(tr::value_id v) noexcept {
         std::size_t i = 0;
         while (tr::value_table[i].id != v) ++i;
@@ -312,14 +313,10 @@ private:
         k.first = first;
         for (std::size_t i = 0; i < slot_count; ++i) {
             if (!(keys >> i & 1)) continue;
-            std::string key = first ? "\"" : ",\"";
-            first = false;
-            key += name_of(i);
-            key += "\":";
             slot sl;
-            std::memcpy(sl.key.data(), key.data(), key.size());
+            sl.key_length = render_key(sl.key, i, first);
+            first = false;
             sl.index = static_cast<std::uint8_t>(i);
-            sl.key_length = static_cast<std::uint8_t>(key.size());
             k.slots.push_back(sl);
         }
         made_.push_back(std::move(k));

@@ -23,6 +23,7 @@
 #include <ctime>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -107,7 +108,6 @@ public:
         // Within a message without template sets no template changes: what
         // is worked out once per template serves all its records.
         memo_ = {};
-        rows_fresh_ = false;
         bool templates_fixed = true;
         for (const auto& set : m->sets())
             if (set.id() == ipfix::template_set_id || set.id() == ipfix::options_template_set_id) templates_fixed = false;
@@ -315,22 +315,23 @@ private:
         }
         return true;
     }
+    // How the rows of t are read and printed: both depend on its fields
+    // alone, so they serve every template with the same fields, whatever its
+    // address (a template freed since may share one).
     const xp::row_decoder& rows_of(const ipfix::dynamic_template& t) {
-        if (!rows_fresh_ || rows_.templ() != &t) rows_ = xp::row_decoder(t);
-        rows_fresh_ = true;
-        return rows_;
-    }
-
-    // How rows of t print: it depends on the template's fields alone, so
-    // it serves every template with the same fields (whatever its address).
-    const ioam_tools::json_lines::row_plan& plan_of(const ipfix::dynamic_template& t, const xp::row_decoder& dec) {
         const auto fields = t.fields();
-        if (!std::equal(fields.begin(), fields.end(), plan_fields_.begin(), plan_fields_.end(),
+        if (!std::equal(fields.begin(), fields.end(), rows_.fields.begin(), rows_.fields.end(),
                         [](const ipfix::template_field& a, const ipfix::field_spec& b) { return a.spec() == b; })) {
-            plan_fields_.assign(fields.begin(), fields.end());
-            plan_ = ioam_tools::json_lines::row_plan(dec);
+            rows_.fields.assign(fields.begin(), fields.end());
+            rows_.dec = xp::row_decoder(t);
+            rows_.plan.reset();
         }
-        return plan_;
+        return rows_.dec;
+    }
+    const ioam_tools::json_lines::row_plan& plan_of(const ipfix::dynamic_template& t) {
+        const xp::row_decoder& dec = rows_of(t);
+        if (!rows_.plan) rows_.plan.emplace(dec);
+        return *rows_.plan;
     }
 
     void on_rows(std::uint64_t session, const ipfix::message_view& m, const ipfix::value_rows& v) {
@@ -338,7 +339,7 @@ private:
         if (memo_.t != &t) use_template(t, m);
         const xp::row_decoder& dec = rows_of(t);
         if (o_.json && !analysis_) {  // straight from the values to JSON lines
-            const ioam_tools::json_lines::row_plan& plan = plan_of(t, dec);
+            const ioam_tools::json_lines::row_plan& plan = plan_of(t);
             if (!plan.any()) {
                 other_records_ += v.size();
                 return;
@@ -468,10 +469,11 @@ private:
         bool raw = false;
         char meta[96] = "";  ///< --meta: the message's odid, the template, the sequence
     } memo_;
-    xp::row_decoder rows_;  ///< the elements of the last template read as rows
-    bool rows_fresh_ = false;  ///< rows_ made in this message (a template freed since may share its address)
-    ioam_tools::json_lines::row_plan plan_;           ///< how the rows of the last template read as rows print
-    std::vector<ipfix::field_spec> plan_fields_;  ///< that template's fields
+    struct {
+        std::vector<ipfix::field_spec> fields;  ///< of the last template read as rows
+        xp::row_decoder dec;                    ///< its elements
+        std::optional<ioam_tools::json_lines::row_plan> plan;  ///< how its rows print, made when first needed
+    } rows_;
     log_limit gap_log_{"sequence gap"}, set_log_{"skipped set"}, bad_log_{"bad message"};
     analysis* analysis_ = nullptr;  // issue 14
     std::uint32_t last_expire_ = 0;
