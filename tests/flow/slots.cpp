@@ -10,6 +10,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
 #include <cstring>
 #include <ctime>
 #include <vector>
@@ -137,17 +139,23 @@ TEST(Slots, ReleaseHandshake) {
     EXPECT_EQ(t.counts().slots_released, 2u);
 }
 
-// The slot hash (flow_types.h, fe_slot_hash, as flow.bpf.c computes it):
-// its words as the program loads them from a key.
-std::uint64_t slot_hash(const std::uint64_t (&k)[2], const fe_flow_key& f) {
-    std::uint64_t w[6]{};
-    std::memcpy(w, f.src, 16);
-    std::memcpy(w + 2, f.dst, 16);
-    std::memcpy(w + 4, &f.ifindex, 8);
+// A flow key's six words as flow.bpf.c loads them for the slot hash.
+std::array<std::uint64_t, 6> slot_words(const fe_flow_key& f) {
+    std::array<std::uint64_t, 6> w{};
+    std::memcpy(w.data(), f.src, 16);
+    std::memcpy(w.data() + 2, f.dst, 16);
+    std::memcpy(w.data() + 4, &f.ifindex, 8);
     std::uint32_t w5 = 0;
     std::memcpy(&w5, &f.ip_version, 4);
-    return fe_slot_hash(k[0], k[1], w[0], w[1], w[2], w[3], w[4], w5);
+    w[5] = w5;
+    return w;
 }
+
+// The slot hash (flow_types.h, fe_slot_hash, as flow.bpf.c computes it).
+std::uint64_t slot_hash(const std::uint64_t (&k)[2], const std::array<std::uint64_t, 6>& w) {
+    return fe_slot_hash(k[0], k[1], w[0], w[1], w[2], w[3], w[4], w[5]);
+}
+std::uint64_t slot_hash(const std::uint64_t (&k)[2], const fe_flow_key& f) { return slot_hash(k, slot_words(f)); }
 
 // A sender who knows the hash picks flows that share a probe chain under
 // one key; under another key (each load draws its own) they scatter.
@@ -224,25 +232,17 @@ TEST(SlotHash, NoKeyIndependentCollisions) {
     // Every pair of single-bit flips in the six words (73,920 pairs): none
     // lands in the same slot of 65,536 under 4 or more of 16 keys (random
     // flows: about 16 in 65,536 keys each).
-    std::uint64_t w[6]{};
-    std::memcpy(w, f.src, 16);
-    std::memcpy(w + 2, f.dst, 16);
-    std::memcpy(w + 4, &f.ifindex, 8);
-    std::uint32_t w5 = 0;
-    std::memcpy(&w5, &f.ip_version, 4);
-    w[5] = w5;
+    const std::array<std::uint64_t, 6> w = slot_words(f);
     unsigned pairs = 0, bad = 0;
     for (int a = 0; a < 6 * 64; ++a) {
         for (int b = a; b < 6 * 64; ++b, ++pairs) {
-            std::uint64_t v[6];
-            std::memcpy(v, w, sizeof v);
+            std::array<std::uint64_t, 6> v = w;
             v[a / 64] ^= std::uint64_t{1} << (a % 64);
             if (b != a) v[b / 64] ^= std::uint64_t{1} << (b % 64);
             unsigned same = 0;
             for (std::uint64_t i = 1; i <= 16; ++i) {
-                const std::uint64_t k0 = i * 0x9e3779b97f4a7c15ULL, k1 = (i + 77) * 0xd6e8feb86659fd93ULL;
-                same += ((fe_slot_hash(k0, k1, w[0], w[1], w[2], w[3], w[4], w[5]) ^
-                          fe_slot_hash(k0, k1, v[0], v[1], v[2], v[3], v[4], v[5])) & 0xffff) == 0;
+                const std::uint64_t key[2] = {i * 0x9e3779b97f4a7c15ULL, (i + 77) * 0xd6e8feb86659fd93ULL};
+                same += ((slot_hash(key, w) ^ slot_hash(key, v)) & 0xffff) == 0;
             }
             bad += same >= 4;
         }
